@@ -1,0 +1,59 @@
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { ZodError } from 'zod';
+import { TokenError } from '../identity/token-verifier';
+import { DomainError, type DomainErrorCode } from '../tickets/errors';
+
+/** An error with the HTTP status and the machine-readable code the client receives. */
+export class HttpError extends Error {
+  constructor(readonly status: number, readonly code: string, message: string, readonly details?: unknown) {
+    super(message);
+    this.name = 'HttpError';
+  }
+}
+
+const DOMAIN_STATUS: Record<DomainErrorCode, number> = {
+  not_found: 404,
+  invalid_transition: 409,
+  ticket_closed: 409,
+  too_many_ccs: 422,
+  cc_is_support_address: 422,
+  follower_not_agent: 422,
+  assignee_not_agent: 422,
+  invalid_input: 400,
+};
+
+export function toHttpError(error: unknown): HttpError {
+  if (error instanceof HttpError) return error;
+  if (error instanceof DomainError) return new HttpError(DOMAIN_STATUS[error.code], error.code, error.message, error.details);
+  if (error instanceof ZodError) {
+    const issues = error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
+    return new HttpError(400, 'validation_failed', issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; '), { issues });
+  }
+  if (error instanceof TokenError) {
+    return error.code === 'authority_unreachable'
+      ? new HttpError(503, error.code, 'The identity provider is unreachable; try again shortly')
+      : new HttpError(401, error.code, error.message);
+  }
+  // body-parser marks its own errors (malformed JSON, too large) with a status and `expose`.
+  const status = (error as { status?: unknown })?.status;
+  if (typeof status === 'number' && status >= 400 && status < 500 && (error as { expose?: unknown }).expose) {
+    const type = (error as { type?: unknown }).type;
+    return new HttpError(status, type === 'entity.parse.failed' ? 'malformed_json' : String(type ?? 'bad_request').replace(/\./g, '_'), (error as Error).message);
+  }
+  return new HttpError(500, 'internal_error', 'Something went wrong on our side; the request id helps us find it');
+}
+
+export const notFoundHandler: RequestHandler = (req, _res, next) => {
+  next(new HttpError(404, 'route_not_found', `No route for ${req.method} ${req.path}`));
+};
+
+export const errorHandler: ErrorRequestHandler = (error, req, res, _next) => {
+  const httpError = toHttpError(error);
+  // Only unexpected failures deserve a stack trace; answers we chose to give are logged by their code.
+  if (httpError.status >= 500 && !(error instanceof HttpError)) req.log.error({ err: error }, 'request failed');
+  else req.log.info({ code: httpError.code }, httpError.message);
+  if (httpError.status === 401) res.setHeader('WWW-Authenticate', `Bearer error="invalid_token"`);
+  res.status(httpError.status).json({
+    error: { code: httpError.code, message: httpError.message, ...(httpError.details ? { details: httpError.details } : {}) },
+  });
+};

@@ -1,0 +1,24 @@
+import { Router } from 'express';
+import type { Store } from '../../store/store';
+
+/** Liveness and readiness for load balancers and service managers; no authentication. */
+export function healthRoutes(store: Store): Router {
+  const router = Router();
+  router.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  router.get('/readyz', async (req, res) => {
+    try {
+      const { pendingMigrations } = await store.checkReady();
+      if (pendingMigrations.length > 0) {
+        res.status(503).json({ status: 'not_ready', reason: 'migrations_pending', pendingMigrations });
+        return;
+      }
+      res.json({ status: 'ready' });
+    } catch (error) {
+      req.log.warn({ err: error }, 'readiness check failed');
+      res.status(503).json({ status: 'not_ready', reason: 'database_unreachable' });
+    }
+  });
+  return router;
+}

@@ -1,0 +1,35 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Express } from 'express';
+
+export interface RunningHttpServer {
+  server: http.Server;
+  port: number;
+  /** Stops accepting connections, lets in-flight requests finish for up to `timeoutMs`, then cuts the rest. */
+  stop(timeoutMs: number): Promise<void>;
+}
+
+export function listen(app: Express, port: number, host: string): Promise<RunningHttpServer> {
+  return new Promise((resolve, reject) => {
+    const server = http.createServer(app);
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve({
+        server,
+        port: (server.address() as AddressInfo).port,
+        stop: (timeoutMs) =>
+          new Promise<void>((done) => {
+            const timer = setTimeout(() => server.closeAllConnections(), timeoutMs);
+            timer.unref();
+            server.close(() => {
+              clearTimeout(timer);
+              done();
+            });
+            // Keep-alive connections with no request in flight would otherwise hold close() open.
+            server.closeIdleConnections();
+          }),
+      });
+    });
+  });
+}

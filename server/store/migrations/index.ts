@@ -1,0 +1,14 @@
+import type { Migration, MigrationProvider } from 'kysely';
+import type { DialectKind } from '../dialect';
+import { initialSchema } from './0001-initial';
+
+/**
+ * Every migration, in order. Names sort in application order; never rename or edit one that has shipped:
+ * add the next number instead.
+ */
+export function migrationProvider(dialect: DialectKind): MigrationProvider {
+  const migrations: Record<string, Migration> = {
+    '0001-initial': initialSchema(dialect),
+  };
+  return { getMigrations: async () => migrations };
+}

@@ -1,0 +1,203 @@
+import { sql, type Kysely } from 'kysely';
+import type { CommentRow, CommentSource, CommentVisibility, DB, ParticipantKind, TicketRow, TicketStatus, TicketUpdate } from '../schema';
+import { likeContains, nowIso } from '../sql-helpers';
+
+export interface NewTicket {
+  mailboxId: number | null;
+  subject: string;
+  status: TicketStatus;
+  requesterId: number;
+  assigneeId?: number | null;
+  followUpOfId?: number | null;
+  referenceTag: string;
+}
+
+export interface TicketSearch {
+  id?: number;
+  statuses?: readonly TicketStatus[];
+  requesterEmail?: string;
+  mailboxId?: number;
+  assigneeId?: number;
+  /** Case-insensitive substring of the subject or any comment. */
+  text?: string;
+  /** Return tickets with an id below this (keyset paging, newest first). */
+  beforeId?: number;
+  limit: number;
+}
+
+export interface TicketListRow extends TicketRow {
+  requester_email: string;
+  requester_name: string | null;
+  assignee_email: string | null;
+  mailbox_address: string | null;
+}
+
+export interface ParticipantRow {
+  user_id: number;
+  kind: ParticipantKind;
+  email: string;
+  display_name: string | null;
+  role: string;
+  created_at: string;
+}
+
+export interface NewComment {
+  ticketId: number;
+  authorId: number;
+  visibility: CommentVisibility;
+  source: CommentSource;
+  bodyText: string;
+  bodyHtml?: string | null;
+}
+
+export class TicketsRepository {
+  constructor(private readonly db: Kysely<DB>) {}
+
+  async insert(ticket: NewTicket): Promise<TicketRow> {
+    const now = nowIso();
+    return this.db
+      .insertInto('tickets')
+      .values({
+        mailbox_id: ticket.mailboxId,
+        subject: ticket.subject,
+        status: ticket.status,
+        requester_id: ticket.requesterId,
+        assignee_id: ticket.assigneeId ?? null,
+        follow_up_of_id: ticket.followUpOfId ?? null,
+        reference_tag: ticket.referenceTag,
+        created_at: now,
+        updated_at: now,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+  }
+
+  findById(id: number): Promise<TicketRow | undefined> {
+    return this.db.selectFrom('tickets').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  /** Locks the row on PostgreSQL so that concurrent changes to one ticket apply one after the other. */
+  findByIdForUpdate(id: number, dialect: 'sqlite' | 'postgres'): Promise<TicketRow | undefined> {
+    const query = this.db.selectFrom('tickets').selectAll().where('id', '=', id);
+    return (dialect === 'postgres' ? query.forUpdate() : query).executeTakeFirst();
+  }
+
+  async update(id: number, patch: Omit<TicketUpdate, 'id' | 'updated_at'>): Promise<TicketRow> {
+    return this.db
+      .updateTable('tickets')
+      .set({ ...patch, updated_at: nowIso() })
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+  }
+
+  /** Marks the ticket as changed (a comment or participant was added). */
+  async touch(id: number): Promise<void> {
+    await this.db.updateTable('tickets').set({ updated_at: nowIso() }).where('id', '=', id).execute();
+  }
+
+  async search(filter: TicketSearch): Promise<TicketListRow[]> {
+    let query = this.db
+      .selectFrom('tickets as t')
+      .innerJoin('users as r', 'r.id', 't.requester_id')
+      .leftJoin('users as a', 'a.id', 't.assignee_id')
+      .leftJoin('mailboxes as m', 'm.id', 't.mailbox_id')
+      .selectAll('t')
+      .select([
+        'r.email as requester_email',
+        'r.display_name as requester_name',
+        'a.email as assignee_email',
+        'm.address as mailbox_address',
+      ]);
+    if (filter.id !== undefined) query = query.where('t.id', '=', filter.id);
+    if (filter.statuses?.length) query = query.where('t.status', 'in', filter.statuses);
+    if (filter.requesterEmail) query = query.where('r.email', '=', filter.requesterEmail.trim().toLowerCase());
+    if (filter.mailboxId !== undefined) query = query.where('t.mailbox_id', '=', filter.mailboxId);
+    if (filter.assigneeId !== undefined) query = query.where('t.assignee_id', '=', filter.assigneeId);
+    if (filter.beforeId !== undefined) query = query.where('t.id', '<', filter.beforeId);
+    if (filter.text) {
+      const pattern = likeContains(filter.text);
+      query = query.where((eb) =>
+        eb.or([
+          sql<boolean>`lower(t.subject) like ${pattern} escape '\\'`,
+          eb.exists(
+            eb
+              .selectFrom('comments as c')
+              .select('c.id')
+              .whereRef('c.ticket_id', '=', 't.id')
+              .where(sql<boolean>`lower(c.body_text) like ${pattern} escape '\\'`),
+          ),
+        ]),
+      );
+    }
+    return query.orderBy('t.id', 'desc').limit(filter.limit).execute();
+  }
+
+  listParticipants(ticketId: number): Promise<ParticipantRow[]> {
+    return this.db
+      .selectFrom('ticket_participants as p')
+      .innerJoin('users as u', 'u.id', 'p.user_id')
+      .select(['p.user_id', 'p.kind', 'u.email', 'u.display_name', 'u.role', 'p.created_at'])
+      .where('p.ticket_id', '=', ticketId)
+      .orderBy('p.created_at')
+      .orderBy('u.email')
+      .execute();
+  }
+
+  /** Adds a participant; returns false when they already were one. */
+  async addParticipant(ticketId: number, userId: number, kind: ParticipantKind): Promise<boolean> {
+    const result = await this.db
+      .insertInto('ticket_participants')
+      .values({ ticket_id: ticketId, user_id: userId, kind, created_at: nowIso() })
+      .onConflict((oc) => oc.columns(['ticket_id', 'user_id', 'kind']).doNothing())
+      .executeTakeFirst();
+    return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
+  }
+
+  async removeParticipant(ticketId: number, userId: number, kind: ParticipantKind): Promise<boolean> {
+    const result = await this.db
+      .deleteFrom('ticket_participants')
+      .where('ticket_id', '=', ticketId)
+      .where('user_id', '=', userId)
+      .where('kind', '=', kind)
+      .executeTakeFirst();
+    return Number(result.numDeletedRows) > 0;
+  }
+
+  async countParticipants(ticketId: number, kind: ParticipantKind): Promise<number> {
+    const row = await this.db
+      .selectFrom('ticket_participants')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('ticket_id', '=', ticketId)
+      .where('kind', '=', kind)
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  async addComment(comment: NewComment): Promise<CommentRow> {
+    return this.db
+      .insertInto('comments')
+      .values({
+        ticket_id: comment.ticketId,
+        author_id: comment.authorId,
+        visibility: comment.visibility,
+        source: comment.source,
+        body_text: comment.bodyText,
+        body_html: comment.bodyHtml ?? null,
+        created_at: nowIso(),
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+  }
+
+  listComments(ticketId: number): Promise<(CommentRow & { author_email: string; author_name: string | null })[]> {
+    return this.db
+      .selectFrom('comments as c')
+      .innerJoin('users as u', 'u.id', 'c.author_id')
+      .selectAll('c')
+      .select(['u.email as author_email', 'u.display_name as author_name'])
+      .where('c.ticket_id', '=', ticketId)
+      .orderBy('c.id')
+      .execute();
+  }
+}

@@ -1,0 +1,92 @@
+import type { Kysely } from 'kysely';
+import type { DB, UserRole, UserRow } from '../schema';
+import { isUniqueViolation, nowIso } from '../sql-helpers';
+
+export interface StaffIdentity {
+  externalId: string;
+  email: string;
+  displayName: string | null;
+  role: Exclude<UserRole, 'end_user'>;
+}
+
+export class UsersRepository {
+  constructor(private readonly db: Kysely<DB>) {}
+
+  findById(id: number): Promise<UserRow | undefined> {
+    return this.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  findByEmail(email: string): Promise<UserRow | undefined> {
+    return this.db.selectFrom('users').selectAll().where('email', '=', normalizeEmail(email)).executeTakeFirst();
+  }
+
+  /** The user with this address, created as an end user if new; fills in a missing display name. */
+  async ensureByEmail(email: string, displayName: string | null): Promise<UserRow> {
+    const address = normalizeEmail(email);
+    const existing = await this.findByEmail(address);
+    if (existing) {
+      if (!existing.display_name && displayName) {
+        return this.db
+          .updateTable('users')
+          .set({ display_name: displayName, updated_at: nowIso() })
+          .where('id', '=', existing.id)
+          .returningAll()
+          .executeTakeFirstOrThrow();
+      }
+      return existing;
+    }
+    const now = nowIso();
+    await this.db
+      .insertInto('users')
+      .values({ email: address, display_name: displayName, role: 'end_user', created_at: now, updated_at: now })
+      .onConflict((oc) => oc.column('email').doNothing())
+      .execute();
+    const created = await this.findByEmail(address);
+    if (!created) throw new Error(`User ${address} vanished after insert`);
+    return created;
+  }
+
+  /**
+   * The agent or admin behind an API token, keyed by their Entra object id. A person first seen as an end
+   * user (CC'd on a ticket, say) keeps their row and is promoted; roles follow the token on every call.
+   */
+  async ensureStaff(identity: StaffIdentity): Promise<UserRow> {
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const byExternal = await this.db.selectFrom('users').selectAll().where('external_id', '=', identity.externalId).executeTakeFirst();
+      const row = byExternal ?? (await this.findByEmail(identity.email));
+      const now = nowIso();
+      try {
+        if (row) {
+          if (row.role === identity.role && row.external_id === identity.externalId && (row.display_name || !identity.displayName)) return row;
+          return await this.db
+            .updateTable('users')
+            .set({ role: identity.role, external_id: identity.externalId, display_name: row.display_name ?? identity.displayName, updated_at: now })
+            .where('id', '=', row.id)
+            .returningAll()
+            .executeTakeFirstOrThrow();
+        }
+        return await this.db
+          .insertInto('users')
+          .values({
+            email: normalizeEmail(identity.email),
+            display_name: identity.displayName,
+            role: identity.role,
+            external_id: identity.externalId,
+            created_at: now,
+            updated_at: now,
+          })
+          .returningAll()
+          .executeTakeFirstOrThrow();
+      } catch (error) {
+        // Two first requests of the same person raced; the second attempt finds the winner's row.
+        if (attempt === 0 && isUniqueViolation(error)) continue;
+        throw error;
+      }
+    }
+    throw new Error('unreachable');
+  }
+}
+
+export function normalizeEmail(email: string): string {
+  return email.trim().toLowerCase();
+}

@@ -1,0 +1,161 @@
+import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+/**
+ * Table types shared by both dialects. Timestamps are ISO-8601 UTC strings (`toISOString()`), which sort and
+ * compare correctly as text in SQLite and PostgreSQL alike; JSON columns are text.
+ */
+
+export type UserRole = 'end_user' | 'agent' | 'admin';
+export type TicketStatus = 'new' | 'open' | 'pending' | 'hold' | 'solved' | 'closed';
+export type ParticipantKind = 'cc' | 'follower';
+export type CommentVisibility = 'public' | 'internal';
+export type CommentSource = 'email' | 'api' | 'system';
+export type MailboxState = 'pending' | 'active' | 'paused' | 'needs_reauth' | 'unlinked';
+export type MailDirection = 'inbound' | 'outbound';
+export type OutboxState = 'pending' | 'sending' | 'sent' | 'failed';
+
+export interface UsersTable {
+  id: Generated<number>;
+  email: string;
+  display_name: string | null;
+  role: UserRole;
+  /** Entra object id (oid) for agents and admins who have called the API. */
+  external_id: string | null;
+  /** Set when a bounce proved the address cannot receive mail. */
+  undeliverable_reason: string | null;
+  /** A sender suppressed for bursting is blocked until this time. */
+  blocked_until: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface MailboxesTable {
+  id: Generated<number>;
+  address: string;
+  display_name: string | null;
+  state: MailboxState;
+  state_reason: string | null;
+  /** AES-256-GCM ciphertext of the msal-node token cache; never logged. */
+  token_cache: string | null;
+  lease_owner: string | null;
+  lease_until: string | null;
+  last_sync_at: string | null;
+  last_error_code: string | null;
+  last_error_message: string | null;
+  consecutive_failures: Generated<number>;
+  messages_ingested: Generated<number>;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface TicketsTable {
+  id: Generated<number>;
+  /** Random part of the ticket's short reference (see tickets/reference.ts). */
+  reference_tag: string;
+  mailbox_id: number | null;
+  subject: string;
+  status: TicketStatus;
+  requester_id: number;
+  assignee_id: number | null;
+  /** The closed ticket this one follows up, when a customer replied to a closed ticket. */
+  follow_up_of_id: number | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface TicketParticipantsTable {
+  ticket_id: number;
+  user_id: number;
+  kind: ParticipantKind;
+  created_at: string;
+}
+
+export interface CommentsTable {
+  id: Generated<number>;
+  ticket_id: number;
+  author_id: number;
+  visibility: CommentVisibility;
+  source: CommentSource;
+  body_text: string;
+  body_html: string | null;
+  created_at: string;
+}
+
+export interface MailMessagesTable {
+  id: Generated<number>;
+  mailbox_id: number;
+  internet_message_id: string;
+  graph_message_id: string | null;
+  direction: MailDirection;
+  ticket_id: number | null;
+  comment_id: number | null;
+  /** What became of the message: ticket_created, comment_added, suppressed, dead_letter, sent, ... */
+  disposition: string;
+  disposition_reason: string | null;
+  from_address: string | null;
+  subject: string | null;
+  created_at: string;
+}
+
+export interface OutboxTable {
+  id: Generated<number>;
+  ticket_id: number;
+  mailbox_id: number;
+  comment_id: number | null;
+  kind: string;
+  /** JSON: { to: string[], cc: string[] } */
+  recipients: string;
+  state: OutboxState;
+  attempts: Generated<number>;
+  next_attempt_at: string;
+  lease_owner: string | null;
+  lease_until: string | null;
+  message_id: string | null;
+  last_error: string | null;
+  created_at: string;
+  sent_at: string | null;
+}
+
+export interface DeadLettersTable {
+  id: Generated<number>;
+  mailbox_id: number;
+  graph_message_id: string | null;
+  internet_message_id: string | null;
+  reason_code: string;
+  reason: string;
+  raw: Buffer | null;
+  state: 'open' | 'replayed' | 'discarded';
+  created_at: string;
+  resolved_at: string | null;
+}
+
+export interface AuditLogTable {
+  id: Generated<number>;
+  actor: string;
+  action: string;
+  target_type: string;
+  target_id: string;
+  /** JSON object with the action's details. */
+  details: string;
+  created_at: string;
+}
+
+export interface DB {
+  users: UsersTable;
+  mailboxes: MailboxesTable;
+  tickets: TicketsTable;
+  ticket_participants: TicketParticipantsTable;
+  comments: CommentsTable;
+  mail_messages: MailMessagesTable;
+  outbox: OutboxTable;
+  dead_letters: DeadLettersTable;
+  audit_log: AuditLogTable;
+}
+
+export type UserRow = Selectable<UsersTable>;
+export type NewUserRow = Insertable<UsersTable>;
+export type TicketRow = Selectable<TicketsTable>;
+export type TicketUpdate = Updateable<TicketsTable>;
+export type CommentRow = Selectable<CommentsTable>;
+export type MailboxRow = Selectable<MailboxesTable>;
+export type AuditRow = Selectable<AuditLogTable>;

@@ -1,0 +1,56 @@
+import type { Kysely } from 'kysely';
+import { openDatabase, ping, type Database, type DatabaseTarget } from './database';
+import { migrateToLatest, pendingMigrations } from './migrate';
+import { AuditRepository } from './repositories/audit';
+import { MailboxesRepository } from './repositories/mailboxes';
+import { TicketsRepository } from './repositories/tickets';
+import { UsersRepository } from './repositories/users';
+import type { DB } from './schema';
+
+/** The repositories, bound to either the pool or one transaction. */
+export class Repositories {
+  readonly users: UsersRepository;
+  readonly tickets: TicketsRepository;
+  readonly mailboxes: MailboxesRepository;
+  readonly audit: AuditRepository;
+
+  constructor(db: Kysely<DB>, readonly dialect: Database['dialect']) {
+    this.users = new UsersRepository(db);
+    this.tickets = new TicketsRepository(db);
+    this.mailboxes = new MailboxesRepository(db);
+    this.audit = new AuditRepository(db);
+  }
+}
+
+export class Store extends Repositories {
+  private constructor(private readonly database: Database) {
+    super(database.db, database.dialect);
+  }
+
+  /** Opens the database and applies pending migrations. */
+  static async open(target: DatabaseTarget): Promise<Store> {
+    const database = await openDatabase(target);
+    try {
+      await migrateToLatest(database);
+    } catch (error) {
+      await database.close();
+      throw error;
+    }
+    return new Store(database);
+  }
+
+  /** Runs `work` in one transaction; it commits when `work` resolves and rolls back when it throws. */
+  transaction<T>(work: (repos: Repositories) => Promise<T>): Promise<T> {
+    return this.database.db.transaction().execute((trx) => work(new Repositories(trx, this.dialect)));
+  }
+
+  /** Throws when the database is unreachable or its schema is behind the code. */
+  async checkReady(): Promise<{ pendingMigrations: string[] }> {
+    await ping(this.database.db);
+    return { pendingMigrations: await pendingMigrations(this.database) };
+  }
+
+  close(): Promise<void> {
+    return this.database.close();
+  }
+}

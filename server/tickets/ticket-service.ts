@@ -1,0 +1,193 @@
+import type { Repositories, Store } from '../store/store';
+import type { TicketStatus, UserRow } from '../store/schema';
+import type { TicketListRow } from '../store/repositories/tickets';
+import { DomainError } from './errors';
+import { assertCanAddCc, assertCanFollow } from './participants';
+import { newReferenceTag } from './reference';
+import { canTransition, onAgentPublicReply, onAssign } from './status';
+import { detailView, summaryView, type TicketDetailView, type TicketSummaryView } from './ticket-view';
+
+export interface TicketListQuery {
+  statuses?: TicketStatus[];
+  requester?: string;
+  mailbox?: string;
+  assigneeId?: number;
+  text?: string;
+  cursor?: number;
+  limit: number;
+}
+
+export interface NewTicketInput {
+  requester: { email: string; name?: string | null };
+  subject: string;
+  body: string;
+  mailbox?: string;
+  ccs?: { email: string; name?: string | null }[];
+}
+
+export interface CommentInput {
+  body: string;
+  visibility: 'public' | 'internal';
+  /** Status to set together with the comment; defaults to the status rules' choice. */
+  status?: TicketStatus;
+}
+
+export interface TicketPatch {
+  status?: TicketStatus;
+  /** An agent's user id, or null to unassign. */
+  assigneeId?: number | null;
+}
+
+/** The agent-facing ticket operations. Each runs in one transaction and leaves an audit trail. */
+export class TicketService {
+  constructor(private readonly store: Store) {}
+
+  async list(query: TicketListQuery): Promise<{ tickets: TicketSummaryView[]; nextCursor: number | null }> {
+    let mailboxId: number | undefined;
+    if (query.mailbox) {
+      const mailbox = await this.store.mailboxes.findByAddress(query.mailbox);
+      if (!mailbox) return { tickets: [], nextCursor: null };
+      mailboxId = mailbox.id;
+    }
+    // One extra row tells whether another page exists without a count query.
+    const rows = await this.store.tickets.search({
+      statuses: query.statuses,
+      requesterEmail: query.requester,
+      mailboxId,
+      assigneeId: query.assigneeId,
+      text: query.text,
+      beforeId: query.cursor,
+      limit: query.limit + 1,
+    });
+    const page = rows.slice(0, query.limit);
+    const last = page.at(-1);
+    return { tickets: page.map(summaryView), nextCursor: rows.length > query.limit && last ? last.id : null };
+  }
+
+  get(id: number): Promise<TicketDetailView> {
+    return this.detail(this.store, id);
+  }
+
+  async create(actor: UserRow, input: NewTicketInput): Promise<TicketDetailView> {
+    return this.store.transaction(async (repos) => {
+      const mailbox = input.mailbox ? await repos.mailboxes.findByAddress(input.mailbox) : undefined;
+      if (input.mailbox && !mailbox) throw new DomainError('invalid_input', `${input.mailbox} is not a linked mailbox`, { field: 'mailbox' });
+      const requester = await repos.users.ensureByEmail(input.requester.email, input.requester.name ?? null);
+      const ticket = await repos.tickets.insert({
+        mailboxId: mailbox?.id ?? null,
+        subject: input.subject,
+        status: 'open',
+        requesterId: requester.id,
+        referenceTag: newReferenceTag(),
+      });
+      await repos.tickets.addComment({ ticketId: ticket.id, authorId: actor.id, visibility: 'public', source: 'api', bodyText: input.body });
+      const support = await repos.mailboxes.linkedAddresses();
+      for (const cc of input.ccs ?? []) await this.addCcIn(repos, ticket.id, cc, support);
+      await repos.audit.record({ actor: actor.email, action: 'ticket.created', targetType: 'ticket', targetId: ticket.id });
+      return this.detail(repos, ticket.id);
+    });
+  }
+
+  async addComment(id: number, actor: UserRow, input: CommentInput): Promise<TicketDetailView> {
+    return this.store.transaction(async (repos) => {
+      const ticket = await this.lockOpenTicket(repos, id);
+      await repos.tickets.addComment({ ticketId: id, authorId: actor.id, visibility: input.visibility, source: 'api', bodyText: input.body });
+      const next = input.status ?? (input.visibility === 'public' ? onAgentPublicReply(ticket.status) : ticket.status);
+      await this.changeStatusIn(repos, ticket, next, actor);
+      await repos.tickets.touch(id);
+      return this.detail(repos, id);
+    });
+  }
+
+  async update(id: number, actor: UserRow, patch: TicketPatch): Promise<TicketDetailView> {
+    return this.store.transaction(async (repos) => {
+      let ticket = await this.lockTicket(repos, id);
+      if (patch.assigneeId !== undefined && patch.assigneeId !== ticket.assignee_id) {
+        if (ticket.status === 'closed') throw new DomainError('ticket_closed', `Ticket ${id} is closed`);
+        if (patch.assigneeId !== null) {
+          const assignee = await repos.users.findById(patch.assigneeId);
+          if (!assignee || (assignee.role !== 'agent' && assignee.role !== 'admin')) {
+            throw new DomainError('assignee_not_agent', `User ${patch.assigneeId} is not an agent`, { assigneeId: patch.assigneeId });
+          }
+        }
+        ticket = await repos.tickets.update(id, { assignee_id: patch.assigneeId });
+        await repos.audit.record({ actor: actor.email, action: 'ticket.assigned', targetType: 'ticket', targetId: id, details: { assigneeId: patch.assigneeId } });
+        if (patch.status === undefined && patch.assigneeId !== null) await this.changeStatusIn(repos, ticket, onAssign(ticket.status), actor);
+      }
+      if (patch.status !== undefined) await this.changeStatusIn(repos, ticket, patch.status, actor);
+      return this.detail(repos, id);
+    });
+  }
+
+  async addCc(id: number, actor: UserRow, cc: { email: string; name?: string | null }): Promise<TicketDetailView> {
+    return this.store.transaction(async (repos) => {
+      await this.lockOpenTicket(repos, id);
+      const support = await repos.mailboxes.linkedAddresses();
+      const user = await this.addCcIn(repos, id, cc, support);
+      await repos.audit.record({ actor: actor.email, action: 'ticket.cc_added', targetType: 'ticket', targetId: id, details: { userId: user.id } });
+      return this.detail(repos, id);
+    });
+  }
+
+  async addFollower(id: number, actor: UserRow, userId: number): Promise<TicketDetailView> {
+    return this.store.transaction(async (repos) => {
+      await this.lockOpenTicket(repos, id);
+      const user = await repos.users.findById(userId);
+      if (!user) throw new DomainError('not_found', `User ${userId} not found`, { userId });
+      assertCanFollow(user.role, user.email);
+      if (await repos.tickets.addParticipant(id, user.id, 'follower')) await repos.tickets.touch(id);
+      await repos.audit.record({ actor: actor.email, action: 'ticket.follower_added', targetType: 'ticket', targetId: id, details: { userId } });
+      return this.detail(repos, id);
+    });
+  }
+
+  async removeParticipant(id: number, actor: UserRow, userId: number, kind: 'cc' | 'follower'): Promise<TicketDetailView> {
+    return this.store.transaction(async (repos) => {
+      await this.lockOpenTicket(repos, id);
+      if (!(await repos.tickets.removeParticipant(id, userId, kind))) {
+        throw new DomainError('not_found', `User ${userId} is not a ${kind === 'cc' ? 'CC' : 'follower'} of ticket ${id}`, { userId });
+      }
+      await repos.tickets.touch(id);
+      await repos.audit.record({ actor: actor.email, action: `ticket.${kind}_removed`, targetType: 'ticket', targetId: id, details: { userId } });
+      return this.detail(repos, id);
+    });
+  }
+
+  private async addCcIn(repos: Repositories, ticketId: number, cc: { email: string; name?: string | null }, support: ReadonlySet<string>): Promise<UserRow> {
+    const user = await repos.users.ensureByEmail(cc.email, cc.name ?? null);
+    const ticket = await repos.tickets.findById(ticketId);
+    if (ticket && user.id === ticket.requester_id) {
+      throw new DomainError('invalid_input', `${cc.email} is the ticket's requester`, { field: 'email' });
+    }
+    assertCanAddCc(user.email, await repos.tickets.countParticipants(ticketId, 'cc'), support);
+    if (await repos.tickets.addParticipant(ticketId, user.id, 'cc')) await repos.tickets.touch(ticketId);
+    return user;
+  }
+
+  private async changeStatusIn(repos: Repositories, ticket: { id: number; status: TicketStatus }, to: TicketStatus, actor: UserRow): Promise<void> {
+    if (to === ticket.status) return;
+    if (!canTransition(ticket.status, to)) {
+      throw new DomainError('invalid_transition', `A ${ticket.status} ticket cannot become ${to}`, { from: ticket.status, to });
+    }
+    await repos.tickets.update(ticket.id, { status: to });
+    await repos.audit.record({ actor: actor.email, action: 'ticket.status_changed', targetType: 'ticket', targetId: ticket.id, details: { from: ticket.status, to } });
+  }
+
+  private async lockTicket(repos: Repositories, id: number) {
+    const ticket = await repos.tickets.findByIdForUpdate(id, repos.dialect);
+    if (!ticket) throw new DomainError('not_found', `Ticket ${id} not found`, { ticketId: id });
+    return ticket;
+  }
+
+  private async lockOpenTicket(repos: Repositories, id: number) {
+    const ticket = await this.lockTicket(repos, id);
+    if (ticket.status === 'closed') throw new DomainError('ticket_closed', `Ticket ${id} is closed; it can no longer change`, { ticketId: id });
+    return ticket;
+  }
+
+  private async detail(repos: Repositories, id: number): Promise<TicketDetailView> {
+    const [row] = await repos.tickets.search({ id, limit: 1 });
+    if (!row) throw new DomainError('not_found', `Ticket ${id} not found`, { ticketId: id });
+    return detailView(row satisfies TicketListRow, await repos.tickets.listParticipants(id), await repos.tickets.listComments(id));
+  }
+}

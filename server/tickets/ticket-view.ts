@@ -1,0 +1,84 @@
+import type { CommentRow, TicketRow, UserRow } from '../store/schema';
+import type { ParticipantRow, TicketListRow } from '../store/repositories/tickets';
+import { referenceToken, ticketReference } from './reference';
+
+/** The shapes the API returns: camelCase, no internal columns. */
+
+export interface PersonView {
+  id: number;
+  email: string;
+  name: string | null;
+}
+
+export interface TicketSummaryView {
+  id: number;
+  reference: string;
+  referenceToken: string;
+  subject: string;
+  status: TicketRow['status'];
+  requester: PersonView;
+  assignee: { id: number; email: string } | null;
+  mailbox: string | null;
+  followUpOf: number | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface CommentView {
+  id: number;
+  author: PersonView;
+  visibility: CommentRow['visibility'];
+  source: CommentRow['source'];
+  bodyText: string;
+  bodyHtml: string | null;
+  createdAt: string;
+}
+
+export interface TicketDetailView extends TicketSummaryView {
+  ccs: PersonView[];
+  followers: PersonView[];
+  comments: CommentView[];
+}
+
+export function summaryView(row: TicketListRow): TicketSummaryView {
+  const reference = ticketReference(row.id, row.reference_tag);
+  return {
+    id: row.id,
+    reference,
+    referenceToken: referenceToken(reference),
+    subject: row.subject,
+    status: row.status,
+    requester: { id: row.requester_id, email: row.requester_email, name: row.requester_name },
+    assignee: row.assignee_id !== null && row.assignee_email !== null ? { id: row.assignee_id, email: row.assignee_email } : null,
+    mailbox: row.mailbox_address,
+    followUpOf: row.follow_up_of_id,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+export function detailView(
+  row: TicketListRow,
+  participants: readonly ParticipantRow[],
+  comments: readonly (CommentRow & { author_email: string; author_name: string | null })[],
+): TicketDetailView {
+  const person = (p: ParticipantRow): PersonView => ({ id: p.user_id, email: p.email, name: p.display_name });
+  return {
+    ...summaryView(row),
+    ccs: participants.filter((p) => p.kind === 'cc').map(person),
+    followers: participants.filter((p) => p.kind === 'follower').map(person),
+    comments: comments.map((c) => ({
+      id: c.id,
+      author: { id: c.author_id, email: c.author_email, name: c.author_name },
+      visibility: c.visibility,
+      source: c.source,
+      bodyText: c.body_text,
+      bodyHtml: c.body_html,
+      createdAt: c.created_at,
+    })),
+  };
+}
+
+export function personView(user: UserRow): PersonView {
+  return { id: user.id, email: user.email, name: user.display_name };
+}

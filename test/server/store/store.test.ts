@@ -1,0 +1,130 @@
+import { migrateToLatest, pendingMigrations } from '../../../server/store/migrate';
+import { openDatabase } from '../../../server/store/database';
+import type { Store } from '../../../server/store/store';
+import type { DatabaseTarget } from '../../../server/store/database';
+import { isUniqueViolation } from '../../../server/store/sql-helpers';
+import { openTestStore } from '../../support/database';
+
+let store: Store;
+let target: DatabaseTarget;
+let cleanup: () => Promise<void>;
+
+beforeAll(async () => {
+  ({ store, target, cleanup } = await openTestStore());
+});
+afterAll(() => cleanup());
+
+async function newTicket(subject: string, requesterEmail = 'requester@example.test') {
+  const requester = await store.users.ensureByEmail(requesterEmail, null);
+  return store.tickets.insert({ mailboxId: null, subject, status: 'new', requesterId: requester.id, referenceTag: 'AAAAA' });
+}
+
+describe('migrations', () => {
+  it('leave nothing pending and do nothing when run again', async () => {
+    const database = await openDatabase(target);
+    try {
+      expect(await pendingMigrations(database)).toEqual([]);
+      expect(await migrateToLatest(database)).toEqual([]);
+    } finally {
+      await database.close();
+    }
+    await expect(store.checkReady()).resolves.toEqual({ pendingMigrations: [] });
+  });
+});
+
+describe('users', () => {
+  it('keeps one row per address, case-insensitively, and fills in a missing name', async () => {
+    const first = await store.users.ensureByEmail('Pat@Example.test', null);
+    const again = await store.users.ensureByEmail('pat@example.TEST', 'Pat Doe');
+    expect(again.id).toBe(first.id);
+    expect(again.email).toBe('pat@example.test');
+    expect(again.display_name).toBe('Pat Doe');
+    expect(first.role).toBe('end_user');
+  });
+
+  it('promotes an end user who turns out to be an agent, keyed by object id afterwards', async () => {
+    const asCustomer = await store.users.ensureByEmail('sam@contoso.test', null);
+    const asAgent = await store.users.ensureStaff({ externalId: 'tid:oid-sam', email: 'sam@contoso.test', displayName: 'Sam', role: 'agent' });
+    expect(asAgent.id).toBe(asCustomer.id);
+    expect(asAgent.role).toBe('agent');
+    // A renamed UPN still maps to the same person through the object id.
+    const renamed = await store.users.ensureStaff({ externalId: 'tid:oid-sam', email: 'samuel@contoso.test', displayName: 'Sam', role: 'admin' });
+    expect(renamed.id).toBe(asCustomer.id);
+    expect(renamed.role).toBe('admin');
+  });
+
+  it('survives two first requests of the same agent at once', async () => {
+    const identity = { externalId: 'tid:oid-race', email: 'race@contoso.test', displayName: 'Race', role: 'agent' as const };
+    const [a, b] = await Promise.all([store.users.ensureStaff(identity), store.users.ensureStaff(identity)]);
+    expect(a.id).toBe(b.id);
+  });
+});
+
+describe('tickets', () => {
+  it('searches by status, requester and text, newest first, with literal wildcards', async () => {
+    const a = await newTicket('Printer on fire', 'alice@example.test');
+    const b = await newTicket('100% discount_code broken', 'bob@example.test');
+    await store.tickets.update(b.id, { status: 'pending' });
+    const agent = await store.users.ensureStaff({ externalId: 'x:1', email: 'agent1@contoso.test', displayName: null, role: 'agent' });
+    await store.tickets.addComment({ ticketId: a.id, authorId: agent.id, visibility: 'internal', source: 'api', bodyText: 'Toner smells of SMOKE' });
+
+    const ids = (rows: { id: number }[]) => rows.map((r) => r.id);
+    expect(ids(await store.tickets.search({ text: 'smoke', limit: 10 }))).toEqual([a.id]);
+    expect(ids(await store.tickets.search({ text: '100%', limit: 10 }))).toEqual([b.id]);
+    expect(ids(await store.tickets.search({ text: '_', limit: 10 }))).toEqual([b.id]);
+    expect(ids(await store.tickets.search({ text: '%', limit: 10 }))).toEqual([b.id]);
+    expect(ids(await store.tickets.search({ statuses: ['pending'], limit: 10 }))).toContain(b.id);
+    expect(ids(await store.tickets.search({ statuses: ['pending'], limit: 10 }))).not.toContain(a.id);
+    expect(ids(await store.tickets.search({ requesterEmail: 'ALICE@example.test', limit: 10 }))).toEqual([a.id]);
+    const newestFirst = ids(await store.tickets.search({ limit: 2 }));
+    expect(newestFirst[0]).toBeGreaterThan(newestFirst[1]!);
+  });
+
+  it('records each participant once per kind and counts CCs', async () => {
+    const t = await newTicket('CC me');
+    const cc = await store.users.ensureByEmail('cc@example.test', null);
+    expect(await store.tickets.addParticipant(t.id, cc.id, 'cc')).toBe(true);
+    expect(await store.tickets.addParticipant(t.id, cc.id, 'cc')).toBe(false);
+    expect(await store.tickets.countParticipants(t.id, 'cc')).toBe(1);
+    expect(await store.tickets.removeParticipant(t.id, cc.id, 'cc')).toBe(true);
+    expect(await store.tickets.removeParticipant(t.id, cc.id, 'cc')).toBe(false);
+  });
+
+  it('rolls a transaction back entirely when it throws', async () => {
+    const before = (await store.tickets.search({ limit: 1000 })).length;
+    await expect(
+      store.transaction(async (repos) => {
+        const requester = await repos.users.ensureByEmail('rollback@example.test', null);
+        await repos.tickets.insert({ mailboxId: null, subject: 'never', status: 'new', requesterId: requester.id, referenceTag: 'BBBBB' });
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
+    expect((await store.tickets.search({ limit: 1000 })).length).toBe(before);
+    expect(await store.users.findByEmail('rollback@example.test')).toBeUndefined();
+  });
+
+  it('refuses a status the schema does not know', async () => {
+    const t = await newTicket('Bad status');
+    // @ts-expect-error: proving the database, not only the types, guards the status column
+    await expect(store.tickets.update(t.id, { status: 'archived' })).rejects.toThrow();
+  });
+});
+
+describe('mailboxes and audit', () => {
+  it('links an address once and reports linked addresses', async () => {
+    const m = await store.mailboxes.insert('Support@Contoso.test', 'Support');
+    const duplicate = await store.mailboxes.insert('support@contoso.test', null).then(() => undefined, (error: unknown) => error);
+    expect(isUniqueViolation(duplicate)).toBe(true);
+    expect(await store.mailboxes.linkedAddresses()).toContain('support@contoso.test');
+    await store.mailboxes.setState(m.id, 'unlinked', 'admin unlinked');
+    expect(await store.mailboxes.linkedAddresses()).not.toContain('support@contoso.test');
+  });
+
+  it('keeps audit entries newest first with their details', async () => {
+    await store.audit.record({ actor: 'admin@contoso.test', action: 'mailbox.paused', targetType: 'mailbox', targetId: 7, details: { reason: 'test' } });
+    await store.audit.record({ actor: 'admin@contoso.test', action: 'mailbox.resumed', targetType: 'mailbox', targetId: 7 });
+    const entries = await store.audit.list({ targetType: 'mailbox', targetId: 7, limit: 10 });
+    expect(entries.map((e) => e.action)).toEqual(['mailbox.resumed', 'mailbox.paused']);
+    expect(JSON.parse(entries[1]!.details)).toEqual({ reason: 'test' });
+  });
+});

@@ -1,0 +1,34 @@
+import type { Express } from 'express';
+import pino from 'pino';
+import { createApp } from '../../server/http/app';
+import { TokenVerifier } from '../../server/identity/token-verifier';
+import type { Store } from '../../server/store/store';
+import { openTestStore } from './database';
+import { startTestIdentityProvider, type TestIdentityProvider } from './identity-provider';
+
+/** The real express app over a fresh test store, with tokens from a local test identity provider. */
+export interface ApiHarness {
+  app: Express;
+  store: Store;
+  idp: TestIdentityProvider;
+  close(): Promise<void>;
+}
+
+export async function startApiHarness(): Promise<ApiHarness> {
+  const { store, cleanup } = await openTestStore();
+  const idp = await startTestIdentityProvider();
+  const app = createApp({
+    store,
+    logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+    tokenVerifier: new TokenVerifier({ authority: idp.authority, audience: idp.audience, tenantId: idp.tenantId }),
+  });
+  return {
+    app,
+    store,
+    idp,
+    close: async () => {
+      await idp.close();
+      await cleanup();
+    },
+  };
+}
