@@ -42,8 +42,9 @@ export function createApp(deps: AppDependencies): Express {
   app.use(healthRoutes(deps.store));
 
   const api = Router();
-  api.use(express.json({ limit: JSON_LIMIT }));
+  // Authenticate before parsing, so strangers cannot make the server read large bodies.
   api.use(authenticate(deps.tokenVerifier));
+  api.use(express.json({ limit: JSON_LIMIT }));
   api.use(requireRole('agent'), ticketRoutes(deps.store, new TicketService(deps.store)));
   app.use('/api', api);
 

@@ -52,7 +52,8 @@ export const errorHandler: ErrorRequestHandler = (error, req, res, _next) => {
   // Only unexpected failures deserve a stack trace; answers we chose to give are logged by their code.
   if (httpError.status >= 500 && !(error instanceof HttpError)) req.log.error({ err: error }, 'request failed');
   else req.log.info({ code: httpError.code }, httpError.message);
-  if (httpError.status === 401) res.setHeader('WWW-Authenticate', `Bearer error="invalid_token"`);
+  // RFC 6750 section 3.1: a request without credentials gets no error code in the challenge.
+  if (httpError.status === 401) res.setHeader('WWW-Authenticate', httpError.code === 'unauthenticated' ? 'Bearer' : 'Bearer error="invalid_token"');
   res.status(httpError.status).json({
     error: { code: httpError.code, message: httpError.message, ...(httpError.details ? { details: httpError.details } : {}) },
   });

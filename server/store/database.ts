@@ -29,6 +29,8 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
     // Another process (a second instance, a migration) may hold the write lock briefly.
     const connection = new SQLite(target.file, { timeout: 5000 });
     await enableWal(connection);
+    // SQLite's built-in lower() folds ASCII only, so 'Ärger' would never match a search for 'ärger'.
+    connection.function('lower', { deterministic: true }, (value: unknown) => (typeof value === 'string' ? value.toLowerCase() : value));
     connection.pragma('foreign_keys = ON');
     connection.pragma('synchronous = NORMAL');
     const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: connection }) });

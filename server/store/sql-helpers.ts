@@ -1,3 +1,10 @@
+/** Ids are 32-bit serials on PostgreSQL; a larger number names no row and must not reach the database. */
+export const MAX_ID = 2_147_483_647;
+
+export function isStorableId(id: number): boolean {
+  return Number.isSafeInteger(id) && id > 0 && id <= MAX_ID;
+}
+
 /** Current time as stored in every timestamp column. */
 export function nowIso(): string {
   return new Date().toISOString();

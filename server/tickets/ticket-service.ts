@@ -159,8 +159,11 @@ export class TicketService {
     if (ticket && user.id === ticket.requester_id) {
       throw new DomainError('invalid_input', `${cc.email} is the ticket's requester`, { field: 'email' });
     }
-    assertCanAddCc(user.email, await repos.tickets.countParticipants(ticketId, 'cc'), support);
-    if (await repos.tickets.addParticipant(ticketId, user.id, 'cc')) await repos.tickets.touch(ticketId);
+    const current = await repos.tickets.listParticipants(ticketId);
+    if (current.some((p) => p.kind === 'cc' && p.user_id === user.id)) return user;
+    assertCanAddCc(user.email, current.filter((p) => p.kind === 'cc').length, support);
+    await repos.tickets.addParticipant(ticketId, user.id, 'cc');
+    await repos.tickets.touch(ticketId);
     return user;
   }
 

@@ -7,7 +7,7 @@ import type { TicketService } from '../../tickets/ticket-service';
 import { principalOf } from '../auth';
 
 const Status = z.enum(TICKET_STATUSES as [string, ...string[]]).transform((s) => s as (typeof TICKET_STATUSES)[number]);
-const Id = z.coerce.number().int().positive();
+const Id = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 const Email = z.string().trim().pipe(z.email()).transform((e) => e.toLowerCase());
 const Person = z.object({ email: Email, name: z.string().trim().max(200).nullish() });
 

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { DB, MailboxRow, MailboxState } from '../schema';
-import { nowIso } from '../sql-helpers';
+import { isStorableId, nowIso } from '../sql-helpers';
 import { normalizeEmail } from './users';
 
 export class MailboxesRepository {
@@ -15,7 +15,8 @@ export class MailboxesRepository {
       .executeTakeFirstOrThrow();
   }
 
-  findById(id: number): Promise<MailboxRow | undefined> {
+  async findById(id: number): Promise<MailboxRow | undefined> {
+    if (!isStorableId(id)) return undefined;
     return this.db.selectFrom('mailboxes').selectAll().where('id', '=', id).executeTakeFirst();
   }
 

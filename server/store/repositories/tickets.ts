@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { CommentRow, CommentSource, CommentVisibility, DB, ParticipantKind, TicketRow, TicketStatus, TicketUpdate } from '../schema';
-import { likeContains, nowIso } from '../sql-helpers';
+import { isStorableId, likeContains, MAX_ID, nowIso } from '../sql-helpers';
 
 export interface NewTicket {
   mailboxId: number | null;
@@ -72,12 +72,14 @@ export class TicketsRepository {
       .executeTakeFirstOrThrow();
   }
 
-  findById(id: number): Promise<TicketRow | undefined> {
+  async findById(id: number): Promise<TicketRow | undefined> {
+    if (!isStorableId(id)) return undefined;
     return this.db.selectFrom('tickets').selectAll().where('id', '=', id).executeTakeFirst();
   }
 
   /** Locks the row on PostgreSQL so that concurrent changes to one ticket apply one after the other. */
-  findByIdForUpdate(id: number, dialect: 'sqlite' | 'postgres'): Promise<TicketRow | undefined> {
+  async findByIdForUpdate(id: number, dialect: 'sqlite' | 'postgres'): Promise<TicketRow | undefined> {
+    if (!isStorableId(id)) return undefined;
     const query = this.db.selectFrom('tickets').selectAll().where('id', '=', id);
     return (dialect === 'postgres' ? query.forUpdate() : query).executeTakeFirst();
   }
@@ -97,6 +99,7 @@ export class TicketsRepository {
   }
 
   async search(filter: TicketSearch): Promise<TicketListRow[]> {
+    if (filter.id !== undefined && !isStorableId(filter.id)) return [];
     let query = this.db
       .selectFrom('tickets as t')
       .innerJoin('users as r', 'r.id', 't.requester_id')
@@ -113,8 +116,10 @@ export class TicketsRepository {
     if (filter.statuses?.length) query = query.where('t.status', 'in', filter.statuses);
     if (filter.requesterEmail) query = query.where('r.email', '=', filter.requesterEmail.trim().toLowerCase());
     if (filter.mailboxId !== undefined) query = query.where('t.mailbox_id', '=', filter.mailboxId);
+    if (filter.assigneeId !== undefined && !isStorableId(filter.assigneeId)) return [];
     if (filter.assigneeId !== undefined) query = query.where('t.assignee_id', '=', filter.assigneeId);
-    if (filter.beforeId !== undefined) query = query.where('t.id', '<', filter.beforeId);
+    // A cursor past the largest possible id means "from the newest"; it cannot be sent as a 32-bit parameter.
+    if (filter.beforeId !== undefined && filter.beforeId <= MAX_ID) query = query.where('t.id', '<', filter.beforeId);
     if (filter.text) {
       const pattern = likeContains(filter.text);
       query = query.where((eb) =>
@@ -155,6 +160,7 @@ export class TicketsRepository {
   }
 
   async removeParticipant(ticketId: number, userId: number, kind: ParticipantKind): Promise<boolean> {
+    if (!isStorableId(userId)) return false;
     const result = await this.db
       .deleteFrom('ticket_participants')
       .where('ticket_id', '=', ticketId)

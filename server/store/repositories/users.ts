@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { DB, UserRole, UserRow } from '../schema';
-import { isUniqueViolation, nowIso } from '../sql-helpers';
+import { isStorableId, isUniqueViolation, nowIso } from '../sql-helpers';
 
 export interface StaffIdentity {
   externalId: string;
@@ -12,7 +12,8 @@ export interface StaffIdentity {
 export class UsersRepository {
   constructor(private readonly db: Kysely<DB>) {}
 
-  findById(id: number): Promise<UserRow | undefined> {
+  async findById(id: number): Promise<UserRow | undefined> {
+    if (!isStorableId(id)) return undefined;
     return this.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
   }
 
