@@ -34,6 +34,19 @@ const EnvSchema = z.object({
   AUTH_AUTHORITY: optionalUrl,
   AUTH_AUDIENCE: optionalString,
   AUTH_TENANT_ID: optionalString,
+  PUBLIC_ORIGIN: optionalUrl,
+  OAUTH_REDIRECT_URI: optionalUrl,
+  MICROSOFT_CLIENT_ID: optionalString,
+  MICROSOFT_CLIENT_SECRET: optionalString,
+  MICROSOFT_CLIENT_CERTIFICATE_PATH: optionalString,
+  MICROSOFT_TENANT: z.preprocess(emptyAsUndefined, z.string().default('organizations')),
+  MICROSOFT_AUTHORITY_HOST: z.preprocess(emptyAsUndefined, z.url().default('https://login.microsoftonline.com')),
+  MICROSOFT_GRAPH_URL: z.preprocess(emptyAsUndefined, z.url().default('https://graph.microsoft.com/v1.0')),
+  RELAYDESK_SECRET_KEY: optionalString,
+  RELAYDESK_PREVIOUS_SECRET_KEYS: optionalString,
+  OFFICE_JS_URL: z.preprocess(emptyAsUndefined, z.url().default('https://appsforoffice.microsoft.com/lib/1/hosted/office.js')),
+  SANDBOX_PORT: z.preprocess(emptyAsUndefined, port.default(3443)),
+  SANDBOX_DEMO_MAIL: z.preprocess(emptyAsUndefined, z.enum(['true', 'false']).default('true')),
 });
 
 export interface Config {
@@ -44,9 +57,29 @@ export interface Config {
   readonly database: { readonly kind: 'sqlite'; readonly file: string } | { readonly kind: 'postgres'; readonly url: string };
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   readonly shutdownTimeoutMs: number;
-  /** API caller authentication. Absent when no authority is configured and none was provided at start. */
+  /** API caller authentication; in sandbox mode it is filled in from the sandbox once it runs. */
   readonly auth: { readonly authority: string; readonly audience: string; readonly tenantId: string | undefined } | undefined;
+  /** Public origin of this server, as browsers and Microsoft's redirects reach it. */
+  readonly publicOrigin: string;
+  readonly redirectUri: string;
+  /** Where pages load office.js from (Microsoft's CDN by default). */
+  readonly officeJsUrl: string;
+  /** The Microsoft app that mailboxes consent to, or the local Exchange Online sandbox when none is set. */
+  readonly microsoft: MicrosoftConfig;
+  /** Token vault keys as configured (base64 or hex); undefined means "generate one in the data folder". */
+  readonly secretKeys: { readonly current: string; readonly previous: readonly string[] } | undefined;
 }
+
+export type MicrosoftConfig =
+  | { readonly mode: 'sandbox'; readonly port: number; readonly demoMail: boolean }
+  | {
+      readonly mode: 'entra';
+      readonly clientId: string;
+      readonly credential: { readonly kind: 'secret'; readonly secret: string } | { readonly kind: 'certificate'; readonly path: string };
+      readonly tenant: string;
+      readonly authorityHost: string;
+      readonly graphBaseUrl: string;
+    };
 
 export class ConfigError extends Error {
   constructor(readonly problems: readonly { variable: string; message: string }[]) {
@@ -67,9 +100,39 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
   const problems: { variable: string; message: string }[] = [];
   if (e.AUTH_AUTHORITY && !e.AUTH_AUDIENCE) problems.push({ variable: 'AUTH_AUDIENCE', message: 'required when AUTH_AUTHORITY is set' });
   if (e.AUTH_AUDIENCE && !e.AUTH_AUTHORITY) problems.push({ variable: 'AUTH_AUTHORITY', message: 'required when AUTH_AUDIENCE is set' });
+  if (e.MICROSOFT_CLIENT_ID && !e.MICROSOFT_CLIENT_SECRET && !e.MICROSOFT_CLIENT_CERTIFICATE_PATH) {
+    problems.push({ variable: 'MICROSOFT_CLIENT_SECRET', message: 'set it or MICROSOFT_CLIENT_CERTIFICATE_PATH when MICROSOFT_CLIENT_ID is set' });
+  }
+  if (!e.MICROSOFT_CLIENT_ID && (e.MICROSOFT_CLIENT_SECRET || e.MICROSOFT_CLIENT_CERTIFICATE_PATH)) {
+    problems.push({ variable: 'MICROSOFT_CLIENT_ID', message: 'required when a client secret or certificate is set' });
+  }
+  if (e.NODE_ENV === 'production') {
+    // The sandbox and a generated key are for trying Relaydesk out, never for real mailboxes.
+    if (!e.MICROSOFT_CLIENT_ID) problems.push({ variable: 'MICROSOFT_CLIENT_ID', message: 'required in production (the sandbox is for development)' });
+    if (!e.RELAYDESK_SECRET_KEY) problems.push({ variable: 'RELAYDESK_SECRET_KEY', message: 'required in production (it encrypts mailbox tokens)' });
+  }
   if (problems.length > 0) throw new ConfigError(problems);
 
   const dataDir = path.resolve(e.DATA_DIR);
+  const publicOrigin = (e.PUBLIC_ORIGIN ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
+  const microsoft: MicrosoftConfig = e.MICROSOFT_CLIENT_ID
+    ? {
+        mode: 'entra',
+        clientId: e.MICROSOFT_CLIENT_ID,
+        credential: e.MICROSOFT_CLIENT_CERTIFICATE_PATH
+          ? { kind: 'certificate', path: path.resolve(e.MICROSOFT_CLIENT_CERTIFICATE_PATH) }
+          : { kind: 'secret', secret: e.MICROSOFT_CLIENT_SECRET ?? '' },
+        tenant: e.MICROSOFT_TENANT,
+        authorityHost: e.MICROSOFT_AUTHORITY_HOST.replace(/\/+$/, ''),
+        graphBaseUrl: e.MICROSOFT_GRAPH_URL.replace(/\/+$/, ''),
+      }
+    : { mode: 'sandbox', port: e.SANDBOX_PORT, demoMail: e.SANDBOX_DEMO_MAIL === 'true' };
+  const auth =
+    e.AUTH_AUTHORITY && e.AUTH_AUDIENCE
+      ? { authority: e.AUTH_AUTHORITY, audience: e.AUTH_AUDIENCE, tenantId: e.AUTH_TENANT_ID }
+      : microsoft.mode === 'entra'
+        ? { authority: `${microsoft.authorityHost}/${microsoft.tenant}`, audience: microsoft.clientId, tenantId: e.AUTH_TENANT_ID }
+        : undefined;
   return deepFreeze({
     env: e.NODE_ENV,
     port: e.PORT,
@@ -80,10 +143,17 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
       : { kind: 'sqlite', file: path.join(dataDir, 'relaydesk.db') },
     logLevel: e.LOG_LEVEL,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
-    auth:
-      e.AUTH_AUTHORITY && e.AUTH_AUDIENCE
-        ? { authority: e.AUTH_AUTHORITY, audience: e.AUTH_AUDIENCE, tenantId: e.AUTH_TENANT_ID }
-        : undefined,
+    auth,
+    publicOrigin,
+    redirectUri: e.OAUTH_REDIRECT_URI ?? `${publicOrigin}/oauth/callback`,
+    officeJsUrl: e.OFFICE_JS_URL,
+    microsoft,
+    secretKeys: e.RELAYDESK_SECRET_KEY
+      ? {
+          current: e.RELAYDESK_SECRET_KEY,
+          previous: (e.RELAYDESK_PREVIOUS_SECRET_KEYS ?? '').split(',').map((k) => k.trim()).filter(Boolean),
+        }
+      : undefined,
   } satisfies Config);
 }
 

@@ -1,13 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import express, { Router, type Express } from 'express';
 import { pinoHttp } from 'pino-http';
+import type { MailboxLinking } from '../identity/mailbox-linking';
+import type { MicrosoftApp } from '../identity/microsoft-app';
 import type { TokenVerifier } from '../identity/token-verifier';
 import type { Logger } from '../logger';
 import type { Store } from '../store/store';
 import { TicketService } from '../tickets/ticket-service';
 import { authenticate, requireRole } from './auth';
-import { errorHandler, notFoundHandler } from './errors';
+import { errorHandler, HttpError, notFoundHandler } from './errors';
 import { healthRoutes } from './routes/health';
+import { mailboxRoutes } from './routes/mailboxes';
+import { oauthCallbackRoutes } from './routes/oauth-callback';
+import { settingsRoutes } from './routes/settings';
 import { ticketRoutes } from './routes/tickets';
 
 export interface AppDependencies {
@@ -15,6 +20,8 @@ export interface AppDependencies {
   logger: Logger;
   /** Undefined when no identity provider is configured: the API then answers 503 auth_not_configured. */
   tokenVerifier: TokenVerifier | undefined;
+  /** Mailbox linking; undefined when no Microsoft app (nor the sandbox) is available. */
+  microsoft?: { app: MicrosoftApp; linking: MailboxLinking; officeJsUrl: string; publicOrigin: string } | undefined;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -40,11 +47,20 @@ export function createApp(deps: AppDependencies): Express {
   );
 
   app.use(healthRoutes(deps.store));
+  if (deps.microsoft) app.use(oauthCallbackRoutes(deps.microsoft.linking, { officeJsUrl: deps.microsoft.officeJsUrl, appOrigin: deps.microsoft.publicOrigin }));
 
   const api = Router();
+  // Public: the task pane needs it before it can sign in.
+  api.get('/auth/config', (_req, res) => {
+    if (!deps.microsoft) throw new HttpError(503, 'auth_not_configured', 'No Microsoft app is configured');
+    res.json(deps.microsoft.app.api);
+  });
   // Authenticate before parsing, so strangers cannot make the server read large bodies.
   api.use(authenticate(deps.tokenVerifier));
   api.use(express.json({ limit: JSON_LIMIT }));
+  const admin = requireRole('admin');
+  api.use(requireRole('agent'), settingsRoutes(deps.store, admin));
+  if (deps.microsoft) api.use('/mailboxes', admin, mailboxRoutes(deps.store, deps.microsoft.linking));
   api.use(requireRole('agent'), ticketRoutes(deps.store, new TicketService(deps.store)));
   app.use('/api', api);
 

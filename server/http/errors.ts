@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { ZodError } from 'zod';
+import { LinkError, type LinkErrorCode } from '../identity/link-errors';
 import { TokenError } from '../identity/token-verifier';
 import { DomainError, type DomainErrorCode } from '../tickets/errors';
 
@@ -22,9 +23,17 @@ const DOMAIN_STATUS: Record<DomainErrorCode, number> = {
   invalid_input: 400,
 };
 
+const LINK_STATUS: Partial<Record<LinkErrorCode, number>> = {
+  not_found: 404,
+  already_linked: 409,
+  settings_block_linking: 409,
+  invalid_mailbox_state: 409,
+};
+
 export function toHttpError(error: unknown): HttpError {
   if (error instanceof HttpError) return error;
   if (error instanceof DomainError) return new HttpError(DOMAIN_STATUS[error.code], error.code, error.message, error.details);
+  if (error instanceof LinkError) return new HttpError(LINK_STATUS[error.code] ?? 400, error.code, error.message, error.details);
   if (error instanceof ZodError) {
     const issues = error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
     return new HttpError(400, 'validation_failed', issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; '), { issues });

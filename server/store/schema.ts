@@ -44,7 +44,36 @@ export interface MailboxesTable {
   last_error_message: string | null;
   consecutive_failures: Generated<number>;
   messages_ingested: Generated<number>;
+  /** The MSAL account (home account id) whose tokens serve this mailbox. */
+  home_account_id: string | null;
+  linked_by: string | null;
+  linked_at: string | null;
   created_at: string;
+  updated_at: string;
+}
+
+export type LinkPurpose = 'link' | 'reauthorize';
+
+export interface OauthLinksTable {
+  id: Generated<number>;
+  state_hash: string;
+  mailbox_id: number;
+  purpose: LinkPurpose;
+  /** PKCE verifier, sealed by the token vault. */
+  code_verifier: string;
+  nonce: string;
+  requested_by: string;
+  created_at: string;
+  expires_at: string;
+  used_at: string | null;
+  outcome: string | null;
+}
+
+export interface SettingsTable {
+  key: string;
+  /** JSON value. */
+  value: string;
+  updated_by: string;
   updated_at: string;
 }
 
@@ -150,6 +179,8 @@ export interface DB {
   outbox: OutboxTable;
   dead_letters: DeadLettersTable;
   audit_log: AuditLogTable;
+  oauth_links: OauthLinksTable;
+  settings: SettingsTable;
 }
 
 export type UserRow = Selectable<UsersTable>;
@@ -159,3 +190,5 @@ export type TicketUpdate = Updateable<TicketsTable>;
 export type CommentRow = Selectable<CommentsTable>;
 export type MailboxRow = Selectable<MailboxesTable>;
 export type AuditRow = Selectable<AuditLogTable>;
+export type OauthLinkRow = Selectable<OauthLinksTable>;
+export type MailboxUpdate = Updateable<MailboxesTable>;

@@ -3,6 +3,8 @@ import { openDatabase, ping, type Database, type DatabaseTarget } from './databa
 import { migrateToLatest, pendingMigrations } from './migrate';
 import { AuditRepository } from './repositories/audit';
 import { MailboxesRepository } from './repositories/mailboxes';
+import { OauthLinksRepository } from './repositories/oauth-links';
+import { SettingsRepository } from './repositories/settings';
 import { TicketsRepository } from './repositories/tickets';
 import { UsersRepository } from './repositories/users';
 import type { DB } from './schema';
@@ -13,12 +15,16 @@ export class Repositories {
   readonly tickets: TicketsRepository;
   readonly mailboxes: MailboxesRepository;
   readonly audit: AuditRepository;
+  readonly oauthLinks: OauthLinksRepository;
+  readonly settings: SettingsRepository;
 
   constructor(db: Kysely<DB>, readonly dialect: Database['dialect']) {
     this.users = new UsersRepository(db);
     this.tickets = new TicketsRepository(db);
     this.mailboxes = new MailboxesRepository(db);
     this.audit = new AuditRepository(db);
+    this.oauthLinks = new OauthLinksRepository(db);
+    this.settings = new SettingsRepository(db);
   }
 }
 

@@ -12,7 +12,7 @@ describe('npm start', () => {
   afterEach(() => fs.rmSync(cwd, { recursive: true, force: true }));
 
   it('answers /healthz with no configuration, creates ./data/relaydesk.db, and stops cleanly on SIGTERM', async () => {
-    const server = startServerProcess(cwd, { PORT: '0' });
+    const server = startServerProcess(cwd, { PORT: '0', SANDBOX_PORT: '0' });
     try {
       const listening = await server.waitForLog((l) => l.msg === 'relaydesk listening');
       const base = `http://127.0.0.1:${String(listening.port)}`;
@@ -38,7 +38,7 @@ describe('npm start', () => {
   });
 
   it('honours a .env file in the working directory', async () => {
-    fs.writeFileSync(path.join(cwd, '.env'), 'PORT=0\nDATA_DIR=./state\n');
+    fs.writeFileSync(path.join(cwd, '.env'), 'PORT=0\nSANDBOX_PORT=0\nDATA_DIR=./state\n');
     const server = startServerProcess(cwd, {});
     try {
       await server.waitForLog((l) => l.msg === 'relaydesk listening');

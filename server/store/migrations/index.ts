@@ -1,6 +1,7 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import type { DialectKind } from '../dialect';
 import { initialSchema } from './0001-initial';
+import { mailboxLinking } from './0002-mailbox-linking';
 
 /**
  * Every migration, in order. Names sort in application order; never rename or edit one that has shipped:
@@ -9,6 +10,7 @@ import { initialSchema } from './0001-initial';
 export function migrationProvider(dialect: DialectKind): MigrationProvider {
   const migrations: Record<string, Migration> = {
     '0001-initial': initialSchema(dialect),
+    '0002-mailbox-linking': mailboxLinking(dialect),
   };
   return { getMigrations: async () => migrations };
 }

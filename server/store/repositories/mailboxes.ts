@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { DB, MailboxRow, MailboxState } from '../schema';
+import type { DB, MailboxRow, MailboxState, MailboxUpdate } from '../schema';
 import { isStorableId, nowIso } from '../sql-helpers';
 import { normalizeEmail } from './users';
 
@@ -32,6 +32,15 @@ export class MailboxesRepository {
   async linkedAddresses(): Promise<Set<string>> {
     const rows = await this.db.selectFrom('mailboxes').select('address').where('state', '!=', 'unlinked').execute();
     return new Set(rows.map((r) => r.address));
+  }
+
+  async update(id: number, patch: Omit<MailboxUpdate, 'id' | 'updated_at' | 'created_at'>): Promise<MailboxRow> {
+    return this.db
+      .updateTable('mailboxes')
+      .set({ ...patch, updated_at: nowIso() })
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
   }
 
   async setState(id: number, state: MailboxState, reason: string | null): Promise<MailboxRow> {

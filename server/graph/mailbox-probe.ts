@@ -1,0 +1,21 @@
+import type { Client } from '@microsoft/microsoft-graph-client';
+import { toGraphRequestError } from './errors';
+
+export interface InboxProbe {
+  inboxId: string;
+  totalItemCount: number;
+  unreadItemCount: number;
+}
+
+/** Reads the mailbox's inbox folder: proof that the token can serve this mailbox through Graph. */
+export async function probeInbox(client: Client, address: string): Promise<InboxProbe> {
+  try {
+    const folder = (await client
+      .api(`/users/${encodeURIComponent(address)}/mailFolders/inbox`)
+      .select(['id', 'totalItemCount', 'unreadItemCount'])
+      .get()) as { id: string; totalItemCount?: number; unreadItemCount?: number };
+    return { inboxId: folder.id, totalItemCount: folder.totalItemCount ?? 0, unreadItemCount: folder.unreadItemCount ?? 0 };
+  } catch (error) {
+    throw toGraphRequestError(error);
+  }
+}

@@ -1,0 +1,91 @@
+import { AuthError, InteractionRequiredAuthError, type ConfidentialClientApplication, type ICachePlugin, type TokenCacheContext } from '@azure/msal-node';
+import type { Logger } from '../logger';
+import type { Store } from '../store/store';
+import { createConfidentialClient, MAILBOX_TOKEN_SCOPES, type MicrosoftApp } from './microsoft-app';
+import type { TokenVault } from './token-vault';
+
+export type MailboxAuthErrorCode = 'mailbox_not_linked' | 'needs_reauth';
+
+export class MailboxAuthError extends Error {
+  constructor(readonly code: MailboxAuthErrorCode, message: string, readonly aadstsCode?: string) {
+    super(message);
+    this.name = 'MailboxAuthError';
+  }
+}
+
+/**
+ * Access tokens for linked mailboxes. Each mailbox's MSAL token cache lives only in the database, sealed by
+ * the vault: it is read before every cache access (so a refresh token rotated by another instance is picked
+ * up) and written back the moment MSAL changes it (so a rotated refresh token is never lost).
+ */
+export class MailboxTokens {
+  constructor(
+    private readonly app: MicrosoftApp,
+    private readonly store: Store,
+    private readonly vault: TokenVault,
+    private readonly logger: Logger,
+  ) {}
+
+  /** An access token for Graph on behalf of the mailbox; refreshes silently when needed. */
+  async accessToken(mailboxId: number, options: { forceRefresh?: boolean } = {}): Promise<string> {
+    const mailbox = await this.store.mailboxes.findById(mailboxId);
+    if (!mailbox || !mailbox.token_cache || !mailbox.home_account_id || mailbox.state === 'unlinked') {
+      throw new MailboxAuthError('mailbox_not_linked', `Mailbox ${mailboxId} has no tokens; link it first`);
+    }
+    if (mailbox.state === 'needs_reauth') {
+      throw new MailboxAuthError('needs_reauth', `${mailbox.address} needs re-authorization: ${mailbox.state_reason ?? 'grant revoked'}`);
+    }
+    const client = this.clientFor(mailboxId);
+    const account = await client.getTokenCache().getAccountByHomeId(mailbox.home_account_id);
+    if (!account) throw await this.needsReauth(mailboxId, mailbox.address, 'The stored token cache has no account for this mailbox');
+    try {
+      const result = await client.acquireTokenSilent({ account, scopes: MAILBOX_TOKEN_SCOPES, forceRefresh: options.forceRefresh ?? false });
+      return result.accessToken;
+    } catch (error) {
+      if (isGrantLost(error)) {
+        const aadsts = aadstsCode(error);
+        throw await this.needsReauth(mailboxId, mailbox.address, `Microsoft refused the stored grant (${aadsts ?? (error as AuthError).errorCode}); an admin must re-authorize`, aadsts);
+      }
+      throw error;
+    }
+  }
+
+  /** Seals a freshly serialized cache for storage (used by linking). */
+  seal(serializedCache: string): string {
+    return this.vault.encrypt(serializedCache);
+  }
+
+  private clientFor(mailboxId: number): ConfidentialClientApplication {
+    return createConfidentialClient(this.app, this.cachePlugin(mailboxId));
+  }
+
+  private cachePlugin(mailboxId: number): ICachePlugin {
+    return {
+      beforeCacheAccess: async (context: TokenCacheContext) => {
+        const mailbox = await this.store.mailboxes.findById(mailboxId);
+        if (mailbox?.token_cache) context.tokenCache.deserialize(this.vault.decrypt(mailbox.token_cache));
+      },
+      afterCacheAccess: async (context: TokenCacheContext) => {
+        if (!context.cacheHasChanged) return;
+        await this.store.mailboxes.update(mailboxId, { token_cache: this.vault.encrypt(context.tokenCache.serialize()) });
+      },
+    };
+  }
+
+  private async needsReauth(mailboxId: number, address: string, reason: string, aadsts?: string): Promise<MailboxAuthError> {
+    await this.store.mailboxes.update(mailboxId, { state: 'needs_reauth', state_reason: reason, last_error_code: aadsts ?? 'invalid_grant', last_error_message: reason });
+    this.logger.warn({ mailbox: address, aadsts }, 'mailbox needs re-authorization');
+    return new MailboxAuthError('needs_reauth', reason, aadsts);
+  }
+}
+
+/** invalid_grant (revoked, expired) or any "interaction required": only an admin's new consent helps. */
+function isGrantLost(error: unknown): boolean {
+  if (error instanceof InteractionRequiredAuthError) return true;
+  return error instanceof AuthError && (error.errorCode === 'invalid_grant' || error.errorCode === 'interaction_required' || error.errorCode === 'consent_required');
+}
+
+function aadstsCode(error: unknown): string | undefined {
+  const text = error instanceof AuthError ? `${error.errorMessage} ${(error as { subError?: string }).subError ?? ''}` : '';
+  return /AADSTS\d+/.exec(text)?.[0];
+}

@@ -1,0 +1,30 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Config } from '../config';
+import type { Logger } from '../logger';
+import { generateVaultKeyText, parseVaultKey, TokenVault } from './token-vault';
+
+const GENERATED_KEY_FILE = 'secret.key';
+
+/**
+ * The token vault with the configured keys. Without RELAYDESK_SECRET_KEY (allowed outside production) a key
+ * is generated once into the data folder, readable by the owner only, and a warning says so: losing that file
+ * means every linked mailbox must be re-authorized.
+ */
+export function openTokenVault(config: Config, logger: Logger): TokenVault {
+  if (config.secretKeys) {
+    return new TokenVault(parseVaultKey(config.secretKeys.current), config.secretKeys.previous.map(parseVaultKey));
+  }
+  const file = path.join(config.dataDir, GENERATED_KEY_FILE);
+  if (!fs.existsSync(file)) {
+    fs.mkdirSync(config.dataDir, { recursive: true });
+    try {
+      fs.writeFileSync(file, `${generateVaultKeyText()}\n`, { mode: 0o600, flag: 'wx' });
+    } catch (error) {
+      // Another instance starting on the same data folder wrote it first; use theirs.
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+  }
+  logger.warn({ file }, 'RELAYDESK_SECRET_KEY is not set: mailbox tokens are encrypted with a key generated in the data folder; set RELAYDESK_SECRET_KEY in production');
+  return new TokenVault(parseVaultKey(fs.readFileSync(file, 'utf8')));
+}
