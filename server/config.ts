@@ -44,6 +44,10 @@ const EnvSchema = z.object({
   MICROSOFT_GRAPH_URL: z.preprocess(emptyAsUndefined, z.url().default('https://graph.microsoft.com/v1.0')),
   RELAYDESK_SECRET_KEY: optionalString,
   RELAYDESK_PREVIOUS_SECRET_KEYS: optionalString,
+  SYNC_INTERVAL_MS: z.preprocess(emptyAsUndefined, positiveInt.default(15_000)),
+  SYNC_MAX_CONCURRENT: z.preprocess(emptyAsUndefined, positiveInt.default(8)),
+  SENDER_BLOCK_MINUTES: z.preprocess(emptyAsUndefined, positiveInt.default(60)),
+  MESSAGE_ID_DOMAIN: z.preprocess(emptyAsUndefined, z.string().regex(/^[a-z0-9.-]+$/i, 'must be a domain name').optional()),
   OFFICE_JS_URL: z.preprocess(emptyAsUndefined, z.url().default('https://appsforoffice.microsoft.com/lib/1/hosted/office.js')),
   SANDBOX_PORT: z.preprocess(emptyAsUndefined, port.default(3443)),
   SANDBOX_DEMO_MAIL: z.preprocess(emptyAsUndefined, z.enum(['true', 'false']).default('true')),
@@ -62,6 +66,9 @@ export interface Config {
   /** Public origin of this server, as browsers and Microsoft's redirects reach it. */
   readonly publicOrigin: string;
   readonly redirectUri: string;
+  readonly sync: { readonly intervalMs: number; readonly maxConcurrent: number; readonly senderBlockMs: number };
+  /** Domain of the Message-IDs on Relaydesk's outgoing mail (recognises our own mail coming back). */
+  readonly messageIdDomain: string;
   /** Where pages load office.js from (Microsoft's CDN by default). */
   readonly officeJsUrl: string;
   /** The Microsoft app that mailboxes consent to, or the local Exchange Online sandbox when none is set. */
@@ -147,6 +154,8 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
     publicOrigin,
     redirectUri: e.OAUTH_REDIRECT_URI ?? `${publicOrigin}/oauth/callback`,
     officeJsUrl: e.OFFICE_JS_URL,
+    sync: { intervalMs: e.SYNC_INTERVAL_MS, maxConcurrent: e.SYNC_MAX_CONCURRENT, senderBlockMs: e.SENDER_BLOCK_MINUTES * 60_000 },
+    messageIdDomain: (e.MESSAGE_ID_DOMAIN ?? `relaydesk.${new URL(publicOrigin).hostname}`).toLowerCase(),
     microsoft,
     secretKeys: e.RELAYDESK_SECRET_KEY
       ? {

@@ -1,11 +1,16 @@
 import { ConfigError, loadDotEnv, parseConfig, type Config } from './config';
 import { createApp } from './http/app';
 import { listen } from './http/server';
+import { MailboxLinking } from './identity/mailbox-linking';
+import { entraApp, type MicrosoftApp } from './identity/microsoft-app';
 import { TokenVerifier } from './identity/token-verifier';
-import { createLogger } from './logger';
+import { openTokenVault } from './identity/vault-keys';
+import { createLogger, type Logger } from './logger';
+import { startSandbox, type RunningSandbox } from './sandbox';
 import { Store } from './store/store';
+import { trustCertificateAuthority } from './tls/trust-ca';
 
-/** Entry point: config -> store -> http app; graceful shutdown on SIGTERM / SIGINT. */
+/** Entry point: config -> store -> (sandbox) -> http app; graceful shutdown on SIGTERM / SIGINT. */
 async function main(): Promise<void> {
   loadDotEnv();
   let config: Config;
@@ -25,12 +30,20 @@ async function main(): Promise<void> {
   );
   logger.info({ database: config.database.kind === 'sqlite' ? config.database.file : 'postgres' }, 'store ready');
 
-  const tokenVerifier = config.auth ? new TokenVerifier(config.auth) : undefined;
-  if (!tokenVerifier) logger.warn('no identity provider configured: the /api routes answer 503 until AUTH_AUTHORITY and AUTH_AUDIENCE are set');
+  const { app: microsoftApp, sandbox } = await microsoftFor(config, logger);
+  const auth = config.auth ?? (sandbox ? { authority: sandbox.authority, audience: sandbox.app.apiAudience, tenantId: sandbox.tenantId } : undefined);
+  const tokenVerifier = auth ? new TokenVerifier(auth) : undefined;
+  const vault = openTokenVault(config, logger);
+  const linking = new MailboxLinking(microsoftApp, config.redirectUri, store, vault, logger);
 
-  const app = createApp({ store, logger, tokenVerifier });
+  const app = createApp({
+    store,
+    logger,
+    tokenVerifier,
+    microsoft: { app: microsoftApp, linking, officeJsUrl: config.officeJsUrl, publicOrigin: config.publicOrigin },
+  });
   const http = await listen(app, config.port, config.host);
-  logger.info({ port: http.port, host: config.host }, 'relaydesk listening');
+  logger.info({ port: http.port, host: config.host, sandbox: sandbox?.baseUrl }, 'relaydesk listening');
 
   let stopping = false;
   const shutdown = async (signal: string) => {
@@ -38,12 +51,42 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info({ signal }, 'shutting down');
     await http.stop(config.shutdownTimeoutMs);
+    await sandbox?.close();
     await store.close();
     logger.info('stopped');
     process.exit(0);
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+/**
+ * The configured Microsoft app, or, when none is configured, the local Exchange Online sandbox with a demo
+ * tenant, so a newcomer sees the whole system work on one machine.
+ */
+async function microsoftFor(config: Config, logger: Logger): Promise<{ app: MicrosoftApp; sandbox?: RunningSandbox }> {
+  if (config.microsoft.mode === 'entra') return { app: entraApp(config.microsoft) };
+  const sandbox = await startSandbox({
+    port: config.microsoft.port,
+    dataDir: config.dataDir,
+    seedDemo: true,
+    demoMail: config.microsoft.demoMail,
+    logger: logger.child({ component: 'sandbox' }),
+  });
+  trustCertificateAuthority(sandbox.caCertPem);
+  logger.warn({ sandbox: sandbox.baseUrl, ca: sandbox.caCertPath }, 'no Microsoft app configured: using the local Exchange Online sandbox');
+  const host = new URL(sandbox.baseUrl);
+  return {
+    sandbox,
+    app: {
+      clientId: sandbox.app.clientId,
+      credential: { clientSecret: sandbox.app.clientSecret },
+      authority: sandbox.authority,
+      knownAuthorities: [host.host],
+      graph: { baseUrl: sandbox.graphBaseUrl, customHosts: [host.hostname] },
+      api: { authority: sandbox.authority, clientId: sandbox.app.clientId, apiScope: sandbox.app.apiScope, audience: sandbox.app.apiAudience },
+    },
+  };
 }
 
 main().catch((error: unknown) => {

@@ -10,7 +10,9 @@ import { TicketService } from '../tickets/ticket-service';
 import { authenticate, requireRole } from './auth';
 import { errorHandler, HttpError, notFoundHandler } from './errors';
 import { healthRoutes } from './routes/health';
+import { lookupRoutes } from './routes/lookup';
 import { mailboxRoutes } from './routes/mailboxes';
+import { metricsRoutes } from './routes/metrics';
 import { oauthCallbackRoutes } from './routes/oauth-callback';
 import { settingsRoutes } from './routes/settings';
 import { ticketRoutes } from './routes/tickets';
@@ -42,11 +44,12 @@ export function createApp(deps: AppDependencies): Express {
         res.setHeader('x-request-id', id);
         return id;
       },
-      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
+      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' || req.url === '/metrics' },
     }),
   );
 
   app.use(healthRoutes(deps.store));
+  app.use(metricsRoutes(deps.store));
   if (deps.microsoft) app.use(oauthCallbackRoutes(deps.microsoft.linking, { officeJsUrl: deps.microsoft.officeJsUrl, appOrigin: deps.microsoft.publicOrigin }));
 
   const api = Router();
@@ -59,9 +62,12 @@ export function createApp(deps: AppDependencies): Express {
   api.use(authenticate(deps.tokenVerifier));
   api.use(express.json({ limit: JSON_LIMIT }));
   const admin = requireRole('admin');
-  api.use(requireRole('agent'), settingsRoutes(deps.store, admin));
   if (deps.microsoft) api.use('/mailboxes', admin, mailboxRoutes(deps.store, deps.microsoft.linking));
-  api.use(requireRole('agent'), ticketRoutes(deps.store, new TicketService(deps.store)));
+  // Everything below is for agents (admins included); end users get 403.
+  api.use(requireRole('agent'));
+  api.use(settingsRoutes(deps.store, admin));
+  api.use(ticketRoutes(deps.store, new TicketService(deps.store)));
+  api.use(lookupRoutes(deps.store));
   app.use('/api', api);
 
   app.use(notFoundHandler);

@@ -48,6 +48,7 @@ export interface MailboxesTable {
   home_account_id: string | null;
   linked_by: string | null;
   linked_at: string | null;
+  oldest_unread_at: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -158,6 +159,21 @@ export interface DeadLettersTable {
   resolved_at: string | null;
 }
 
+export interface AttachmentsTable {
+  id: Generated<number>;
+  ticket_id: number;
+  comment_id: number | null;
+  filename: string;
+  content_type: string;
+  size: number;
+  content_id: string | null;
+  inline: Generated<number>;
+  /** Null when the attachment was over the size cap (omitted_reason says so). */
+  content: Buffer | null;
+  omitted_reason: string | null;
+  created_at: string;
+}
+
 export interface AuditLogTable {
   id: Generated<number>;
   actor: string;
@@ -180,6 +196,7 @@ export interface DB {
   dead_letters: DeadLettersTable;
   audit_log: AuditLogTable;
   oauth_links: OauthLinksTable;
+  attachments: AttachmentsTable;
   settings: SettingsTable;
 }
 

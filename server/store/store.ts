@@ -1,8 +1,12 @@
 import type { Kysely } from 'kysely';
 import { openDatabase, ping, type Database, type DatabaseTarget } from './database';
 import { migrateToLatest, pendingMigrations } from './migrate';
+import { AttachmentsRepository } from './repositories/attachments';
 import { AuditRepository } from './repositories/audit';
+import { DeadLettersRepository } from './repositories/dead-letters';
+import { OutboxRepository } from './repositories/outbox';
 import { MailboxesRepository } from './repositories/mailboxes';
+import { MailMessagesRepository } from './repositories/mail-messages';
 import { OauthLinksRepository } from './repositories/oauth-links';
 import { SettingsRepository } from './repositories/settings';
 import { TicketsRepository } from './repositories/tickets';
@@ -17,6 +21,10 @@ export class Repositories {
   readonly audit: AuditRepository;
   readonly oauthLinks: OauthLinksRepository;
   readonly settings: SettingsRepository;
+  readonly mailMessages: MailMessagesRepository;
+  readonly attachments: AttachmentsRepository;
+  readonly deadLetters: DeadLettersRepository;
+  readonly outbox: OutboxRepository;
 
   constructor(db: Kysely<DB>, readonly dialect: Database['dialect']) {
     this.users = new UsersRepository(db);
@@ -25,6 +33,10 @@ export class Repositories {
     this.audit = new AuditRepository(db);
     this.oauthLinks = new OauthLinksRepository(db);
     this.settings = new SettingsRepository(db);
+    this.mailMessages = new MailMessagesRepository(db);
+    this.attachments = new AttachmentsRepository(db);
+    this.deadLetters = new DeadLettersRepository(db);
+    this.outbox = new OutboxRepository(db);
   }
 }
 

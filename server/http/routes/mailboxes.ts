@@ -17,6 +17,8 @@ export interface MailboxView {
   linkedAt: string | null;
   health: {
     lastSyncAt: string | null;
+    /** Age in seconds of the oldest unread message at the last sync; 0 when the inbox was caught up. */
+    lagSeconds: number;
     messagesIngested: number;
     consecutiveFailures: number;
     lastError: { code: string; message: string | null } | null;
@@ -33,6 +35,7 @@ export function mailboxView(row: MailboxRow): MailboxView {
     linkedAt: row.linked_at,
     health: {
       lastSyncAt: row.last_sync_at,
+      lagSeconds: row.oldest_unread_at ? Math.max(0, Math.round((Date.now() - Date.parse(row.oldest_unread_at)) / 1000)) : 0,
       messagesIngested: row.messages_ingested,
       consecutiveFailures: row.consecutive_failures,
       lastError: row.last_error_code ? { code: row.last_error_code, message: row.last_error_message } : null,

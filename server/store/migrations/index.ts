@@ -2,6 +2,7 @@ import type { Migration, MigrationProvider } from 'kysely';
 import type { DialectKind } from '../dialect';
 import { initialSchema } from './0001-initial';
 import { mailboxLinking } from './0002-mailbox-linking';
+import { inbound } from './0003-inbound';
 
 /**
  * Every migration, in order. Names sort in application order; never rename or edit one that has shipped:
@@ -11,6 +12,7 @@ export function migrationProvider(dialect: DialectKind): MigrationProvider {
   const migrations: Record<string, Migration> = {
     '0001-initial': initialSchema(dialect),
     '0002-mailbox-linking': mailboxLinking(dialect),
+    '0003-inbound': inbound(dialect),
   };
   return { getMigrations: async () => migrations };
 }

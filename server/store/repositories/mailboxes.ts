@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { DB, MailboxRow, MailboxState, MailboxUpdate } from '../schema';
 import { isStorableId, nowIso } from '../sql-helpers';
 import { normalizeEmail } from './users';
@@ -41,6 +41,78 @@ export class MailboxesRepository {
       .where('id', '=', id)
       .returningAll()
       .executeTakeFirstOrThrow();
+  }
+
+  /**
+   * Leases up to `limit` active mailboxes that are due for a sync and not leased by a live instance. On
+   * PostgreSQL, SKIP LOCKED lets several instances claim at once without waiting on each other's rows; an
+   * expired lease (a dead instance) is claimable again.
+   */
+  async claimForSync(claim: { owner: string; leaseMs: number; dueBefore: string; limit: number; onlyId?: number }, dialect: 'sqlite' | 'postgres'): Promise<MailboxRow[]> {
+    const now = nowIso();
+    const until = new Date(Date.now() + claim.leaseMs).toISOString();
+    return this.db
+      .updateTable('mailboxes')
+      .set({ lease_owner: claim.owner, lease_until: until })
+      .where('id', 'in', (eb) => {
+        let due = eb
+          .selectFrom('mailboxes')
+          .select('id')
+          .where('state', '=', 'active')
+          .where((w) => w.or([w('lease_until', 'is', null), w('lease_until', '<', now)]))
+          .where((w) => w.or([w('last_sync_at', 'is', null), w('last_sync_at', '<', claim.dueBefore)]));
+        if (claim.onlyId !== undefined) due = due.where('id', '=', claim.onlyId);
+        due = due.orderBy(sql`coalesce(last_sync_at, '')`).limit(claim.limit);
+        return dialect === 'postgres' ? due.forUpdate().skipLocked() : due;
+      })
+      .returningAll()
+      .execute();
+  }
+
+  /** Extends a lease this owner still holds; false when it was lost (expired and taken over). */
+  async renewLease(id: number, owner: string, leaseMs: number): Promise<boolean> {
+    const result = await this.db
+      .updateTable('mailboxes')
+      .set({ lease_until: new Date(Date.now() + leaseMs).toISOString() })
+      .where('id', '=', id)
+      .where('lease_owner', '=', owner)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  async releaseLease(id: number, owner: string): Promise<void> {
+    await this.db.updateTable('mailboxes').set({ lease_owner: null, lease_until: null }).where('id', '=', id).where('lease_owner', '=', owner).execute();
+  }
+
+  async recordSyncSuccess(id: number, result: { ingested: number; oldestUnreadAt: string | null }): Promise<void> {
+    await this.db
+      .updateTable('mailboxes')
+      .set((eb) => ({
+        last_sync_at: nowIso(),
+        messages_ingested: eb('messages_ingested', '+', result.ingested),
+        oldest_unread_at: result.oldestUnreadAt,
+        consecutive_failures: 0,
+        last_error_code: null,
+        last_error_message: null,
+        updated_at: nowIso(),
+      }))
+      .where('id', '=', id)
+      .execute();
+  }
+
+  async recordSyncFailure(id: number, code: string, message: string): Promise<void> {
+    await this.db
+      .updateTable('mailboxes')
+      .set((eb) => ({
+        // A failed sync still counts as an attempt, so a failing mailbox waits its turn like the others.
+        last_sync_at: nowIso(),
+        consecutive_failures: eb('consecutive_failures', '+', 1),
+        last_error_code: code,
+        last_error_message: message.slice(0, 1000),
+        updated_at: nowIso(),
+      }))
+      .where('id', '=', id)
+      .execute();
   }
 
   async setState(id: number, state: MailboxState, reason: string | null): Promise<MailboxRow> {

@@ -47,6 +47,31 @@ export class UsersRepository {
     return created;
   }
 
+  /** Stops tickets from this sender until `until` (burst protection). */
+  async blockUntil(id: number, until: string): Promise<void> {
+    await this.db.updateTable('users').set({ blocked_until: until, updated_at: nowIso() }).where('id', '=', id).execute();
+  }
+
+  /** Flags an address that bounced, so Relaydesk stops emailing it. */
+  async markUndeliverable(email: string, reason: string): Promise<void> {
+    await this.db.updateTable('users').set({ undeliverable_reason: reason, updated_at: nowIso() }).where('email', '=', normalizeEmail(email)).execute();
+  }
+
+  /** The author of notes Relaydesk writes itself (bounces, delivery failures). */
+  async ensureSystemUser(): Promise<UserRow> {
+    const existing = await this.findByEmail(SYSTEM_USER_EMAIL);
+    if (existing) return existing;
+    const now = nowIso();
+    await this.db
+      .insertInto('users')
+      .values({ email: SYSTEM_USER_EMAIL, display_name: 'Relaydesk', role: 'agent', created_at: now, updated_at: now })
+      .onConflict((oc) => oc.column('email').doNothing())
+      .execute();
+    const created = await this.findByEmail(SYSTEM_USER_EMAIL);
+    if (!created) throw new Error('System user vanished after insert');
+    return created;
+  }
+
   /**
    * The agent or admin behind an API token, keyed by their Entra object id. A person first seen as an end
    * user (CC'd on a ticket, say) keeps their row and is promoted; roles follow the token on every call.
@@ -87,6 +112,9 @@ export class UsersRepository {
     throw new Error('unreachable');
   }
 }
+
+/** Reserved address (RFC 2606 .invalid): never a real mailbox, never emailed. */
+export const SYSTEM_USER_EMAIL = 'system@relaydesk.invalid';
 
 export function normalizeEmail(email: string): string {
   return email.trim().toLowerCase();

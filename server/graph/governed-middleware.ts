@@ -1,0 +1,121 @@
+import type { Context, Middleware } from '@microsoft/microsoft-graph-client';
+import { parseRetryAfter } from './errors';
+import { EXCHANGE_CONCURRENCY, type MailboxGovernor } from './governor';
+
+export interface RetryPolicy {
+  /** Attempts after the first for 429 / 503 / 504, 5xx and network errors. */
+  maxRetries: number;
+  /** First backoff for errors without Retry-After; doubles per attempt, with full jitter. */
+  baseDelayMs: number;
+  maxDelayMs: number;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = { maxRetries: 5, baseDelayMs: 500, maxDelayMs: 30_000 };
+
+/** Supplies the bearer token; `forceRefresh` after Graph answered 401. */
+export type TokenSource = (forceRefresh: boolean) => Promise<string>;
+
+/**
+ * The Graph SDK middleware that every request of one mailbox passes through: admission by the mailbox's
+ * governor, the bearer token, Retry-After (which pauses the whole mailbox, not just this request), backoff
+ * with jitter on 5xx and network errors, and one token refresh on 401. Replaces the SDK's own retry handler,
+ * which retries each request on its own and lets the others carry on into the throttle.
+ */
+export class GovernedMiddleware implements Middleware {
+  private next: Middleware | undefined;
+
+  constructor(
+    private readonly governor: MailboxGovernor,
+    private readonly token: TokenSource,
+    private readonly retry: RetryPolicy = DEFAULT_RETRY,
+    private readonly onRequest: (units: number) => void = () => undefined,
+  ) {}
+
+  setNext(next: Middleware): void {
+    this.next = next;
+  }
+
+  async execute(context: Context): Promise<void> {
+    if (!this.next) throw new Error('GovernedMiddleware needs a next middleware');
+    const units = batchUnits(context);
+    const idempotent = isIdempotent(context);
+    let refreshed = false;
+    for (let attempt = 0; ; attempt++) {
+      const release = await this.governor.acquire(units, units > 1 ? EXCHANGE_CONCURRENCY : 1);
+      try {
+        const headers = new Headers(context.options?.headers as ConstructorParameters<typeof Headers>[0]);
+        headers.set('Authorization', `Bearer ${await this.token(refreshed)}`);
+        context.options = { ...context.options, headers };
+        this.onRequest(units);
+        await this.next.execute(context);
+      } catch (error) {
+        release();
+        // A POST that failed in flight may have been carried out: only its caller can decide to resend.
+        if (!idempotent || attempt >= this.retry.maxRetries) throw error;
+        await sleep(this.backoff(attempt));
+        continue;
+      }
+      release();
+      const response = context.response;
+      if (!response) return;
+      const status = response.status;
+      if (status === 429 || status === 503 || status === 504) {
+        const retryAfter = parseRetryAfter(response.headers.get('Retry-After')) ?? this.backoff(attempt);
+        this.governor.pauseFor(retryAfter);
+        if (attempt >= this.retry.maxRetries) return;
+        await drain(response);
+        continue;
+      }
+      if (status >= 500 && idempotent && attempt < this.retry.maxRetries) {
+        await drain(response);
+        await sleep(this.backoff(attempt));
+        continue;
+      }
+      if (status === 401 && !refreshed) {
+        refreshed = true;
+        await drain(response);
+        continue;
+      }
+      return;
+    }
+  }
+
+  private backoff(attempt: number): number {
+    const cap = Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * 2 ** attempt);
+    return Math.round(Math.random() * cap);
+  }
+}
+
+/** GET, PUT, PATCH and DELETE can be repeated safely; so can $batch, which Relaydesk uses only for PATCH. */
+function isIdempotent(context: Context): boolean {
+  const method = (context.options?.method ?? 'GET').toUpperCase();
+  if (method !== 'POST') return true;
+  const url = typeof context.request === 'string' ? context.request : context.request.url;
+  return /\/\$batch(\?|$)/.test(url);
+}
+
+/** A $batch counts once per sub-request against Exchange's budget. */
+function batchUnits(context: Context): number {
+  const url = typeof context.request === 'string' ? context.request : context.request.url;
+  if (!/\/\$batch(\?|$)/.test(url)) return 1;
+  const body = context.options?.body;
+  if (typeof body !== 'string') return 1;
+  try {
+    const parsed = JSON.parse(body) as { requests?: unknown[] };
+    return Math.max(1, parsed.requests?.length ?? 1);
+  } catch {
+    return 1;
+  }
+}
+
+async function drain(response: Response): Promise<void> {
+  try {
+    await response.arrayBuffer();
+  } catch {
+    // The body is only read to free the connection.
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

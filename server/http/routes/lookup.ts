@@ -1,0 +1,21 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import type { Store } from '../../store/store';
+import { lookupMessage } from '../../tickets/lookup';
+
+const LookupQuery = z.object({
+  internetMessageId: z.string().trim().min(3).max(998),
+  mailbox: z.string().trim().pipe(z.email()).optional(),
+  receivedAt: z.iso.datetime({ offset: true }).optional(),
+});
+
+/** GET /api/lookup: the ticket behind an email, for the Outlook task pane (agents only). */
+export function lookupRoutes(store: Store): Router {
+  const router = Router();
+  router.get('/lookup', async (req, res) => {
+    const query = LookupQuery.parse(req.query);
+    const id = query.internetMessageId.startsWith('<') ? query.internetMessageId : `<${query.internetMessageId}>`;
+    res.json(await lookupMessage(store, { internetMessageId: id, mailbox: query.mailbox, receivedAt: query.receivedAt && new Date(query.receivedAt).toISOString() }));
+  });
+  return router;
+}

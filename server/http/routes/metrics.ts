@@ -1,0 +1,38 @@
+import { Router } from 'express';
+import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Store } from '../../store/store';
+
+const MAILBOX_STATES = ['pending', 'active', 'paused', 'needs_reauth'] as const;
+
+/**
+ * Prometheus metrics at /metrics: per-mailbox health read from the store at scrape time (so every instance
+ * reports the same truth), plus the process's own metrics. Unauthenticated, like /healthz: expose it only on
+ * the internal network.
+ */
+export function metricsRoutes(store: Store): Router {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'relaydesk_process_' });
+  const labelNames = ['mailbox'] as const;
+  const ingested = new Gauge({ name: 'relaydesk_mailbox_messages_ingested', help: 'Messages ingested from the mailbox since it was linked', labelNames, registers: [registry] });
+  const lag = new Gauge({ name: 'relaydesk_mailbox_lag_seconds', help: 'Age of the oldest unread inbox message at the last sync (0 when none)', labelNames, registers: [registry] });
+  const lastSync = new Gauge({ name: 'relaydesk_mailbox_last_sync_timestamp_seconds', help: 'When the mailbox was last synced', labelNames, registers: [registry] });
+  const failures = new Gauge({ name: 'relaydesk_mailbox_consecutive_failures', help: 'Syncs that failed in a row', labelNames, registers: [registry] });
+  const state = new Gauge({ name: 'relaydesk_mailbox_state', help: '1 for the mailbox current state', labelNames: ['mailbox', 'state'], registers: [registry] });
+
+  const router = Router();
+  router.get('/metrics', async (_req, res) => {
+    const mailboxes = (await store.mailboxes.list()).filter((m) => m.state !== 'unlinked');
+    for (const gauge of [ingested, lag, lastSync, failures, state]) gauge.reset();
+    const now = Date.now();
+    for (const m of mailboxes) {
+      const labels = { mailbox: m.address };
+      ingested.set(labels, m.messages_ingested);
+      failures.set(labels, m.consecutive_failures);
+      lag.set(labels, m.oldest_unread_at ? Math.max(0, (now - Date.parse(m.oldest_unread_at)) / 1000) : 0);
+      if (m.last_sync_at) lastSync.set(labels, Date.parse(m.last_sync_at) / 1000);
+      for (const s of MAILBOX_STATES) state.set({ mailbox: m.address, state: s }, m.state === s ? 1 : 0);
+    }
+    res.type(registry.contentType).send(await registry.metrics());
+  });
+  return router;
+}

@@ -1,0 +1,225 @@
+import express, { type Request, type Response, type Router } from 'express';
+import { z } from 'zod';
+import { DirectoryError, type User } from './directory';
+import { faultsSchema } from './faults';
+import type { SandboxServices } from './graph/graph-types';
+import { GRAPH_APP_ID, GRAPH_RESOURCE } from './identity/scopes';
+import type { Mailbox } from './mail-store';
+
+/**
+ * The control API under /sandbox/: the contract tests, benchmarks and operators use to set the sandbox up and
+ * look inside it. Plain JSON, no authentication (it listens on loopback, for local use only).
+ */
+
+const MAX_DELIVER_BYTES = '50mb';
+
+const userSchema = z.object({
+  upn: z.string().min(3),
+  displayName: z.string().min(1).optional(),
+  roles: z.array(z.string()).optional(),
+  /** Extension: also give the user a mailbox (POST /sandbox/mailboxes does it for an address). */
+  mailbox: z.boolean().optional(),
+  /** Extension: put the user in another tenant (created on first use). */
+  tenantId: z.string().uuid().optional(),
+});
+const mailboxSchema = z.object({ address: z.string().min(3), displayName: z.string().min(1).optional() });
+const revokeSchema = z.object({ upn: z.string().min(1) });
+const tokenSchema = z
+  .object({
+    upn: z.string().optional(),
+    scopes: z.array(z.string()).optional(),
+    roles: z.array(z.string()).optional(),
+    audience: z.string().optional(),
+    /** Extension: a lifetime in seconds; negative mints an already expired token. */
+    expiresInSeconds: z.number().int().optional(),
+  })
+  .refine((b) => b.upn !== undefined || b.scopes === undefined, { message: 'scopes need a upn (delegated token); app-only tokens take roles' });
+const lifecycleSchema = z.object({ lifecycleEvent: z.enum(['reauthorizationRequired', 'missed', 'subscriptionRemoved']) });
+
+export interface ControlInfo {
+  baseUrl: string;
+  tenantId: string;
+  authority: string;
+  caCertPath: string;
+  caSpkiSha256: string;
+}
+
+export function controlRouter(services: SandboxServices, info: ControlInfo): Router {
+  const router = express.Router();
+  const { directory, store, identity, throttle, faults, transport, subscriptions } = services;
+  const app = directory.app;
+
+  const ensureMailbox = (user: User): { mailbox: Mailbox; created: boolean } => store.ensureMailbox({ guid: user.oid, address: user.upn, displayName: user.displayName, tenantId: user.tenantId });
+  const mailboxOr404 = (req: Request, res: Response): Mailbox | undefined => {
+    const mb = store.mailboxByAddress(String(req.params['address'] ?? ''));
+    if (!mb) res.status(404).json(controlError('MailboxNotFound', `No sandbox mailbox '${String(req.params['address'])}'.`));
+    return mb;
+  };
+
+  router.get('/', (_req, res) => {
+    res.json({ ...info, graphBaseUrl: services.graphBaseUrl, app: { clientId: app.clientId, clientSecret: app.clientSecret, apiAudience: app.apiAudience, apiScope: `${app.apiIdentifierUri}/${app.apiScopes[0] ?? 'access_as_user'}` } });
+  });
+
+  router.get('/users', (_req, res) => {
+    res.json(directory.allUsers().map((u) => userJson(u, store.mailboxByGuid(u.oid) !== undefined)));
+  });
+
+  router.post('/users', express.json(), (req, res) => {
+    const body = parse(userSchema, req.body, res);
+    if (!body) return;
+    try {
+      const { user, created } = directory.upsertUser({ upn: body.upn, ...(body.displayName ? { displayName: body.displayName } : {}), ...(body.roles ? { roles: body.roles } : {}), ...(body.tenantId ? { tenantId: body.tenantId } : {}) });
+      if (body.mailbox) ensureMailbox(user);
+      res.status(created ? 201 : 200).json(userJson(user, store.mailboxByGuid(user.oid) !== undefined));
+    } catch (err) {
+      if (err instanceof DirectoryError) res.status(400).json(controlError(err.code, err.message));
+      else throw err;
+    }
+  });
+
+  router.post('/mailboxes', express.json(), (req, res) => {
+    const body = parse(mailboxSchema, req.body, res);
+    if (!body) return;
+    try {
+      // A mailbox belongs to a user who can sign in (Relaydesk links a mailbox by signing in as it).
+      const { user } = directory.upsertUser({ upn: body.address, ...(body.displayName ? { displayName: body.displayName } : {}) });
+      const { mailbox, created } = ensureMailbox(user);
+      res.status(created ? 201 : 200).json({ id: mailbox.guid, address: mailbox.address, displayName: mailbox.displayName, tenantId: mailbox.tenantId });
+    } catch (err) {
+      if (err instanceof DirectoryError) res.status(400).json(controlError(err.code, err.message));
+      else throw err;
+    }
+  });
+
+  router.post('/mailboxes/:address/deliver', express.raw({ type: () => true, limit: MAX_DELIVER_BYTES }), async (req, res) => {
+    const mailbox = mailboxOr404(req, res);
+    if (!mailbox) return;
+    const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    if (raw.length === 0) {
+      res.status(400).json(controlError('EmptyMessage', 'Send the raw RFC 822 message as the body (Content-Type: message/rfc822).'));
+      return;
+    }
+    const folderName = typeof req.query['folder'] === 'string' ? req.query['folder'] : 'inbox';
+    const folder = store.folder(mailbox, folderName);
+    if (!folder.ok) {
+      res.status(400).json(controlError('UnknownFolder', `No folder '${folderName}'.`));
+      return;
+    }
+    const receivedRaw = typeof req.query['receivedDateTime'] === 'string' ? Date.parse(req.query['receivedDateTime']) : undefined;
+    if (receivedRaw !== undefined && Number.isNaN(receivedRaw)) {
+      res.status(400).json(controlError('InvalidDate', 'receivedDateTime must be an ISO 8601 date.'));
+      return;
+    }
+    const m = await store.deliver(mailbox, raw, { folder: folder.value, ...(receivedRaw !== undefined ? { receivedAt: receivedRaw } : {}), isRead: req.query['isRead'] === 'true' });
+    res.status(201).json({ id: store.restId(m), internetMessageId: m.fields.internetMessageId });
+  });
+
+  router.get('/mailboxes/:address/sent', (req, res) => {
+    const mailbox = mailboxOr404(req, res);
+    if (!mailbox) return;
+    const wanted = typeof req.query['internetMessageId'] === 'string' ? req.query['internetMessageId'] : undefined;
+    res.json(
+      transport
+        .sentBy(mailbox)
+        .filter((r) => !wanted || r.internetMessageId === wanted)
+        .map((r) => ({ id: r.id, internetMessageId: r.internetMessageId, mime: r.mime.toString('utf8') })),
+    );
+  });
+
+  router.post('/mailboxes/:address/reset-sync', (req, res) => {
+    const mailbox = mailboxOr404(req, res);
+    if (!mailbox) return;
+    store.resetSync(mailbox);
+    res.status(204).end();
+  });
+
+  router.get('/stats', (req, res) => {
+    res.json(throttle.statsOf(typeof req.query['mailbox'] === 'string' ? req.query['mailbox'] : undefined));
+  });
+
+  router.post('/stats/reset', (_req, res) => {
+    throttle.resetStats();
+    res.status(204).end();
+  });
+
+  router.get('/faults', (_req, res) => {
+    res.json(faults.current);
+  });
+
+  router.put('/faults', express.json(), (req, res) => {
+    const body = parse(faultsSchema, req.body, res);
+    if (!body) return;
+    faults.set(body);
+    res.json(faults.current);
+  });
+
+  router.post('/grants/revoke', express.json(), (req, res) => {
+    const body = parse(revokeSchema, req.body, res);
+    if (!body) return;
+    const user = directory.findUser(body.upn);
+    if (!user) {
+      res.status(404).json(controlError('UserNotFound', `No sandbox user '${body.upn}'.`));
+      return;
+    }
+    res.json({ upn: user.upn, revokedRefreshTokens: identity.revoke(user) });
+  });
+
+  router.post('/tokens', express.json(), (req, res) => {
+    const body = parse(tokenSchema, req.body, res);
+    if (!body) return;
+    const aud = (body.audience ?? GRAPH_RESOURCE).replace(/\/+$/, '');
+    let resource: string;
+    if (aud === GRAPH_RESOURCE || aud === GRAPH_APP_ID) resource = GRAPH_RESOURCE;
+    else if (aud === app.apiAudience || aud === app.apiIdentifierUri) resource = app.apiAudience;
+    else {
+      res.status(400).json(controlError('UnknownAudience', `Audience must be ${GRAPH_RESOURCE} or the app's API (${app.apiAudience} / ${app.apiIdentifierUri}).`));
+      return;
+    }
+    let user: User | undefined;
+    if (body.upn !== undefined) {
+      user = directory.findUser(body.upn);
+      if (!user) {
+        res.status(404).json(controlError('UserNotFound', `No sandbox user '${body.upn}'.`));
+        return;
+      }
+    }
+    const defaultScopes = resource === GRAPH_RESOURCE ? ['Mail.ReadWrite', 'Mail.Send', 'User.Read'] : app.apiScopes;
+    const issued = identity.issuer.accessToken({
+      clientId: app.clientId,
+      tenantId: user?.tenantId ?? app.tenantId,
+      resource,
+      ...(user ? { user, scopes: body.scopes ?? defaultScopes } : {}),
+      ...(body.roles ? { roles: body.roles } : !user && resource === GRAPH_RESOURCE ? { roles: app.graphApplicationPermissions } : {}),
+      clientAuth: '1',
+      ...(body.expiresInSeconds !== undefined ? { lifetimeSeconds: body.expiresInSeconds } : {}),
+    });
+    res.json({ token_type: 'Bearer', access_token: issued.token, expires_in: issued.expiresIn, ...(user ? { scope: (body.scopes ?? defaultScopes).join(' ') } : {}) });
+  });
+
+  router.post('/subscriptions/:id/lifecycle', express.json(), (req, res) => {
+    const body = parse(lifecycleSchema, req.body, res);
+    if (!body) return;
+    if (!subscriptions.fireLifecycle(String(req.params['id']), body.lifecycleEvent)) {
+      res.status(404).json(controlError('SubscriptionNotFound', 'No such subscription.'));
+      return;
+    }
+    res.status(202).end();
+  });
+
+  return router;
+}
+
+function parse<T>(schema: z.ZodType<T>, body: unknown, res: Response): T | undefined {
+  const r = schema.safeParse(body ?? {});
+  if (r.success) return r.data;
+  res.status(400).json(controlError('InvalidRequest', r.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ')));
+  return undefined;
+}
+
+function controlError(code: string, message: string): { error: { code: string; message: string } } {
+  return { error: { code, message } };
+}
+
+function userJson(u: User, hasMailbox: boolean): Record<string, unknown> {
+  return { id: u.oid, upn: u.upn, displayName: u.displayName, roles: u.roles, tenantId: u.tenantId, mailbox: hasMailbox };
+}

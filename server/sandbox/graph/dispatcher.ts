@@ -1,0 +1,97 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Mailbox } from '../mail-store';
+import { authenticate } from './auth';
+import { errorBody, GraphError, graphErrors } from './graph-error';
+import type { Caller, DispatchResult, GraphRequest, GraphResponse, Route, SandboxServices } from './graph-types';
+
+/**
+ * One path for every Graph request, top-level or inside $batch: authenticate, route, resolve the mailbox,
+ * admit through the per app + mailbox throttle, apply injected faults, run the handler, shape errors.
+ */
+export function createDispatcher(routes: Route[], getServices: () => SandboxServices): (req: GraphRequest, latencyMs?: number) => Promise<DispatchResult> {
+  return async (req, latencyMs = 0) => {
+    const services = getServices();
+    let mailboxAddress: string | undefined;
+    try {
+      const caller = authenticate(req.headers['authorization'], services);
+      const { route, params } = match(routes, req);
+      if (!route.mailboxScoped) {
+        if (latencyMs > 0) await sleep(latencyMs);
+        return { response: await route.handler({ req, caller, params, services }) };
+      }
+      const mailbox = resolveMailbox(params['user'] ?? '', caller, services);
+      mailboxAddress = mailbox.address;
+      const admission = services.throttle.begin(caller.appId, mailbox.address);
+      if (!admission.ok) {
+        const message = admission.reason === 'concurrency' ? 'Application is over its MailboxConcurrency limit.' : 'Application is over its request limit for this mailbox (10000 requests per 10 minutes).';
+        throw new GraphError(429, 'ApplicationThrottled', message, { 'Retry-After': String(admission.retryAfterSeconds) });
+      }
+      try {
+        const latency = Math.max(latencyMs, req.inBatch ? 0 : services.faults.latencyFor(mailbox.address));
+        if (latency > 0) await sleep(latency);
+        const fault = services.faults.pick(mailbox.address);
+        if (fault === '429') {
+          services.throttle.countInjected429(mailbox.address);
+          throw new GraphError(429, 'ApplicationThrottled', 'Application is over its MailboxConcurrency limit.', { 'Retry-After': services.faults.retryAfterHeader() });
+        }
+        if (fault === '503') {
+          throw new GraphError(503, 'ServiceUnavailable', 'Service Unavailable. The server is temporarily unable to handle the request.', { 'Retry-After': services.faults.retryAfterHeader() });
+        }
+        return { response: await route.handler({ req, caller, params, services, mailbox }), mailbox: mailbox.address };
+      } finally {
+        admission.release();
+      }
+    } catch (err) {
+      return { response: toErrorResponse(err, req, services), ...(mailboxAddress ? { mailbox: mailboxAddress } : {}) };
+    }
+  };
+}
+
+function toErrorResponse(err: unknown, req: GraphRequest, services: SandboxServices): GraphResponse {
+  if (err instanceof GraphError) {
+    return { status: err.status, headers: { ...err.headers }, json: errorBody(err.code, err.message, req.requestId, req.clientRequestId) };
+  }
+  services.logger.error({ err, requestId: req.requestId, path: req.rawPath }, 'sandbox graph handler failed');
+  return { status: 500, json: errorBody('InternalServerError', 'An internal server error occurred.', req.requestId, req.clientRequestId) };
+}
+
+function match(routes: Route[], req: GraphRequest): { route: Route; params: Record<string, string> } {
+  const segs = req.segments;
+  if (segs.length === 0) throw graphErrors.badRequest('Invalid request.');
+  let pathMatched = false;
+  let deepest = 0;
+  for (const r of routes) {
+    const params: Record<string, string> = {};
+    let i = 0;
+    for (; i < r.pattern.length && i < segs.length; i++) {
+      const p = r.pattern[i] ?? '';
+      const s = segs[i] ?? '';
+      if (p.startsWith(':')) params[p.slice(1)] = s;
+      else if (p.toLowerCase() !== s.toLowerCase()) break;
+    }
+    deepest = Math.max(deepest, i);
+    if (i !== r.pattern.length || i !== segs.length) continue;
+    if (r.method !== req.method) {
+      pathMatched = true;
+      continue;
+    }
+    return { route: r, params };
+  }
+  if (pathMatched) throw graphErrors.methodNotAllowed();
+  throw graphErrors.segmentNotFound(segs[Math.min(deepest, segs.length - 1)] ?? '');
+}
+
+function resolveMailbox(idOrUpn: string, caller: Caller, services: SandboxServices): Mailbox {
+  let user;
+  if (idOrUpn === '@me') {
+    if (!caller.user) throw graphErrors.badRequest('/me request is only valid with delegated authentication flow.');
+    user = caller.user;
+  } else {
+    user = services.directory.findUser(idOrUpn);
+  }
+  // Another tenant's user is as invisible as one that does not exist.
+  if (!user || user.tenantId !== caller.tenantId) throw graphErrors.invalidUser(idOrUpn);
+  const mailbox = services.store.mailboxByGuid(user.oid);
+  if (!mailbox) throw graphErrors.mailboxNotEnabled();
+  return mailbox;
+}

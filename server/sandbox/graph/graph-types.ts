@@ -1,0 +1,112 @@
+import type { Logger } from 'pino';
+import type { Directory, User } from '../directory';
+import type { FaultInjector } from '../faults';
+import type { IdentityService } from '../identity/identity-service';
+import type { MailStore, Mailbox } from '../mail-store';
+import type { Throttle } from '../throttle';
+import type { Transport } from '../transport';
+import type { SubscriptionService } from './subscriptions';
+import { GraphError } from './graph-error';
+
+/** A Graph request, from HTTP or from inside a $batch: transport-neutral so both take the same path. */
+export interface GraphRequest {
+  method: string;
+  /** Path below /v1.0 as the client wrote it (used to build nextLinks). */
+  rawPath: string;
+  /** Decoded, normalised segments (`users('x')` -> users, x; `me` -> users, @me). */
+  segments: string[];
+  query: URLSearchParams;
+  /** Lower-case header names. */
+  headers: Record<string, string>;
+  body: Buffer | undefined;
+  requestId: string;
+  clientRequestId: string;
+  inBatch: boolean;
+}
+
+export interface GraphResponse {
+  status: number;
+  headers?: Record<string, string>;
+  /** JSON body, or a raw body with `contentType`. */
+  json?: unknown;
+  raw?: Buffer | string;
+  contentType?: string;
+}
+
+/** Who calls, from a verified Graph access token. */
+export interface Caller {
+  appId: string;
+  tenantId: string;
+  /** Delegated caller; undefined for app-only tokens. */
+  user?: User;
+  scopes: Set<string>;
+  roles: Set<string>;
+  token: string;
+}
+
+export interface SandboxServices {
+  baseUrl: string;
+  graphBaseUrl: string;
+  directory: Directory;
+  store: MailStore;
+  identity: IdentityService;
+  throttle: Throttle;
+  faults: FaultInjector;
+  transport: Transport;
+  subscriptions: SubscriptionService;
+  logger: Logger;
+  /** Re-enters the dispatcher (used by $batch). */
+  dispatch: (req: GraphRequest, latencyMs?: number) => Promise<DispatchResult>;
+}
+
+export interface DispatchResult {
+  response: GraphResponse;
+  /** The mailbox the request concerned, for logging and mailbox-scoped faults. */
+  mailbox?: string;
+}
+
+export interface GlobalRouteContext {
+  req: GraphRequest;
+  caller: Caller;
+  params: Record<string, string>;
+  services: SandboxServices;
+}
+
+export interface RouteContext extends GlobalRouteContext {
+  /** The mailbox of /users/{id}, resolved (and throttled) by the dispatcher. */
+  mailbox: Mailbox;
+}
+
+export type Route =
+  | { method: string; pattern: string[]; mailboxScoped: true; handler: (ctx: RouteContext) => GraphResponse | Promise<GraphResponse> }
+  | { method: string; pattern: string[]; mailboxScoped: false; handler: (ctx: GlobalRouteContext) => GraphResponse | Promise<GraphResponse> };
+
+/** A route under /users/:user/...; the dispatcher resolves the mailbox and applies throttling. */
+export function mailboxRoute(method: string, path: string, handler: (ctx: RouteContext) => GraphResponse | Promise<GraphResponse>): Route {
+  return { method, pattern: path.split('/').filter(Boolean), mailboxScoped: true, handler };
+}
+
+export function globalRoute(method: string, path: string, handler: (ctx: GlobalRouteContext) => GraphResponse | Promise<GraphResponse>): Route {
+  return { method, pattern: path.split('/').filter(Boolean), mailboxScoped: false, handler };
+}
+
+export function json(status: number, body: unknown, headers: Record<string, string> = {}): GraphResponse {
+  return { status, json: body, headers };
+}
+
+export function noContent(status = 204, headers: Record<string, string> = {}): GraphResponse {
+  return { status, headers };
+}
+
+/** Parses a JSON object request body, or throws Graph's 400 for an unreadable one. */
+export function jsonBody(req: GraphRequest): Record<string, unknown> {
+  if (!req.body || req.body.length === 0) return {};
+  let v: unknown;
+  try {
+    v = JSON.parse(req.body.toString('utf8'));
+  } catch {
+    throw new GraphError(400, 'BadRequest', 'Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.');
+  }
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new GraphError(400, 'BadRequest', 'The request payload must be a JSON object.');
+  return v as Record<string, unknown>;
+}

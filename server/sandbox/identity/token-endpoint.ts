@@ -1,0 +1,206 @@
+import type { Request, Response, Router } from 'express';
+import type { User } from '../directory';
+import { AadError, aad } from './aad-errors';
+import { pkceMatches, type Consent, type RefreshRecord } from './grants';
+import type { IdentityService } from './identity-service';
+import { GRAPH_RESOURCE, parseScopeString, responseScope, usesGraphPrefix } from './scopes';
+
+/**
+ * `/{tenant}/oauth2/v2.0/token`: authorization_code (with PKCE), refresh_token (rotating) and
+ * client_credentials. A confidential client authenticates with its secret; a browser (SPA, recognised by its
+ * Origin header, as Entra does) redeems without one but must have used PKCE.
+ */
+export function mountTokenEndpoint(router: Router, identity: IdentityService): void {
+  router.post('/:tenant/oauth2/v2.0/token', (req: Request, res: Response) => {
+    const correlationId = req.get('client-request-id') ?? undefined;
+    res.set({ 'Cache-Control': 'no-store, no-cache', Pragma: 'no-cache' });
+    try {
+      const tenantSegment = String(req.params['tenant']);
+      if (!identity.directory.resolveTenantSegment(tenantSegment)) throw aad.tenantNotFound(tenantSegment);
+      const body = stringFields(req.body);
+      const result = handleToken(identity, body, req);
+      res.status(200).json(result);
+    } catch (err) {
+      if (err instanceof AadError) {
+        res.status(err.status).json(err.body(correlationId));
+        return;
+      }
+      throw err;
+    }
+  });
+}
+
+interface TokenResponse {
+  token_type: 'Bearer';
+  scope: string;
+  expires_in: number;
+  ext_expires_in: number;
+  access_token: string;
+  refresh_token?: string;
+  id_token?: string;
+  client_info?: string;
+}
+
+function handleToken(identity: IdentityService, body: Record<string, string>, req: Request): TokenResponse {
+  const app = identity.directory.app;
+  const basic = basicAuth(req);
+  const clientId = body['client_id'] ?? basic?.id;
+  if (!clientId) throw aad.missingParam('client_id');
+  if (clientId !== app.clientId) throw aad.appNotFound(clientId);
+  const secret = body['client_secret'] ?? basic?.secret;
+  const isBrowser = req.get('origin') !== undefined;
+  if (secret !== undefined) {
+    if (secret !== app.clientSecret) throw aad.badSecret(clientId);
+  } else if (!isBrowser) {
+    throw aad.missingSecret();
+  }
+  const clientAuth = secret !== undefined ? '1' : '0';
+
+  const grantType = body['grant_type'];
+  if (!grantType) throw aad.missingParam('grant_type');
+  switch (grantType) {
+    case 'authorization_code':
+      return redeemCode(identity, body, clientId, clientAuth, isBrowser && secret === undefined);
+    case 'refresh_token':
+      return redeemRefresh(identity, body, clientId, clientAuth);
+    case 'client_credentials':
+      if (secret === undefined) throw aad.missingSecret();
+      return clientCredentials(identity, body, clientId);
+    default:
+      throw aad.unsupportedGrantType(grantType);
+  }
+}
+
+function redeemCode(identity: IdentityService, body: Record<string, string>, clientId: string, clientAuth: '0' | '1', spa: boolean): TokenResponse {
+  const code = body['code'];
+  if (!code) throw aad.missingParam('code');
+  const redirectUri = body['redirect_uri'];
+  if (!redirectUri) throw aad.missingParam('redirect_uri');
+  const redeemed = identity.grants.redeemCode(code);
+  if (!redeemed.ok) {
+    if (redeemed.reason === 'redeemed') throw aad.codeRedeemed();
+    if (redeemed.reason === 'expired') throw aad.codeExpired();
+    throw aad.malformedGrant('authorization code');
+  }
+  const rec = redeemed.record;
+  if (rec.clientId !== clientId || rec.redirectUri !== redirectUri) throw aad.codeClientMismatch();
+  if (rec.codeChallenge) {
+    const verifier = body['code_verifier'];
+    if (!verifier) throw aad.pkceMissing();
+    if (!pkceMatches(verifier, rec.codeChallenge, rec.codeChallengeMethod ?? 'plain')) throw aad.pkceMismatch();
+  } else if (spa) {
+    throw aad.pkceRequiredForSpa();
+  }
+  const user = identity.directory.findUser(rec.userOid);
+  if (!user) throw aad.userGone();
+  return mint(identity, { user, clientId, clientAuth, consent: rec.consent, oidc: rec.oidc, requestScope: body['scope'], spa, ...(rec.nonce ? { nonce: rec.nonce } : {}) });
+}
+
+function redeemRefresh(identity: IdentityService, body: Record<string, string>, clientId: string, clientAuth: '0' | '1'): TokenResponse {
+  const token = body['refresh_token'];
+  if (!token) throw aad.missingParam('refresh_token');
+  const found = identity.grants.findRefresh(token);
+  if (!found.ok) {
+    if (found.reason === 'revoked') throw aad.refreshRevoked();
+    if (found.reason === 'rotated') throw aad.refreshRotated();
+    if (found.reason === 'expired') throw aad.refreshExpired();
+    throw aad.malformedGrant('refresh token');
+  }
+  const rec: RefreshRecord = found.record;
+  if (rec.clientId !== clientId) throw aad.codeClientMismatch();
+  const user = identity.directory.findUser(rec.userOid);
+  if (!user) throw aad.userGone();
+  if (rec.issuedAt < user.tokensValidAfter) throw aad.refreshRevoked();
+  const response = mint(identity, { user, clientId, clientAuth, consent: rec.consent, oidc: rec.oidc, requestScope: body['scope'], spa: rec.spa, familyId: rec.familyId });
+  // Only now, with the successor minted, is the old token spent: a failed request does not burn it.
+  identity.grants.retireRefresh(rec);
+  return response;
+}
+
+function clientCredentials(identity: IdentityService, body: Record<string, string>, clientId: string): TokenResponse {
+  const app = identity.directory.app;
+  const scope = body['scope'];
+  if (!scope) throw aad.missingParam('scope');
+  const parsed = parseScopeString(scope, app);
+  if (!parsed.ok) throw new AadError(parsed.error.kind, parsed.error.aadsts, parsed.error.message);
+  const resources = [...parsed.scopes.byResource.entries()];
+  const only = resources[0];
+  if (resources.length !== 1 || !only || only[1].length !== 1 || only[1][0] !== '.default' || parsed.scopes.oidc.length > 0) throw aad.clientCredentialsScope(scope);
+  const resource = only[0];
+  const roles = resource === GRAPH_RESOURCE ? app.graphApplicationPermissions : [];
+  const at = identity.issuer.accessToken({ clientId, tenantId: app.tenantId, resource, roles, clientAuth: '1' });
+  return { token_type: 'Bearer', scope: resource === GRAPH_RESOURCE ? `${GRAPH_RESOURCE}/.default` : `${app.apiIdentifierUri}/.default`, expires_in: at.expiresIn, ext_expires_in: at.expiresIn, access_token: at.token };
+}
+
+interface MintInput {
+  user: User;
+  clientId: string;
+  clientAuth: '0' | '1';
+  consent: Consent;
+  oidc: string[];
+  requestScope: string | undefined;
+  spa: boolean;
+  nonce?: string;
+  familyId?: string;
+}
+
+/** Picks the one resource the token is for (Entra issues one audience per access token), checks consent, mints. */
+function mint(identity: IdentityService, input: MintInput): TokenResponse {
+  const app = identity.directory.app;
+  let resource: string | undefined;
+  if (input.requestScope) {
+    const parsed = parseScopeString(input.requestScope, app);
+    if (!parsed.ok) throw new AadError(parsed.error.kind, parsed.error.aadsts, parsed.error.message);
+    const resources = [...parsed.scopes.byResource.keys()];
+    if (resources.length > 1) throw aad.multipleResources();
+    resource = resources[0];
+    if (resource) {
+      const wanted = (parsed.scopes.byResource.get(resource) ?? []).filter((s) => s !== '.default');
+      const granted = input.consent[resource];
+      if (!granted || !wanted.every((s) => granted.includes(s))) throw aad.noConsent(input.clientId);
+    }
+  }
+  resource ??= Object.keys(input.consent)[0] ?? GRAPH_RESOURCE;
+  // Entra grants all consented scopes of the resource, not just the requested subset.
+  const scopes = input.consent[resource] ?? ['User.Read'];
+  const at = identity.issuer.accessToken({ clientId: input.clientId, tenantId: input.user.tenantId, resource, user: input.user, scopes, clientAuth: input.clientAuth });
+  const out: TokenResponse = {
+    token_type: 'Bearer',
+    scope: responseScope(resource, scopes, app, input.oidc.filter((o) => o !== 'offline_access'), usesGraphPrefix(input.requestScope)),
+    expires_in: at.expiresIn,
+    ext_expires_in: at.expiresIn,
+    access_token: at.token,
+    client_info: identity.issuer.clientInfo(input.user),
+  };
+  if (input.oidc.includes('offline_access')) {
+    out.refresh_token = identity.grants.issueRefresh({
+      userOid: input.user.oid,
+      tenantId: input.user.tenantId,
+      clientId: input.clientId,
+      consent: input.consent,
+      oidc: input.oidc,
+      spa: input.spa,
+      ...(input.familyId ? { familyId: input.familyId } : {}),
+    });
+  }
+  if (input.oidc.includes('openid')) {
+    out.id_token = identity.issuer.idToken({ user: input.user, clientId: input.clientId, ...(input.nonce ? { nonce: input.nonce } : {}) });
+  }
+  return out;
+}
+
+function stringFields(body: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!body || typeof body !== 'object') return out;
+  for (const [k, v] of Object.entries(body as Record<string, unknown>)) if (typeof v === 'string') out[k] = v;
+  return out;
+}
+
+function basicAuth(req: Request): { id: string; secret: string } | undefined {
+  const h = req.get('authorization');
+  if (!h?.startsWith('Basic ')) return undefined;
+  const decoded = Buffer.from(h.slice(6), 'base64').toString('utf8');
+  const idx = decoded.indexOf(':');
+  if (idx < 0) return undefined;
+  return { id: decodeURIComponent(decoded.slice(0, idx)), secret: decodeURIComponent(decoded.slice(idx + 1)) };
+}

@@ -1,0 +1,121 @@
+/**
+ * Exchange Online's per app + mailbox limits: at most 4 requests in flight (the 5th gets 429
+ * ApplicationThrottled "MailboxConcurrency") and 10,000 requests per sliding 10 minutes (429 with the seconds
+ * until the window has room). Also the per-mailbox counters the control API reports.
+ */
+
+export interface ThrottleLimits {
+  maxConcurrent: number;
+  maxRequests: number;
+  windowMs: number;
+}
+
+export const EXCHANGE_LIMITS: ThrottleLimits = { maxConcurrent: 4, maxRequests: 10_000, windowMs: 10 * 60 * 1000 };
+
+export interface MailboxStats {
+  requests: number;
+  throttledUnits: number;
+  throttled429: number;
+  maxInFlight: number;
+}
+
+export type Admission = { ok: true; release: () => void } | { ok: false; reason: 'concurrency' | 'rate'; retryAfterSeconds: number };
+
+interface KeyState {
+  inFlight: number;
+  /** Ring buffer of admission times; full and oldest inside the window means over budget. */
+  times: Float64Array;
+  head: number;
+  count: number;
+}
+
+export class Throttle {
+  private readonly keys = new Map<string, KeyState>();
+  private readonly stats = new Map<string, MailboxStats & { inFlight: number }>();
+
+  constructor(private readonly limits: ThrottleLimits = EXCHANGE_LIMITS) {
+    // A zero, NaN or fractional limit must not silently disable throttling or break the ring buffer.
+    for (const [name, v] of Object.entries(limits)) {
+      if (!Number.isInteger(v) || v < 1) throw new RangeError(`throttle limit ${name} must be a positive integer, got ${String(v)}`);
+    }
+  }
+
+  /** Counts one request against (app, mailbox) and admits or refuses it. */
+  begin(appId: string, mailbox: string, now = Date.now()): Admission {
+    const st = this.statsFor(mailbox);
+    st.requests++;
+    const key = `${appId}|${mailbox.toLowerCase()}`;
+    let k = this.keys.get(key);
+    if (!k) {
+      k = { inFlight: 0, times: new Float64Array(this.limits.maxRequests), head: 0, count: 0 };
+      this.keys.set(key, k);
+    }
+    if (k.inFlight >= this.limits.maxConcurrent) {
+      st.throttled429++;
+      return { ok: false, reason: 'concurrency', retryAfterSeconds: 1 };
+    }
+    if (k.count === this.limits.maxRequests) {
+      const oldest = k.times[k.head] ?? 0;
+      if (oldest > now - this.limits.windowMs) {
+        st.throttled429++;
+        return { ok: false, reason: 'rate', retryAfterSeconds: Math.max(1, Math.ceil((oldest + this.limits.windowMs - now) / 1000)) };
+      }
+    }
+    // Record the admission, overwriting the oldest entry once the ring is full.
+    k.times[(k.head + (k.count < this.limits.maxRequests ? k.count : 0)) % this.limits.maxRequests] = now;
+    if (k.count < this.limits.maxRequests) k.count++;
+    else k.head = (k.head + 1) % this.limits.maxRequests;
+    k.inFlight++;
+    st.inFlight++;
+    st.throttledUnits++;
+    st.maxInFlight = Math.max(st.maxInFlight, st.inFlight);
+    const state = k;
+    let released = false;
+    return {
+      ok: true,
+      release: () => {
+        if (released) return;
+        released = true;
+        state.inFlight--;
+        st.inFlight--;
+      },
+    };
+  }
+
+  /** Counts a 429 that was not the throttle's own (fault injection), so stats show every 429 answered. */
+  countInjected429(mailbox: string): void {
+    this.statsFor(mailbox).throttled429++;
+  }
+
+  statsOf(mailbox?: string): MailboxStats {
+    const pick = (s: MailboxStats): MailboxStats => ({ requests: s.requests, throttledUnits: s.throttledUnits, throttled429: s.throttled429, maxInFlight: s.maxInFlight });
+    if (mailbox) return pick(this.stats.get(mailbox.toLowerCase()) ?? { requests: 0, throttledUnits: 0, throttled429: 0, maxInFlight: 0 });
+    const total: MailboxStats = { requests: 0, throttledUnits: 0, throttled429: 0, maxInFlight: 0 };
+    for (const s of this.stats.values()) {
+      total.requests += s.requests;
+      total.throttledUnits += s.throttledUnits;
+      total.throttled429 += s.throttled429;
+      total.maxInFlight = Math.max(total.maxInFlight, s.maxInFlight);
+    }
+    return total;
+  }
+
+  resetStats(): void {
+    for (const s of this.stats.values()) {
+      s.requests = 0;
+      s.throttledUnits = 0;
+      s.throttled429 = 0;
+      s.maxInFlight = s.inFlight;
+    }
+  }
+
+  private statsFor(mailbox: string): MailboxStats & { inFlight: number } {
+    const key = mailbox.toLowerCase();
+    let s = this.stats.get(key);
+    if (!s) {
+      s = { requests: 0, throttledUnits: 0, throttled429: 0, maxInFlight: 0, inFlight: 0 };
+      this.stats.set(key, s);
+    }
+    return s;
+  }
+}

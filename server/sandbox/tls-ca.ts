@@ -1,0 +1,155 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import forge from 'node-forge';
+
+/** The CA lives for ten years so that a browser or OS that was told to trust it keeps trusting it. */
+const CA_VALIDITY_DAYS = 3650;
+/** Browsers refuse leaf certificates valid for more than 398 days. */
+const LEAF_VALIDITY_DAYS = 397;
+/** Reissue the leaf this long before it expires, so a long-running demo never serves an expired one. */
+const LEAF_RENEW_BEFORE_DAYS = 30;
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+export interface SandboxTls {
+  caCertPem: string;
+  caCertPath: string;
+  /** base64 SHA-256 of the CA's SubjectPublicKeyInfo, for Chromium's --ignore-certificate-errors-spki-list. */
+  caSpkiSha256: string;
+  serverCertPem: string;
+  serverKeyPem: string;
+}
+
+const FILES = {
+  caCert: 'ca.pem',
+  caKey: 'ca-key.pem',
+  leafCert: 'localhost.pem',
+  leafKey: 'localhost-key.pem',
+} as const;
+
+/**
+ * Returns the sandbox CA kept in `dir` (creating it once) and a `localhost` server certificate signed by it.
+ * The CA is reused across runs so that whatever was told to trust it (a browser profile, NODE_EXTRA_CA_CERTS)
+ * keeps working; the leaf is reissued when missing, near expiry or not signed by the current CA.
+ */
+export function ensureSandboxTls(dir: string): SandboxTls {
+  fs.mkdirSync(dir, { recursive: true });
+  const caCertPath = path.join(dir, FILES.caCert);
+  const caKeyPath = path.join(dir, FILES.caKey);
+  let caCertPem: string;
+  let caKeyPem: string;
+  if (fs.existsSync(caCertPath) && fs.existsSync(caKeyPath)) {
+    caCertPem = fs.readFileSync(caCertPath, 'utf8');
+    caKeyPem = fs.readFileSync(caKeyPath, 'utf8');
+  } else {
+    ({ certPem: caCertPem, keyPem: caKeyPem } = createCa());
+    writePrivate(caKeyPath, caKeyPem);
+    fs.writeFileSync(caCertPath, caCertPem);
+  }
+
+  const leafCertPath = path.join(dir, FILES.leafCert);
+  const leafKeyPath = path.join(dir, FILES.leafKey);
+  let serverCertPem: string | undefined;
+  let serverKeyPem: string | undefined;
+  if (fs.existsSync(leafCertPath) && fs.existsSync(leafKeyPath)) {
+    const pem = fs.readFileSync(leafCertPath, 'utf8');
+    if (leafStillGood(pem, caCertPem)) {
+      serverCertPem = pem;
+      serverKeyPem = fs.readFileSync(leafKeyPath, 'utf8');
+    }
+  }
+  if (!serverCertPem || !serverKeyPem) {
+    ({ certPem: serverCertPem, keyPem: serverKeyPem } = createLeaf(caCertPem, caKeyPem));
+    writePrivate(leafKeyPath, serverKeyPem);
+    fs.writeFileSync(leafCertPath, serverCertPem);
+  }
+
+  return { caCertPem, caCertPath, caSpkiSha256: spkiSha256(caCertPem), serverCertPem, serverKeyPem };
+}
+
+function writePrivate(file: string, pem: string): void {
+  fs.writeFileSync(file, pem, { mode: 0o600 });
+}
+
+/** node:crypto makes RSA keys natively (milliseconds); node-forge's pure-JS keygen takes seconds. */
+function newKeyPair(): { privateKey: forge.pki.rsa.PrivateKey; publicKey: forge.pki.rsa.PublicKey; keyPem: string } {
+  const { privateKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const keyPem = privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
+  const forgeKey = forge.pki.privateKeyFromPem(keyPem);
+  return { privateKey: forgeKey, publicKey: forge.pki.setRsaPublicKey(forgeKey.n, forgeKey.e), keyPem };
+}
+
+function serialNumber(): string {
+  // A positive serial: clear the top bit so DER does not read it as negative.
+  const bytes = crypto.randomBytes(16);
+  bytes[0] = (bytes[0] ?? 0) & 0x7f;
+  return bytes.toString('hex');
+}
+
+function createCa(): { certPem: string; keyPem: string } {
+  const { privateKey, publicKey, keyPem } = newKeyPair();
+  const cert = forge.pki.createCertificate();
+  cert.publicKey = publicKey;
+  cert.serialNumber = serialNumber();
+  cert.validity.notBefore = new Date(Date.now() - DAY_MS);
+  cert.validity.notAfter = new Date(Date.now() + CA_VALIDITY_DAYS * DAY_MS);
+  const subject = [
+    { name: 'commonName', value: 'Relaydesk Sandbox Local CA' },
+    { name: 'organizationName', value: 'Relaydesk Sandbox' },
+  ];
+  cert.setSubject(subject);
+  cert.setIssuer(subject);
+  cert.setExtensions([
+    { name: 'basicConstraints', cA: true, critical: true },
+    { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true },
+    { name: 'subjectKeyIdentifier' },
+  ]);
+  cert.sign(privateKey, forge.md.sha256.create());
+  return { certPem: forge.pki.certificateToPem(cert), keyPem };
+}
+
+function createLeaf(caCertPem: string, caKeyPem: string): { certPem: string; keyPem: string } {
+  const caCert = forge.pki.certificateFromPem(caCertPem);
+  const caKey = forge.pki.privateKeyFromPem(caKeyPem);
+  const { publicKey, keyPem } = newKeyPair();
+  const cert = forge.pki.createCertificate();
+  cert.publicKey = publicKey;
+  cert.serialNumber = serialNumber();
+  cert.validity.notBefore = new Date(Date.now() - DAY_MS);
+  cert.validity.notAfter = new Date(Date.now() + LEAF_VALIDITY_DAYS * DAY_MS);
+  cert.setSubject([{ name: 'commonName', value: 'localhost' }]);
+  cert.setIssuer(caCert.subject.attributes);
+  cert.setExtensions([
+    { name: 'basicConstraints', cA: false },
+    { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
+    { name: 'extKeyUsage', serverAuth: true },
+    {
+      name: 'subjectAltName',
+      altNames: [
+        { type: 2, value: 'localhost' },
+        { type: 7, ip: '127.0.0.1' },
+        { type: 7, ip: '::1' },
+      ],
+    },
+    { name: 'subjectKeyIdentifier' },
+    { name: 'authorityKeyIdentifier', keyIdentifier: caCert.generateSubjectKeyIdentifier().getBytes() },
+  ]);
+  cert.sign(caKey, forge.md.sha256.create());
+  return { certPem: forge.pki.certificateToPem(cert), keyPem };
+}
+
+function leafStillGood(leafPem: string, caPem: string): boolean {
+  try {
+    const leaf = new crypto.X509Certificate(leafPem);
+    const ca = new crypto.X509Certificate(caPem);
+    const renewAt = new Date(leaf.validTo).getTime() - LEAF_RENEW_BEFORE_DAYS * DAY_MS;
+    return leaf.verify(ca.publicKey) && Date.now() < renewAt;
+  } catch {
+    return false;
+  }
+}
+
+function spkiSha256(certPem: string): string {
+  const spki = new crypto.X509Certificate(certPem).publicKey.export({ type: 'spki', format: 'der' });
+  return crypto.createHash('sha256').update(spki).digest('base64');
+}

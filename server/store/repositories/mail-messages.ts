@@ -1,0 +1,89 @@
+import type { Kysely } from 'kysely';
+import type { DB, MailDirection } from '../schema';
+import { isUniqueViolation, nowIso } from '../sql-helpers';
+
+export interface NewMailMessage {
+  mailboxId: number;
+  internetMessageId: string;
+  graphMessageId: string | null;
+  direction: MailDirection;
+  ticketId: number | null;
+  commentId: number | null;
+  disposition: string;
+  dispositionReason: string | null;
+  fromAddress: string | null;
+  subject: string | null;
+}
+
+export interface MailMessageRow {
+  id: number;
+  mailbox_id: number;
+  internet_message_id: string;
+  graph_message_id: string | null;
+  direction: MailDirection;
+  ticket_id: number | null;
+  comment_id: number | null;
+  disposition: string;
+  disposition_reason: string | null;
+  from_address: string | null;
+  subject: string | null;
+  created_at: string;
+}
+
+/** Every email Relaydesk received or sent, keyed by mailbox + Message-ID: the basis of exactly-once ingest. */
+export class MailMessagesRepository {
+  constructor(private readonly db: Kysely<DB>) {}
+
+  /** Records a message; returns undefined when this mailbox already recorded this Message-ID. */
+  async insert(message: NewMailMessage): Promise<MailMessageRow | undefined> {
+    try {
+      return await this.db
+        .insertInto('mail_messages')
+        .values({
+          mailbox_id: message.mailboxId,
+          internet_message_id: message.internetMessageId,
+          graph_message_id: message.graphMessageId,
+          direction: message.direction,
+          ticket_id: message.ticketId,
+          comment_id: message.commentId,
+          disposition: message.disposition,
+          disposition_reason: message.dispositionReason,
+          from_address: message.fromAddress,
+          subject: message.subject,
+          created_at: nowIso(),
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+    } catch (error) {
+      if (isUniqueViolation(error)) return undefined;
+      throw error;
+    }
+  }
+
+  find(mailboxId: number, internetMessageId: string): Promise<MailMessageRow | undefined> {
+    return this.db
+      .selectFrom('mail_messages')
+      .selectAll()
+      .where('mailbox_id', '=', mailboxId)
+      .where('internet_message_id', '=', internetMessageId)
+      .executeTakeFirst();
+  }
+
+  /** Records of these Message-IDs in any mailbox (the same email can reach two linked mailboxes). */
+  findByMessageIds(internetMessageIds: readonly string[]): Promise<MailMessageRow[]> {
+    if (internetMessageIds.length === 0) return Promise.resolve([]);
+    return this.db.selectFrom('mail_messages').selectAll().where('internet_message_id', 'in', [...internetMessageIds]).orderBy('id').execute();
+  }
+
+  /** How many messages this sender's address sent to any linked mailbox since `since`. */
+  async countFromSince(fromAddress: string, since: string): Promise<number> {
+    const row = await this.db
+      .selectFrom('mail_messages')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('from_address', '=', fromAddress)
+      .where('direction', '=', 'inbound')
+      .where('created_at', '>=', since)
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+}

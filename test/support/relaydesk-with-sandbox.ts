@@ -1,0 +1,112 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Express } from 'express';
+import pino from 'pino';
+import { createApp } from '../../server/http/app';
+import { MailboxLinking } from '../../server/identity/mailbox-linking';
+import { MailboxTokens } from '../../server/identity/mailbox-tokens';
+import type { MicrosoftApp } from '../../server/identity/microsoft-app';
+import { TokenVerifier } from '../../server/identity/token-verifier';
+import { generateVaultKeyText, parseVaultKey, TokenVault } from '../../server/identity/token-vault';
+import { startSandbox, type RunningSandbox } from '../../server/sandbox';
+import type { DatabaseTarget } from '../../server/store/database';
+import type { Store } from '../../server/store/store';
+import { trustCertificateAuthority } from '../../server/tls/trust-ca';
+import { openTestStore } from './database';
+
+/**
+ * Relaydesk's real app, store, linking and token services wired to a fresh Exchange Online sandbox, as
+ * main.ts wires them when no Microsoft app is configured.
+ */
+export interface RelaydeskWithSandbox {
+  sandbox: RunningSandbox;
+  store: Store;
+  /** Where the store lives (a SQLite file, or a PostgreSQL schema). */
+  target: DatabaseTarget;
+  app: Express;
+  microsoft: MicrosoftApp;
+  vault: TokenVault;
+  tokens: MailboxTokens;
+  redirectUri: string;
+  /** A linking service over the same store, e.g. with another link lifetime. */
+  linking(options?: { linkTtlMs?: number }): MailboxLinking;
+  /** Calls the sandbox control API. */
+  control<T = unknown>(method: string, pathname: string, body?: unknown): Promise<{ status: number; body: T }>;
+  /** An access token for the Relaydesk API, as the task pane would get it for this sandbox user. */
+  apiToken(upn: string): Promise<string>;
+  /** Answers the sandbox consent page for `upn` and returns the query Microsoft would redirect with. */
+  consent(authorizeUrl: string, upn: string, answer: 'accept' | 'cancel'): Promise<Record<string, string>>;
+  close(): Promise<void>;
+}
+
+export const REDIRECT_URI = 'http://localhost:3000/oauth/callback';
+const silent = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+
+export async function startRelaydeskWithSandbox(): Promise<RelaydeskWithSandbox> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'relaydesk-sandbox-'));
+  const sandbox = await startSandbox({ dataDir, port: 0 });
+  trustCertificateAuthority(sandbox.caCertPem);
+  const { store, target, cleanup } = await openTestStore();
+  const host = new URL(sandbox.baseUrl);
+  const microsoft: MicrosoftApp = {
+    clientId: sandbox.app.clientId,
+    credential: { clientSecret: sandbox.app.clientSecret },
+    authority: sandbox.authority,
+    knownAuthorities: [host.host],
+    graph: { baseUrl: sandbox.graphBaseUrl, customHosts: [host.hostname] },
+    api: { authority: sandbox.authority, clientId: sandbox.app.clientId, apiScope: sandbox.app.apiScope, audience: sandbox.app.apiAudience },
+  };
+  const vault = new TokenVault(parseVaultKey(generateVaultKeyText()));
+  const linking = (options: { linkTtlMs?: number } = {}) => new MailboxLinking(microsoft, REDIRECT_URI, store, vault, silent, undefined, options);
+  const app = createApp({
+    store,
+    logger: silent,
+    tokenVerifier: new TokenVerifier({ authority: sandbox.authority, audience: sandbox.app.apiAudience, tenantId: sandbox.tenantId }),
+    microsoft: { app: microsoft, linking: linking(), officeJsUrl: 'https://appsforoffice.microsoft.com/lib/1/hosted/office.js', publicOrigin: 'http://localhost:3000' },
+  });
+
+  const control = async <T>(method: string, pathname: string, body?: unknown) => {
+    const response = await fetch(`${sandbox.baseUrl}${pathname}`, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? null : JSON.stringify(body),
+    });
+    const text = await response.text();
+    return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T };
+  };
+
+  return {
+    sandbox,
+    store,
+    target,
+    app,
+    microsoft,
+    vault,
+    tokens: new MailboxTokens(microsoft, store, vault, silent),
+    redirectUri: REDIRECT_URI,
+    linking,
+    control,
+    async apiToken(upn) {
+      const { status, body } = await control<{ access_token: string }>('POST', '/sandbox/tokens', { upn, audience: sandbox.app.apiAudience });
+      if (status !== 200) throw new Error(`sandbox refused a token for ${upn}: ${status}`);
+      return body.access_token;
+    },
+    async consent(authorizeUrl, upn, answer) {
+      const url = new URL(authorizeUrl);
+      url.searchParams.set('sandbox_user', upn);
+      url.searchParams.set('sandbox_consent', answer);
+      const response = await fetch(url, { redirect: 'manual' });
+      const location = response.headers.get('location');
+      if (response.status !== 302 || !location) throw new Error(`consent for ${upn} did not redirect: ${response.status} ${await response.text()}`);
+      const redirect = new URL(location);
+      if (`${redirect.origin}${redirect.pathname}` !== REDIRECT_URI) throw new Error(`consent redirected elsewhere: ${location}`);
+      return Object.fromEntries(redirect.searchParams);
+    },
+    async close() {
+      await sandbox.close();
+      await cleanup();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
