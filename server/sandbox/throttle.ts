@@ -17,7 +17,15 @@ export interface MailboxStats {
   throttledUnits: number;
   throttled429: number;
   maxInFlight: number;
+  /** Requests that arrived while a Retry-After this mailbox was given had not elapsed (a client's fault). */
+  earlyRequests: number;
 }
+
+/**
+ * Requests already on the wire when a 429/503 went out cannot have obeyed it; only those arriving this long
+ * after it are counted as early.
+ */
+const RETRY_AFTER_GRACE_MS = 100;
 
 export type Admission = { ok: true; release: () => void } | { ok: false; reason: 'concurrency' | 'rate'; retryAfterSeconds: number };
 
@@ -32,6 +40,7 @@ interface KeyState {
 export class Throttle {
   private readonly keys = new Map<string, KeyState>();
   private readonly stats = new Map<string, MailboxStats & { inFlight: number }>();
+  private readonly retryAfter = new Map<string, { issuedAt: number; until: number }>();
 
   constructor(private readonly limits: ThrottleLimits = EXCHANGE_LIMITS) {
     // A zero, NaN or fractional limit must not silently disable throttling or break the ring buffer.
@@ -41,10 +50,13 @@ export class Throttle {
   }
 
   /** Counts one request against (app, mailbox) and admits or refuses it. */
-  begin(appId: string, mailbox: string, now = Date.now()): Admission {
+  begin(appId: string, mailbox: string, now = Date.now(), inBatch = false): Admission {
     const st = this.statsFor(mailbox);
     st.requests++;
     const key = `${appId}|${mailbox.toLowerCase()}`;
+    const pause = this.retryAfter.get(key);
+    // Sub-requests of a $batch arrive together with their batch; only the client's own requests can be early.
+    if (!inBatch && pause && now < pause.until && now > pause.issuedAt + RETRY_AFTER_GRACE_MS) st.earlyRequests++;
     let k = this.keys.get(key);
     if (!k) {
       k = { inFlight: 0, times: new Float64Array(this.limits.maxRequests), head: 0, count: 0 };
@@ -82,29 +94,39 @@ export class Throttle {
     };
   }
 
+  /** Remembers a Retry-After given to (app, mailbox), to count requests that do not wait for it. */
+  noteRetryAfter(appId: string, mailbox: string, seconds: number, now = Date.now()): void {
+    const key = `${appId}|${mailbox.toLowerCase()}`;
+    const until = Math.max(this.retryAfter.get(key)?.until ?? 0, now + seconds * 1000);
+    this.retryAfter.set(key, { issuedAt: now, until });
+  }
+
   /** Counts a 429 that was not the throttle's own (fault injection), so stats show every 429 answered. */
   countInjected429(mailbox: string): void {
     this.statsFor(mailbox).throttled429++;
   }
 
   statsOf(mailbox?: string): MailboxStats {
-    const pick = (s: MailboxStats): MailboxStats => ({ requests: s.requests, throttledUnits: s.throttledUnits, throttled429: s.throttled429, maxInFlight: s.maxInFlight });
-    if (mailbox) return pick(this.stats.get(mailbox.toLowerCase()) ?? { requests: 0, throttledUnits: 0, throttled429: 0, maxInFlight: 0 });
-    const total: MailboxStats = { requests: 0, throttledUnits: 0, throttled429: 0, maxInFlight: 0 };
+    const pick = (s: MailboxStats): MailboxStats => ({ requests: s.requests, throttledUnits: s.throttledUnits, throttled429: s.throttled429, maxInFlight: s.maxInFlight, earlyRequests: s.earlyRequests });
+    if (mailbox) return pick(this.stats.get(mailbox.toLowerCase()) ?? { requests: 0, throttledUnits: 0, throttled429: 0, maxInFlight: 0, earlyRequests: 0 });
+    const total: MailboxStats = { requests: 0, throttledUnits: 0, throttled429: 0, maxInFlight: 0, earlyRequests: 0 };
     for (const s of this.stats.values()) {
       total.requests += s.requests;
       total.throttledUnits += s.throttledUnits;
       total.throttled429 += s.throttled429;
       total.maxInFlight = Math.max(total.maxInFlight, s.maxInFlight);
+      total.earlyRequests += s.earlyRequests;
     }
     return total;
   }
 
   resetStats(): void {
+    this.retryAfter.clear();
     for (const s of this.stats.values()) {
       s.requests = 0;
       s.throttledUnits = 0;
       s.throttled429 = 0;
+      s.earlyRequests = 0;
       s.maxInFlight = s.inFlight;
     }
   }
@@ -113,7 +135,7 @@ export class Throttle {
     const key = mailbox.toLowerCase();
     let s = this.stats.get(key);
     if (!s) {
-      s = { requests: 0, throttledUnits: 0, throttled429: 0, maxInFlight: 0, inFlight: 0 };
+      s = { requests: 0, throttledUnits: 0, throttled429: 0, maxInFlight: 0, earlyRequests: 0, inFlight: 0 };
       this.stats.set(key, s);
     }
     return s;

@@ -76,6 +76,8 @@ export interface SandboxStats {
   throttledUnits: number;
   throttled429: number;
   maxInFlight: number;
+  /** Requests that arrived before a Retry-After the mailbox was given had elapsed. */
+  earlyRequests: number;
 }
 
 /** The control API as plain HTTP JSON (the one part of the sandbox tests may call without an SDK). */

@@ -21,15 +21,17 @@ export function createDispatcher(routes: Route[], getServices: () => SandboxServ
       }
       const mailbox = resolveMailbox(params['user'] ?? '', caller, services);
       mailboxAddress = mailbox.address;
-      const admission = services.throttle.begin(caller.appId, mailbox.address);
+      const admission = services.throttle.begin(caller.appId, mailbox.address, Date.now(), req.inBatch === true);
       if (!admission.ok) {
         const message = admission.reason === 'concurrency' ? 'Application is over its MailboxConcurrency limit.' : 'Application is over its request limit for this mailbox (10000 requests per 10 minutes).';
+        services.throttle.noteRetryAfter(caller.appId, mailbox.address, admission.retryAfterSeconds);
         throw new GraphError(429, 'ApplicationThrottled', message, { 'Retry-After': String(admission.retryAfterSeconds) });
       }
       try {
         const latency = Math.max(latencyMs, req.inBatch ? 0 : services.faults.latencyFor(mailbox.address));
         if (latency > 0) await sleep(latency);
         const fault = services.faults.pick(mailbox.address);
+        if (fault) services.throttle.noteRetryAfter(caller.appId, mailbox.address, Number(services.faults.retryAfterHeader()));
         if (fault === '429') {
           services.throttle.countInjected429(mailbox.address);
           throw new GraphError(429, 'ApplicationThrottled', 'Application is over its MailboxConcurrency limit.', { 'Retry-After': services.faults.retryAfterHeader() });

@@ -46,6 +46,19 @@ describe('concurrency and injected faults', () => {
     expect(stats).toMatchObject({ requests: 5, throttledUnits: 4, throttled429: 1, maxInFlight: 4 });
   });
 
+  test('counts requests that arrive before a Retry-After has elapsed, and not those that waited', async () => {
+    await t.control.call('POST', '/stats/reset');
+    await t.control.setFaults({ rate429: 1, retryAfterSeconds: 1 });
+    expect((await settle(graph.api(INBOX).get())).ok).toBe(false);
+    await t.control.setFaults({});
+    await new Promise((r) => setTimeout(r, 200));
+    await graph.api(INBOX).get();
+    expect((await t.control.stats(MAILBOX)).earlyRequests).toBe(1);
+    await new Promise((r) => setTimeout(r, 1000));
+    await graph.api(INBOX).get();
+    expect((await t.control.stats(MAILBOX)).earlyRequests).toBe(1);
+  });
+
   test("the SDK's RetryHandler honours Retry-After and all five complete", async () => {
     await t.control.setFaults({ latencyMs: 200 });
     const retrying = t.graph(token);
