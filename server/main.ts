@@ -1,7 +1,11 @@
 import { ConfigError, loadDotEnv, parseConfig, type Config } from './config';
+import { MailboxClients } from './graph/mailbox-clients';
 import { createApp } from './http/app';
 import { listen } from './http/server';
+import { DEFAULT_SYNC_SETTINGS } from './inbound/mailbox-sync';
+import { SyncScheduler } from './inbound/scheduler';
 import { MailboxLinking } from './identity/mailbox-linking';
+import { MailboxTokens } from './identity/mailbox-tokens';
 import { entraApp, type MicrosoftApp } from './identity/microsoft-app';
 import { TokenVerifier } from './identity/token-verifier';
 import { openTokenVault } from './identity/vault-keys';
@@ -34,7 +38,13 @@ async function main(): Promise<void> {
   const auth = config.auth ?? (sandbox ? { authority: sandbox.authority, audience: sandbox.app.apiAudience, tenantId: sandbox.tenantId } : undefined);
   const tokenVerifier = auth ? new TokenVerifier(auth) : undefined;
   const vault = openTokenVault(config, logger);
-  const linking = new MailboxLinking(microsoftApp, config.redirectUri, store, vault, logger);
+  const tokens = new MailboxTokens(microsoftApp, store, vault, logger);
+  const clients = new MailboxClients(microsoftApp.graph, (mailboxId, forceRefresh) => tokens.accessToken(mailboxId, { forceRefresh }));
+  const scheduler = new SyncScheduler(
+    { store, clients, logger, settings: { ...DEFAULT_SYNC_SETTINGS, burstBlockMs: config.sync.senderBlockMs, messageIdDomain: config.messageIdDomain } },
+    { intervalMs: config.sync.intervalMs, leaseMs: Math.max(60_000, config.sync.intervalMs * 4), maxConcurrent: config.sync.maxConcurrent },
+  );
+  const linking = new MailboxLinking(microsoftApp, config.redirectUri, store, vault, logger, (mailbox) => void scheduler.syncNow(mailbox.id));
 
   const app = createApp({
     store,
@@ -44,6 +54,7 @@ async function main(): Promise<void> {
   });
   const http = await listen(app, config.port, config.host);
   logger.info({ port: http.port, host: config.host, sandbox: sandbox?.baseUrl }, 'relaydesk listening');
+  scheduler.start();
 
   let stopping = false;
   const shutdown = async (signal: string) => {
@@ -51,6 +62,7 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info({ signal }, 'shutting down');
     await http.stop(config.shutdownTimeoutMs);
+    await scheduler.stop();
     await sandbox?.close();
     await store.close();
     logger.info('stopped');

@@ -41,10 +41,12 @@ export class GovernedMiddleware implements Middleware {
     const idempotent = isIdempotent(context);
     let refreshed = false;
     for (let attempt = 0; ; attempt++) {
+      // A token that cannot be had (a revoked grant) is not a network error: fail at once, no retries.
+      const token = await this.token(refreshed);
       const release = await this.governor.acquire(units, units > 1 ? EXCHANGE_CONCURRENCY : 1);
       try {
         const headers = new Headers(context.options?.headers as ConstructorParameters<typeof Headers>[0]);
-        headers.set('Authorization', `Bearer ${await this.token(refreshed)}`);
+        headers.set('Authorization', `Bearer ${token}`);
         context.options = { ...context.options, headers };
         this.onRequest(units);
         await this.next.execute(context);

@@ -22,14 +22,22 @@ export interface MicrosoftApp {
   api: { authority: string; clientId: string; apiScope: string; audience: string };
 }
 
+/** Microsoft's identity and Graph hosts (global and national clouds); MSAL and the Graph SDK know them. */
+const MICROSOFT_AUTHORITY_HOSTS = new Set(['login.microsoftonline.com', 'login.microsoftonline.us', 'login.chinacloudapi.cn', 'login.partner.microsoftonline.cn']);
+const MICROSOFT_GRAPH_HOSTS = new Set(['graph.microsoft.com', 'graph.microsoft.us', 'dod-graph.microsoft.us', 'microsoftgraph.chinacloudapi.cn']);
+
 export function entraApp(config: Extract<MicrosoftConfig, { mode: 'entra' }>): MicrosoftApp {
   const authority = `${config.authorityHost}/${config.tenant}`;
+  const authorityHost = new URL(config.authorityHost);
+  const graphHost = new URL(config.graphBaseUrl).hostname;
   return {
     clientId: config.clientId,
     credential: config.credential.kind === 'secret' ? { clientSecret: config.credential.secret } : { clientCertificate: readCertificate(config.credential.path) },
     authority,
-    knownAuthorities: [],
-    graph: { baseUrl: config.graphBaseUrl, customHosts: [] },
+    // Any other host (an Entra-compatible emulator such as an external sandbox) must be named to MSAL and
+    // the Graph SDK, or MSAL tries Microsoft's instance discovery and the SDK withholds the bearer token.
+    knownAuthorities: MICROSOFT_AUTHORITY_HOSTS.has(authorityHost.hostname) ? [] : [authorityHost.host],
+    graph: { baseUrl: config.graphBaseUrl, customHosts: MICROSOFT_GRAPH_HOSTS.has(graphHost) ? [] : [graphHost] },
     api: { authority, clientId: config.clientId, apiScope: `api://${config.clientId}/access_as_user`, audience: config.clientId },
   };
 }

@@ -21,3 +21,16 @@ export function isUniqueViolation(error: unknown): boolean {
 export function likeContains(text: string): string {
   return `%${text.toLowerCase().replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
 }
+
+/**
+ * True for errors raised by the database or its driver (SQLite result codes, PostgreSQL SQLSTATEs, lost
+ * connections): an outage to wait out, never a reason to give up on a message.
+ */
+export function isStoreError(error: unknown): boolean {
+  for (let e: unknown = error; e && typeof e === 'object'; e = (e as { cause?: unknown }).cause) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && (code.startsWith('SQLITE_') || /^[0-9A-Z]{5}$/.test(code) || code === 'ECONNREFUSED' || code === 'ECONNRESET')) return true;
+    if ((e as { name?: unknown }).name === 'SqliteError') return true;
+  }
+  return false;
+}

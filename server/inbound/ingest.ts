@@ -1,0 +1,166 @@
+import type { Repositories, Store } from '../store/store';
+import { isUniqueViolation } from '../store/sql-helpers';
+import { applyEndUserReply } from '../tickets/end-user-reply';
+import { mayEmail } from '../tickets/notifications';
+import { MAX_CCS } from '../tickets/participants';
+import { newReferenceTag } from '../tickets/reference';
+import type { FilterContext } from './filter-context';
+
+export type IngestOutcome =
+  | { kind: 'ticket_created'; ticketId: number; commentId: number }
+  | { kind: 'comment_added'; ticketId: number; commentId: number; followUpOf: number | null }
+  | { kind: 'bounce_noted'; ticketId: number }
+  | { kind: 'suppressed'; reason: string }
+  /** This mailbox already recorded the message (a crash between commit and mark-read). */
+  | { kind: 'already_recorded'; ticketId: number | null }
+  /** The same email reached another linked mailbox first; it made one ticket there. */
+  | { kind: 'duplicate_of_other_mailbox'; ticketId: number | null };
+
+export interface IngestOptions {
+  /** How long a sender who burst is blocked. */
+  burstBlockMs: number;
+}
+
+/**
+ * Records one filtered message and what it becomes, in one transaction: the message row (unique per mailbox
+ * and Message-ID, and one "primary" row per Message-ID across mailboxes), then the ticket, comment,
+ * participants, attachments and acknowledgement outbox row. Run it again for the same message and it only
+ * reports what was recorded, so a crash anywhere before mark-read can never make a second ticket.
+ */
+export async function ingest(store: Store, ctx: FilterContext, graphMessageId: string, options: IngestOptions): Promise<IngestOutcome> {
+  try {
+    return await store.transaction((repos) => ingestIn(repos, ctx, graphMessageId, options));
+  } catch (error) {
+    // Another instance or mailbox recorded the same Message-ID between our check and our insert.
+    if (!isUniqueViolation(error)) throw error;
+    return store.transaction((repos) => recordDuplicate(repos, ctx, graphMessageId));
+  }
+}
+
+async function ingestIn(repos: Repositories, ctx: FilterContext, graphMessageId: string, options: IngestOptions): Promise<IngestOutcome> {
+  const { mail, mailbox } = ctx;
+  const own = await repos.mailMessages.find(mailbox.id, mail.internetMessageId);
+  if (own) return { kind: 'already_recorded', ticketId: own.ticket_id };
+  const primary = (await repos.mailMessages.findByMessageIds([mail.internetMessageId])).find((m) => m.direction === 'inbound' && m.disposition !== 'duplicate');
+  if (primary) return recordDuplicate(repos, ctx, graphMessageId);
+
+  const record = async (disposition: string, reason: string | null, ticketId: number | null, commentId: number | null) => {
+    const inserted = await repos.mailMessages.insert({
+      mailboxId: mailbox.id,
+      internetMessageId: mail.internetMessageId,
+      graphMessageId,
+      direction: 'inbound',
+      ticketId,
+      commentId,
+      disposition,
+      dispositionReason: reason,
+      fromAddress: mail.from?.address ?? null,
+      subject: mail.subject.slice(0, 998),
+    });
+    // insert() swallows the unique violation; here it must abort the transaction so nothing else commits.
+    if (!inserted) throw Object.assign(new Error('message recorded concurrently'), { code: '23505' });
+  };
+
+  if (ctx.suppressed) {
+    if (ctx.suppressed.reason === 'sender_burst' && mail.from) {
+      const sender = await repos.users.ensureByEmail(mail.from.address, mail.from.name);
+      await repos.users.blockUntil(sender.id, new Date(Date.now() + options.burstBlockMs).toISOString());
+    }
+    await record('suppressed', `${ctx.suppressed.reason}: ${ctx.suppressed.detail}`, null, null);
+    return { kind: 'suppressed', reason: ctx.suppressed.reason };
+  }
+
+  if (ctx.bounce) {
+    const system = await repos.users.ensureSystemUser();
+    const note = await repos.tickets.addComment({
+      ticketId: ctx.bounce.ticketId,
+      authorId: system.id,
+      visibility: 'internal',
+      source: 'system',
+      bodyText: `Delivery failed to ${ctx.bounce.failedRecipients.join(', ') || 'a recipient'}: ${ctx.bounce.diagnostic}. Relaydesk will not email ${ctx.bounce.failedRecipients.length === 1 ? 'this address' : 'these addresses'} again.`,
+    });
+    for (const address of ctx.bounce.failedRecipients) await repos.users.markUndeliverable(address, ctx.bounce.diagnostic.slice(0, 500));
+    await repos.tickets.touch(ctx.bounce.ticketId);
+    await record('bounce', ctx.bounce.diagnostic.slice(0, 500), ctx.bounce.ticketId, note.id);
+    return { kind: 'bounce_noted', ticketId: ctx.bounce.ticketId };
+  }
+
+  if (!ctx.requester) {
+    await record('suppressed', 'no_sender: no usable From address', null, null);
+    return { kind: 'suppressed', reason: 'no_sender' };
+  }
+  const requester = await repos.users.ensureByEmail(ctx.requester.address, ctx.requester.name);
+
+  if (ctx.thread) {
+    const reply = await applyEndUserReply(repos, { ticketId: ctx.thread.ticketId, authorId: requester.id, bodyText: ctx.replyText, bodyHtml: mail.html });
+    await addParticipants(repos, reply.ticketId, ctx);
+    await storeAttachments(repos, reply.ticketId, reply.commentId, ctx);
+    await record(reply.followUpOf ? 'follow_up_created' : 'comment_added', `thread matched by ${ctx.thread.matchedBy}`, reply.ticketId, reply.commentId);
+    return { kind: 'comment_added', ticketId: reply.ticketId, commentId: reply.commentId, followUpOf: reply.followUpOf };
+  }
+
+  const ticket = await repos.tickets.insert({
+    mailboxId: mailbox.id,
+    subject: mail.subject.trim() || '(no subject)',
+    status: 'new',
+    requesterId: requester.id,
+    referenceTag: newReferenceTag(),
+  });
+  const comment = await repos.tickets.addComment({ ticketId: ticket.id, authorId: requester.id, visibility: 'public', source: 'email', bodyText: ctx.replyText, bodyHtml: mail.html });
+  await addParticipants(repos, ticket.id, ctx);
+  await storeAttachments(repos, ticket.id, comment.id, ctx);
+  if (mayEmail(requester)) {
+    await repos.outbox.insert({ ticketId: ticket.id, mailboxId: mailbox.id, commentId: comment.id, kind: 'ticket_received', to: [requester.email], cc: [] });
+  }
+  await record('ticket_created', null, ticket.id, comment.id);
+  return { kind: 'ticket_created', ticketId: ticket.id, commentId: comment.id };
+}
+
+async function recordDuplicate(repos: Repositories, ctx: FilterContext, graphMessageId: string): Promise<IngestOutcome> {
+  const { mail, mailbox } = ctx;
+  const own = await repos.mailMessages.find(mailbox.id, mail.internetMessageId);
+  if (own) return { kind: 'already_recorded', ticketId: own.ticket_id };
+  const primary = (await repos.mailMessages.findByMessageIds([mail.internetMessageId])).find((m) => m.direction === 'inbound' && m.disposition !== 'duplicate');
+  await repos.mailMessages.insert({
+    mailboxId: mailbox.id,
+    internetMessageId: mail.internetMessageId,
+    graphMessageId,
+    direction: 'inbound',
+    ticketId: primary?.ticket_id ?? null,
+    commentId: null,
+    disposition: 'duplicate',
+    dispositionReason: primary ? `first received in mailbox ${primary.mailbox_id}` : 'recorded concurrently',
+    fromAddress: mail.from?.address ?? null,
+    subject: mail.subject.slice(0, 998),
+  });
+  return { kind: 'duplicate_of_other_mailbox', ticketId: primary?.ticket_id ?? null };
+}
+
+/** CCs and agent followers from the email; the 48-CC cap holds across replies too. */
+async function addParticipants(repos: Repositories, ticketId: number, ctx: FilterContext): Promise<void> {
+  const ticket = await repos.tickets.findById(ticketId);
+  let ccCount = await repos.tickets.countParticipants(ticketId, 'cc');
+  for (const cc of ctx.ccs) {
+    if (ccCount >= MAX_CCS) break;
+    const user = await repos.users.ensureByEmail(cc.address, cc.name);
+    if (user.id === ticket?.requester_id) continue;
+    if (await repos.tickets.addParticipant(ticketId, user.id, 'cc')) ccCount++;
+  }
+  for (const agentId of ctx.followers) await repos.tickets.addParticipant(ticketId, agentId, 'follower');
+  if (ctx.droppedCcs.length > 0) {
+    const system = await repos.users.ensureSystemUser();
+    await repos.tickets.addComment({ ticketId, authorId: system.id, visibility: 'internal', source: 'system', bodyText: `Not added as CCs (a ticket has at most ${MAX_CCS}): ${ctx.droppedCcs.join(', ')}` });
+  }
+}
+
+async function storeAttachments(repos: Repositories, ticketId: number, commentId: number, ctx: FilterContext): Promise<void> {
+  const omitted: string[] = [];
+  for (const a of ctx.mail.attachments) {
+    await repos.attachments.insert({ ticketId, commentId, filename: a.filename, contentType: a.contentType, size: a.size, contentId: a.contentId, inline: a.inline, content: a.content, omittedReason: a.omittedReason });
+    if (a.content === null) omitted.push(`${a.filename} (${a.size} bytes): ${a.omittedReason ?? 'not stored'}`);
+  }
+  if (omitted.length > 0) {
+    const system = await repos.users.ensureSystemUser();
+    await repos.tickets.addComment({ ticketId, authorId: system.id, visibility: 'internal', source: 'system', bodyText: `Attachments not stored:\n${omitted.join('\n')}` });
+  }
+}

@@ -1,0 +1,113 @@
+import { randomUUID } from 'node:crypto';
+import type { MailboxRow } from '../store/schema';
+import { syncMailbox, type SyncDeps, type SyncResult } from './mailbox-sync';
+import { classifySyncFailure } from './sync-failure';
+
+export interface SchedulerOptions {
+  /** How often each active mailbox is synced. */
+  intervalMs: number;
+  /** A lease outlives a crashed instance by at most this long. */
+  leaseMs: number;
+  /** Mailboxes this instance syncs at the same time. */
+  maxConcurrent: number;
+  /** Identifies this instance's leases. */
+  instanceId?: string;
+}
+
+export const DEFAULT_SCHEDULER: SchedulerOptions = { intervalMs: 15_000, leaseMs: 120_000, maxConcurrent: 8 };
+const TICK_MS = 1_000;
+
+/**
+ * Fans out one sync job per due mailbox, each under a lease in the store so that no two instances sync a
+ * mailbox together. Jobs run independently: a slow or failing mailbox never delays another.
+ */
+export class SyncScheduler {
+  readonly instanceId: string;
+  private readonly running = new Map<number, Promise<void>>();
+  private timer: NodeJS.Timeout | undefined;
+  private stopping = false;
+
+  constructor(
+    private readonly deps: SyncDeps,
+    private readonly options: SchedulerOptions = DEFAULT_SCHEDULER,
+    private readonly onSynced: (mailbox: MailboxRow, result: SyncResult | Error) => void = () => undefined,
+  ) {
+    this.instanceId = options.instanceId ?? `${process.pid}-${randomUUID().slice(0, 8)}`;
+  }
+
+  start(): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => void this.tick(), Math.min(TICK_MS, this.options.intervalMs));
+    this.timer.unref();
+    void this.tick();
+  }
+
+  /** Syncs one mailbox now (after linking or resuming), unless it is already being synced. */
+  async syncNow(mailboxId: number): Promise<void> {
+    if (this.stopping || this.running.has(mailboxId)) return;
+    const claimed = await this.claim({ onlyId: mailboxId, dueBefore: new Date(Date.now() + 60_000).toISOString(), limit: 1 });
+    await Promise.all(claimed.map((m) => this.launch(m)));
+  }
+
+  /** Stops claiming work and waits for running syncs to finish (each ends within one message). */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    await Promise.allSettled([...this.running.values()]);
+  }
+
+  async tick(): Promise<void> {
+    const free = this.options.maxConcurrent - this.running.size;
+    if (this.stopping || free <= 0) return;
+    try {
+      const claimed = await this.claim({ dueBefore: new Date(Date.now() - this.options.intervalMs).toISOString(), limit: free });
+      for (const mailbox of claimed) void this.launch(mailbox);
+    } catch (error) {
+      this.deps.logger.error({ err: error }, 'could not claim mailboxes to sync');
+    }
+  }
+
+  private claim(claim: { dueBefore: string; limit: number; onlyId?: number }): Promise<MailboxRow[]> {
+    return this.deps.store.mailboxes.claimForSync({ owner: this.instanceId, leaseMs: this.options.leaseMs, ...claim }, this.deps.store.dialect);
+  }
+
+  private launch(mailbox: MailboxRow): Promise<void> {
+    const job = this.run(mailbox).finally(() => this.running.delete(mailbox.id));
+    this.running.set(mailbox.id, job);
+    return job;
+  }
+
+  private async run(mailbox: MailboxRow): Promise<void> {
+    const { store, logger } = this.deps;
+    const log = logger.child({ mailbox: mailbox.address });
+    let leaseHeld = true;
+    const renew = setInterval(() => {
+      store.mailboxes.renewLease(mailbox.id, this.instanceId, this.options.leaseMs).then(
+        (held) => {
+          if (!held) leaseHeld = false;
+        },
+        (error: unknown) => log.warn({ err: error }, 'could not renew the sync lease'),
+      );
+    }, this.options.leaseMs / 3);
+    try {
+      const result = await syncMailbox(this.deps, mailbox, () => leaseHeld && !this.stopping);
+      await store.mailboxes.recordSyncSuccess(mailbox.id, { ingested: result.ingested, oldestUnreadAt: result.oldestUnreadAt });
+      if (result.listed > 0) log.info({ ...result }, 'mailbox synced');
+      this.onSynced(mailbox, result);
+    } catch (error) {
+      const failure = classifySyncFailure(error);
+      log.warn({ code: failure.code, err: error }, 'mailbox sync failed');
+      try {
+        await store.mailboxes.recordSyncFailure(mailbox.id, failure.code, failure.message);
+        if (failure.needsReauth) await store.mailboxes.update(mailbox.id, { state: 'needs_reauth', state_reason: failure.message });
+      } catch (recordError) {
+        log.error({ err: recordError }, 'could not record the sync failure');
+      }
+      this.onSynced(mailbox, error instanceof Error ? error : new Error(String(error)));
+    } finally {
+      clearInterval(renew);
+      await store.mailboxes.releaseLease(mailbox.id, this.instanceId).catch((error: unknown) => log.warn({ err: error }, 'could not release the sync lease'));
+    }
+  }
+}

@@ -1,0 +1,74 @@
+import { createSenderBurstFilter, SENDER_BLOCK_MS, SENDER_BURST_LIMIT, SENDER_BURST_WINDOW_MS, senderBurst } from '../../../../server/inbound/filters/sender-burst';
+import { parseMime } from '../../../../server/inbound/parse-mime';
+import { seedStore, variant, type Seeded } from '../support';
+
+let seeded: Seeded;
+const FLOOD = 'flood@burst.example';
+const BLOCKED = 'blocked@burst.example';
+const WAS_BLOCKED = 'was-blocked@burst.example';
+
+beforeAll(async () => {
+  seeded = await seedStore();
+  const { store, support } = seeded;
+  for (let i = 0; i < 3; i++) {
+    await store.mailMessages.insert({
+      mailboxId: support.id,
+      internetMessageId: `<flood-${i}@burst.example>`,
+      graphMessageId: null,
+      direction: 'inbound',
+      ticketId: null,
+      commentId: null,
+      disposition: 'ticket_created',
+      dispositionReason: null,
+      fromAddress: FLOOD,
+      subject: null,
+    });
+  }
+  const blocked = await store.users.ensureByEmail(BLOCKED, null);
+  await store.users.blockUntil(blocked.id, new Date(Date.now() + SENDER_BLOCK_MS).toISOString());
+  const wasBlocked = await store.users.ensureByEmail(WAS_BLOCKED, null);
+  await store.users.blockUntil(wasBlocked.id, new Date(Date.now() - 60_000).toISOString());
+});
+afterAll(() => seeded.cleanup());
+
+const from = (address: string) => parseMime(variant('plain-customer.eml', { remove: ['From'], add: [`From: ${address}`] }));
+
+describe('sender-burst', () => {
+  const threeAllowed = createSenderBurstFilter({ limit: 3, windowMs: 60_000 });
+  const fourAllowed = createSenderBurstFilter({ limit: 4, windowMs: 60_000 });
+
+  it.each([
+    ['the 4th message in the window with a limit of 3', threeAllowed, FLOOD, 0, { reason: 'sender_burst', detail: 'recent=3 limit=3 window_ms=60000' }],
+    ['the 4th message with a limit of 4', fourAllowed, FLOOD, 0, null],
+    ['the same sender once the window has passed', threeAllowed, FLOOD, 120_000, null],
+    ['3 messages under the default limit', senderBurst, FLOOD, 0, null],
+    ['a sender blocked until later', senderBurst, BLOCKED, 0, { reason: 'sender_blocked', detail: expect.stringMatching(/^until=\d{4}-/) as unknown as string }],
+    ['a sender whose block has expired', senderBurst, WAS_BLOCKED, 0, null],
+    ['a sender with no history', threeAllowed, 'new@burst.example', 0, null],
+  ])('%s', async (_name, filter, address, laterMs, expected) => {
+    const ctx = seeded.context(await from(address));
+    await filter.run(ctx, await seeded.env(new Date(Date.now() + 1_000 + laterMs)));
+    expect(ctx.suppressed).toEqual(expected);
+  });
+
+  it('lets mail without a From through (participants suppresses it as no_sender)', async () => {
+    const ctx = seeded.context(await parseMime(variant('plain-customer.eml', { remove: ['From'] })));
+    await threeAllowed.run(ctx, await seeded.env());
+    expect(ctx.suppressed).toBeNull();
+  });
+
+  it('defaults to 20 messages in 10 minutes and a block of an hour', () => {
+    expect([SENDER_BURST_LIMIT, SENDER_BURST_WINDOW_MS, SENDER_BLOCK_MS]).toEqual([20, 600_000, 3_600_000]);
+  });
+
+  it.each([
+    ['limit 0', { limit: 0 }],
+    ['limit NaN', { limit: Number.NaN }],
+    ['limit as a string', { limit: '20' as unknown as number }],
+    ['a negative window', { windowMs: -1 }],
+    ['a fractional window', { windowMs: 1.5 }],
+    ['an infinite window', { windowMs: Number.POSITIVE_INFINITY }],
+  ])('refuses %s instead of disabling the limit', (_name, options) => {
+    expect(() => createSenderBurstFilter(options)).toThrow(RangeError);
+  });
+});

@@ -1,0 +1,113 @@
+import type { Filter } from '../../../server/inbound/filter-context';
+import { FILTERS } from '../../../server/inbound/filters';
+import { autoResponse } from '../../../server/inbound/filters/auto-response';
+import { bounce } from '../../../server/inbound/filters/bounce';
+import { ownNotification } from '../../../server/inbound/filters/own-notification';
+import { threading } from '../../../server/inbound/filters/threading';
+import { parseMime } from '../../../server/inbound/parse-mime';
+import { FilterFailedError, runFilters } from '../../../server/inbound/pipeline';
+import { rawFixture, seedStore, variant, type Seeded } from './support';
+
+let seeded: Seeded;
+beforeAll(async () => {
+  seeded = await seedStore();
+});
+afterAll(() => seeded.cleanup());
+
+const ALL = ['trusted-headers', 'own-notification', 'bounce', 'auto-response', 'sender-burst', 'threading', 'participants', 'reply-text'];
+
+/** FILTERS with `moved` put right before `before`: the order a careless edit could produce. */
+function reordered(moved: Filter, before: Filter): Filter[] {
+  const rest = FILTERS.filter((f) => f !== moved);
+  rest.splice(rest.indexOf(before), 0, moved);
+  return rest;
+}
+
+async function run(raw: Buffer, filters: readonly Filter[] = FILTERS) {
+  const ctx = seeded.context(await parseMime(raw));
+  const result = await runFilters(ctx, await seeded.env(), filters);
+  return { ctx, result };
+}
+
+describe('FILTERS', () => {
+  it('run in this order', () => {
+    expect(FILTERS.map((f) => f.name)).toEqual(ALL);
+  });
+
+  it('cannot be changed at run time', () => {
+    expect(Object.isFrozen(FILTERS)).toBe(true);
+  });
+
+  it('attach a bounce to its ticket because bounce runs before auto-response (a DSN carries Auto-Submitted)', async () => {
+    const inOrder = await run(rawFixture('dsn-bounce.eml'));
+    expect(inOrder.ctx.bounce?.ticketId).toBe(1);
+    expect(inOrder.ctx.suppressed).toBeNull();
+    expect(inOrder.result.stoppedBy).toBe('bounce');
+
+    const swapped = await run(rawFixture('dsn-bounce.eml'), reordered(autoResponse, bounce));
+    expect(swapped.ctx.bounce).toBeNull();
+    expect(swapped.ctx.suppressed?.reason).toBe('auto_response');
+  });
+
+  it('never thread our own notification onto its ticket because own-notification runs before threading', async () => {
+    const inOrder = await run(rawFixture('own-notification.eml'));
+    expect(inOrder.ctx.suppressed?.reason).toBe('own_notification');
+    expect(inOrder.ctx.thread).toBeNull();
+    expect(inOrder.result.stoppedBy).toBe('own-notification');
+
+    const swapped = await run(rawFixture('own-notification.eml'), reordered(threading, ownNotification));
+    expect(swapped.ctx.thread).toEqual({ ticketId: 1, matchedBy: 'in_reply_to' });
+  });
+});
+
+describe('runFilters', () => {
+  it('runs every filter on a customer reply and fills in the thread, requester and reply text', async () => {
+    const { ctx, result } = await run(rawFixture('outlook-reply.eml'));
+    expect(result).toEqual({ ran: ALL, stoppedBy: null });
+    expect(ctx.suppressed).toBeNull();
+    expect(ctx.bounce).toBeNull();
+    expect(ctx.thread).toEqual({ ticketId: 1, matchedBy: 'in_reply_to' });
+    expect(ctx.requester?.address).toBe('dana.fischer@customer.example');
+    expect(ctx.ccs).toEqual([]);
+    expect(ctx.replyText).toBe('Hi,\n\nthe technician was here, the printer works again. You can close the ticket.\n\nBest regards\nDana');
+  });
+
+  it('makes a new ticket of a spoofed X-Relaydesk mail: the headers are ignored, the mail is not taken for ours', async () => {
+    const { ctx, result } = await run(rawFixture('spoofed-relaydesk-header.eml'));
+    expect(result.stoppedBy).toBeNull();
+    expect(ctx.relaydesk).toEqual({ fromAccountId: null, emailId: null });
+    expect(ctx.thread).toBeNull();
+    expect(ctx.requester?.address).toBe('mallory@attacker.example');
+  });
+
+  it.each([
+    ['an out-of-office', rawFixture('out-of-office.eml'), 'auto-response', 'auto_response'],
+    ['an Exchange auto-reply', rawFixture('exchange-auto-reply.eml'), 'auto-response', 'auto_response'],
+    ['a newsletter', rawFixture('newsletter.eml'), 'auto-response', 'auto_response'],
+    ['a DSN about unknown mail', variant('dsn-bounce.eml', { replace: [['<ticket-1.outbox-1.7qx2k@relaydesk.acme.test>', '<x@elsewhere.example>']] }), 'bounce', 'bounce_unmatched'],
+    ['a qmail notice about unknown mail', variant('mailer-daemon-plain-notice.eml', { replace: [['<ticket-2.outbox-2.m7rt3@relaydesk.acme.test>', '<x@elsewhere.example>']] }), 'auto-response', 'auto_response'],
+    ['mail from a linked mailbox', variant('plain-customer.eml', { remove: ['From'], add: ['From: sales@acme.test'] }), 'own-notification', 'mail_loop'],
+    ['mail without From', variant('plain-customer.eml', { remove: ['From'] }), 'participants', 'no_sender'],
+  ])('stops at the filter that suppresses %s', async (_name, raw, stoppedBy, reason) => {
+    const { ctx, result } = await run(raw);
+    expect(result.stoppedBy).toBe(stoppedBy);
+    expect(result.ran.at(-1)).toBe(stoppedBy);
+    expect(ctx.suppressed?.reason).toBe(reason);
+  });
+
+  it('names the filter that threw', async () => {
+    const broken: Filter = {
+      name: 'broken',
+      run() {
+        throw new Error('database unavailable');
+      },
+    };
+    const error = await run(rawFixture('plain-customer.eml'), [FILTERS[0]!, broken]).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(FilterFailedError);
+    expect((error as FilterFailedError).filter).toBe('broken');
+    expect((error as FilterFailedError).code).toBe('filter_failed');
+  });
+});
