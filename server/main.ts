@@ -40,8 +40,9 @@ async function main(): Promise<void> {
   const vault = openTokenVault(config, logger);
   const tokens = new MailboxTokens(microsoftApp, store, vault, logger);
   const clients = new MailboxClients(microsoftApp.graph, (mailboxId, forceRefresh) => tokens.accessToken(mailboxId, { forceRefresh }));
+  const syncSettings = { ...DEFAULT_SYNC_SETTINGS, burstBlockMs: config.sync.senderBlockMs, messageIdDomain: config.messageIdDomain };
   const scheduler = new SyncScheduler(
-    { store, clients, logger, settings: { ...DEFAULT_SYNC_SETTINGS, burstBlockMs: config.sync.senderBlockMs, messageIdDomain: config.messageIdDomain } },
+    { store, clients, logger, settings: syncSettings },
     { intervalMs: config.sync.intervalMs, leaseMs: Math.max(60_000, config.sync.intervalMs * 4), maxConcurrent: config.sync.maxConcurrent },
   );
   const linking = new MailboxLinking(microsoftApp, config.redirectUri, store, vault, logger, (mailbox) => void scheduler.syncNow(mailbox.id));
@@ -51,6 +52,7 @@ async function main(): Promise<void> {
     logger,
     tokenVerifier,
     microsoft: { app: microsoftApp, linking, officeJsUrl: config.officeJsUrl, publicOrigin: config.publicOrigin },
+    inbound: syncSettings,
   });
   const http = await listen(app, config.port, config.host);
   logger.info({ port: http.port, host: config.host, sandbox: sandbox?.baseUrl }, 'relaydesk listening');

@@ -3,12 +3,14 @@ import express, { Router, type Express } from 'express';
 import { pinoHttp } from 'pino-http';
 import type { MailboxLinking } from '../identity/mailbox-linking';
 import type { MicrosoftApp } from '../identity/microsoft-app';
+import { DEFAULT_SYNC_SETTINGS, type SyncSettings } from '../inbound/mailbox-sync';
 import type { TokenVerifier } from '../identity/token-verifier';
 import type { Logger } from '../logger';
 import type { Store } from '../store/store';
 import { TicketService } from '../tickets/ticket-service';
 import { authenticate, requireRole } from './auth';
 import { errorHandler, HttpError, notFoundHandler } from './errors';
+import { deadLetterRoutes } from './routes/dead-letters';
 import { healthRoutes } from './routes/health';
 import { lookupRoutes } from './routes/lookup';
 import { mailboxRoutes } from './routes/mailboxes';
@@ -24,6 +26,8 @@ export interface AppDependencies {
   tokenVerifier: TokenVerifier | undefined;
   /** Mailbox linking; undefined when no Microsoft app (nor the sandbox) is available. */
   microsoft?: { app: MicrosoftApp; linking: MailboxLinking; officeJsUrl: string; publicOrigin: string } | undefined;
+  /** The inbound settings dead-letter replay uses (the sync's own). */
+  inbound?: Pick<SyncSettings, 'messageIdDomain' | 'burstBlockMs' | 'burst'>;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -63,6 +67,7 @@ export function createApp(deps: AppDependencies): Express {
   api.use(express.json({ limit: JSON_LIMIT }));
   const admin = requireRole('admin');
   if (deps.microsoft) api.use('/mailboxes', admin, mailboxRoutes(deps.store, deps.microsoft.linking));
+  api.use('/dead-letters', admin, deadLetterRoutes(deps.store, deps.inbound ?? DEFAULT_SYNC_SETTINGS));
   // Everything below is for agents (admins included); end users get 403.
   api.use(requireRole('agent'));
   api.use(settingsRoutes(deps.store, admin));

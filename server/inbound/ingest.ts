@@ -37,7 +37,8 @@ export async function ingest(store: Store, ctx: FilterContext, graphMessageId: s
   }
 }
 
-async function ingestIn(repos: Repositories, ctx: FilterContext, graphMessageId: string, options: IngestOptions): Promise<IngestOutcome> {
+/** The ingest itself, inside the caller's transaction (dead-letter replay joins it to its own changes). */
+export async function ingestIn(repos: Repositories, ctx: FilterContext, graphMessageId: string, options: IngestOptions): Promise<IngestOutcome> {
   const { mail, mailbox } = ctx;
   const own = await repos.mailMessages.find(mailbox.id, mail.internetMessageId);
   if (own) return { kind: 'already_recorded', ticketId: own.ticket_id };

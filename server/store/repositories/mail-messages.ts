@@ -75,6 +75,16 @@ export class MailMessagesRepository {
     return this.db.selectFrom('mail_messages').selectAll().where('internet_message_id', 'in', [...internetMessageIds]).orderBy('id').execute();
   }
 
+  /** Removes the record that marked a message as dead-lettered, so a replay can record what it became. */
+  async deleteDeadLetterRecord(mailboxId: number, internetMessageId: string): Promise<void> {
+    await this.db
+      .deleteFrom('mail_messages')
+      .where('mailbox_id', '=', mailboxId)
+      .where('internet_message_id', '=', internetMessageId)
+      .where('disposition', '=', 'dead_letter')
+      .execute();
+  }
+
   /** How many messages this sender's address sent to any linked mailbox since `since`. */
   async countFromSince(fromAddress: string, since: string): Promise<number> {
     const row = await this.db
