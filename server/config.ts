@@ -50,7 +50,7 @@ const EnvSchema = z.object({
   MESSAGE_ID_DOMAIN: z.preprocess(emptyAsUndefined, z.string().regex(/^[a-z0-9.-]+$/i, 'must be a domain name').optional()),
   OFFICE_JS_URL: z.preprocess(emptyAsUndefined, z.url().default('https://appsforoffice.microsoft.com/lib/1/hosted/office.js')),
   SANDBOX_PORT: z.preprocess(emptyAsUndefined, port.default(3443)),
-  SANDBOX_DEMO_MAIL: z.preprocess(emptyAsUndefined, z.enum(['true', 'false']).default('true')),
+  SANDBOX_DEMO_MAIL: z.preprocess(emptyAsUndefined, z.enum(['true', 'false', 'on', 'off']).default('on')),
 });
 
 export interface Config {
@@ -133,7 +133,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
         authorityHost: e.MICROSOFT_AUTHORITY_HOST.replace(/\/+$/, ''),
         graphBaseUrl: e.MICROSOFT_GRAPH_URL.replace(/\/+$/, ''),
       }
-    : { mode: 'sandbox', port: e.SANDBOX_PORT, demoMail: e.SANDBOX_DEMO_MAIL === 'true' };
+    : { mode: 'sandbox', port: e.SANDBOX_PORT, demoMail: e.SANDBOX_DEMO_MAIL === 'true' || e.SANDBOX_DEMO_MAIL === 'on' };
   const auth =
     e.AUTH_AUTHORITY && e.AUTH_AUDIENCE
       ? { authority: e.AUTH_AUTHORITY, audience: e.AUTH_AUDIENCE, tenantId: e.AUTH_TENANT_ID }
