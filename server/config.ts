@@ -35,6 +35,8 @@ const EnvSchema = z.object({
   AUTH_AUDIENCE: optionalString,
   AUTH_TENANT_ID: optionalString,
   PUBLIC_ORIGIN: optionalUrl,
+  TLS_CERT_FILE: optionalString,
+  TLS_KEY_FILE: optionalString,
   OAUTH_REDIRECT_URI: optionalUrl,
   MICROSOFT_CLIENT_ID: optionalString,
   MICROSOFT_CLIENT_SECRET: optionalString,
@@ -63,6 +65,11 @@ export interface Config {
   readonly shutdownTimeoutMs: number;
   /** API caller authentication; in sandbox mode it is filled in from the sandbox once it runs. */
   readonly auth: { readonly authority: string; readonly audience: string; readonly tenantId: string | undefined } | undefined;
+  /**
+   * How this server speaks HTTPS (Office add-ins require it): certificate files, the sandbox's local CA in the
+   * default setup, or not at all (`none`: behind a TLS-terminating proxy).
+   */
+  readonly tls: { readonly kind: 'files'; readonly certFile: string; readonly keyFile: string } | { readonly kind: 'sandbox' } | { readonly kind: 'none' };
   /** Public origin of this server, as browsers and Microsoft's redirects reach it. */
   readonly publicOrigin: string;
   readonly redirectUri: string;
@@ -113,6 +120,9 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
   if (!e.MICROSOFT_CLIENT_ID && (e.MICROSOFT_CLIENT_SECRET || e.MICROSOFT_CLIENT_CERTIFICATE_PATH)) {
     problems.push({ variable: 'MICROSOFT_CLIENT_ID', message: 'required when a client secret or certificate is set' });
   }
+  if (Boolean(e.TLS_CERT_FILE) !== Boolean(e.TLS_KEY_FILE)) {
+    problems.push({ variable: e.TLS_CERT_FILE ? 'TLS_KEY_FILE' : 'TLS_CERT_FILE', message: 'TLS_CERT_FILE and TLS_KEY_FILE go together' });
+  }
   if (e.NODE_ENV === 'production') {
     // The sandbox and a generated key are for trying Relaydesk out, never for real mailboxes.
     if (!e.MICROSOFT_CLIENT_ID) problems.push({ variable: 'MICROSOFT_CLIENT_ID', message: 'required in production (the sandbox is for development)' });
@@ -121,7 +131,13 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
   if (problems.length > 0) throw new ConfigError(problems);
 
   const dataDir = path.resolve(e.DATA_DIR);
-  const publicOrigin = (e.PUBLIC_ORIGIN ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
+  const tls: Config['tls'] =
+    e.TLS_CERT_FILE && e.TLS_KEY_FILE
+      ? { kind: 'files', certFile: path.resolve(e.TLS_CERT_FILE), keyFile: path.resolve(e.TLS_KEY_FILE) }
+      : e.MICROSOFT_CLIENT_ID
+        ? { kind: 'none' }
+        : { kind: 'sandbox' };
+  const publicOrigin = (e.PUBLIC_ORIGIN ?? `${tls.kind === 'none' ? 'http' : 'https'}://localhost:${e.PORT}`).replace(/\/+$/, '');
   const microsoft: MicrosoftConfig = e.MICROSOFT_CLIENT_ID
     ? {
         mode: 'entra',
@@ -151,6 +167,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
     logLevel: e.LOG_LEVEL,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     auth,
+    tls,
     publicOrigin,
     redirectUri: e.OAUTH_REDIRECT_URI ?? `${publicOrigin}/oauth/callback`,
     officeJsUrl: e.OFFICE_JS_URL,

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { ConfigError, loadDotEnv, parseConfig, type Config } from './config';
 import { MailboxClients } from './graph/mailbox-clients';
 import { createApp } from './http/app';
@@ -54,8 +55,14 @@ async function main(): Promise<void> {
     microsoft: { app: microsoftApp, linking, officeJsUrl: config.officeJsUrl, publicOrigin: config.publicOrigin },
     inbound: syncSettings,
   });
-  const http = await listen(app, config.port, config.host);
-  logger.info({ port: http.port, host: config.host, sandbox: sandbox?.baseUrl }, 'relaydesk listening');
+  const tls =
+    config.tls.kind === 'files'
+      ? { certPem: fs.readFileSync(config.tls.certFile, 'utf8'), keyPem: fs.readFileSync(config.tls.keyFile, 'utf8') }
+      : config.tls.kind === 'sandbox' && sandbox
+        ? { certPem: sandbox.localhostTls.certPem, keyPem: sandbox.localhostTls.keyPem }
+        : undefined;
+  const http = await listen(app, config.port, config.host, tls);
+  logger.info({ port: http.port, host: config.host, https: tls !== undefined, publicOrigin: config.publicOrigin, sandbox: sandbox?.baseUrl }, 'relaydesk listening');
   scheduler.start();
 
   let stopping = false;

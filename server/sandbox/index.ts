@@ -55,6 +55,8 @@ export interface RunningSandbox {
   caCertPath: string;
   /** Extension: base64 SHA-256 of the CA's public key, for Chromium's --ignore-certificate-errors-spki-list. */
   caSpkiSha256: string;
+  /** The `localhost` certificate (chain: leaf + CA) and key the sandbox serves, for servers beside it. */
+  localhostTls: { certPem: string; keyPem: string };
   app: { clientId: string; clientSecret: string; apiAudience: string; apiScope: string };
   close(): Promise<void>;
 }
@@ -149,6 +151,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     caCertPem: tls.caCertPem,
     caCertPath: tls.caCertPath,
     caSpkiSha256: tls.caSpkiSha256,
+    localhostTls: { certPem: `${tls.serverCertPem.trim()}\n${tls.caCertPem.trim()}\n`, keyPem: tls.serverKeyPem },
     app: { clientId: app.clientId, clientSecret: app.clientSecret, apiAudience: app.apiAudience, apiScope: `${app.apiIdentifierUri}/access_as_user` },
     close: () => {
       closed ??= new Promise<void>((resolve) => {

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { trustCertificateAuthority } from '../../server/tls/trust-ca';
 import { startServerProcess } from '../support/server-process';
 
 // What a newcomer does on a fresh clone: `npm start` with no configuration at all.
@@ -11,11 +12,14 @@ describe('npm start', () => {
   });
   afterEach(() => fs.rmSync(cwd, { recursive: true, force: true }));
 
-  it('answers /healthz with no configuration, creates ./data/relaydesk.db, and stops cleanly on SIGTERM', async () => {
+  it('answers /healthz over HTTPS with no configuration, creates ./data/relaydesk.db, and stops cleanly on SIGTERM', async () => {
     const server = startServerProcess(cwd, { PORT: '0', SANDBOX_PORT: '0' });
     try {
       const listening = await server.waitForLog((l) => l.msg === 'relaydesk listening');
-      const base = `http://127.0.0.1:${String(listening.port)}`;
+      expect(listening.https).toBe(true);
+      // The default setup serves HTTPS (Office add-ins require it) with the sandbox's local CA.
+      trustCertificateAuthority(fs.readFileSync(path.join(cwd, 'data/sandbox-ca/ca.pem'), 'utf8'));
+      const base = `https://localhost:${String(listening.port)}`;
       const health = await fetch(`${base}/healthz`);
       expect(health.status).toBe(200);
       expect(await (await fetch(`${base}/readyz`)).json()).toEqual({ status: 'ready' });

@@ -20,6 +20,13 @@ describe('config', () => {
     expect(config.logLevel).toBe('info');
   });
 
+  it('serves HTTPS with the sandbox CA by default, and plain HTTP behind a proxy once a Microsoft app is set', () => {
+    expect(parseConfig({})).toMatchObject({ tls: { kind: 'sandbox' }, publicOrigin: 'https://localhost:3000', redirectUri: 'https://localhost:3000/oauth/callback', microsoft: { mode: 'sandbox' } });
+    const entra = parseConfig({ MICROSOFT_CLIENT_ID: 'app-id', MICROSOFT_CLIENT_SECRET: 's', PORT: '8080' });
+    expect(entra).toMatchObject({ tls: { kind: 'none' }, publicOrigin: 'http://localhost:8080', microsoft: { mode: 'entra', clientId: 'app-id', tenant: 'organizations' } });
+    expect(entra.auth).toEqual({ authority: 'https://login.microsoftonline.com/organizations', audience: 'app-id', tenantId: undefined });
+  });
+
   it('treats empty variables as unset', () => {
     expect(parseConfig({ PORT: '', DATABASE_URL: '', LOG_LEVEL: '' }).port).toBe(3000);
   });
@@ -37,6 +44,9 @@ describe('config', () => {
     [{ SHUTDOWN_TIMEOUT_MS: '0' }, ['SHUTDOWN_TIMEOUT_MS']],
     [{ AUTH_AUTHORITY: 'not a url', AUTH_AUDIENCE: 'api://x' }, ['AUTH_AUTHORITY']],
     [{ AUTH_AUTHORITY: 'https://login.microsoftonline.com/contoso' }, ['AUTH_AUDIENCE']],
+    [{ TLS_CERT_FILE: '/etc/relaydesk/cert.pem' }, ['TLS_KEY_FILE']],
+    [{ MICROSOFT_CLIENT_ID: 'app' }, ['MICROSOFT_CLIENT_SECRET']],
+    [{ NODE_ENV: 'production' }, ['MICROSOFT_CLIENT_ID', 'RELAYDESK_SECRET_KEY']],
   ])('refuses %j, naming %j', (env, names) => {
     expect(problemsOf(env)).toEqual(names);
   });
