@@ -5,6 +5,7 @@ import { createApp } from './http/app';
 import { listen } from './http/server';
 import { DEFAULT_SYNC_SETTINGS } from './inbound/mailbox-sync';
 import { SyncScheduler } from './inbound/scheduler';
+import { DEFAULT_RELAY_SETTINGS, RelayWorker } from './outbound/relay-worker';
 import { MailboxLinking } from './identity/mailbox-linking';
 import { MailboxTokens } from './identity/mailbox-tokens';
 import { entraApp, type MicrosoftApp } from './identity/microsoft-app';
@@ -46,6 +47,7 @@ async function main(): Promise<void> {
     { store, clients, logger, settings: syncSettings },
     { intervalMs: config.sync.intervalMs, leaseMs: Math.max(60_000, config.sync.intervalMs * 4), maxConcurrent: config.sync.maxConcurrent },
   );
+  const relay = new RelayWorker({ store, clients, logger, settings: { ...DEFAULT_RELAY_SETTINGS, messageIdDomain: config.messageIdDomain } });
   const linking = new MailboxLinking(microsoftApp, config.redirectUri, store, vault, logger, (mailbox) => void scheduler.syncNow(mailbox.id));
 
   const app = createApp({
@@ -64,6 +66,7 @@ async function main(): Promise<void> {
   const http = await listen(app, config.port, config.host, tls);
   logger.info({ port: http.port, host: config.host, https: tls !== undefined, publicOrigin: config.publicOrigin, sandbox: sandbox?.baseUrl }, 'relaydesk listening');
   scheduler.start();
+  relay.start();
 
   let stopping = false;
   const shutdown = async (signal: string) => {
@@ -71,7 +74,7 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info({ signal }, 'shutting down');
     await http.stop(config.shutdownTimeoutMs);
-    await scheduler.stop();
+    await Promise.all([scheduler.stop(), relay.stop()]);
     await sandbox?.close();
     await store.close();
     logger.info('stopped');

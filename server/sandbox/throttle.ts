@@ -23,9 +23,9 @@ export interface MailboxStats {
 
 /**
  * Requests already on the wire when a 429/503 went out cannot have obeyed it; only those arriving this long
- * after it are counted as early.
+ * after it are counted as early. Generous, because a loaded test machine delays both ends.
  */
-const RETRY_AFTER_GRACE_MS = 100;
+const RETRY_AFTER_GRACE_MS = 500;
 
 export type Admission = { ok: true; release: () => void } | { ok: false; reason: 'concurrency' | 'rate'; retryAfterSeconds: number };
 

@@ -144,6 +144,9 @@ export interface OutboxTable {
   last_error: string | null;
   created_at: string;
   sent_at: string | null;
+  /** 1 when the last attempt may have been sent (no answer from Graph): check Sent Items before resending. */
+  outcome_unknown: Generated<number>;
+  last_attempt_at: string | null;
 }
 
 export interface DeadLettersTable {

@@ -3,6 +3,7 @@ import type { TicketStatus, UserRow } from '../store/schema';
 import type { TicketListRow } from '../store/repositories/tickets';
 import { DomainError } from './errors';
 import { assertCanAddCc, assertCanFollow } from './participants';
+import { queueCommentEmail } from './notifications';
 import { newReferenceTag } from './reference';
 import { canTransition, onAgentPublicReply, onAssign } from './status';
 import { detailView, summaryView, type TicketDetailView, type TicketSummaryView } from './ticket-view';
@@ -80,9 +81,10 @@ export class TicketService {
         requesterId: requester.id,
         referenceTag: newReferenceTag(),
       });
-      await repos.tickets.addComment({ ticketId: ticket.id, authorId: actor.id, visibility: 'public', source: 'api', bodyText: input.body });
+      const comment = await repos.tickets.addComment({ ticketId: ticket.id, authorId: actor.id, visibility: 'public', source: 'api', bodyText: input.body });
       const support = await repos.mailboxes.linkedAddresses();
       for (const cc of input.ccs ?? []) await this.addCcIn(repos, ticket.id, cc, support);
+      await queueCommentEmail(repos, ticket, comment);
       await repos.audit.record({ actor: actor.email, action: 'ticket.created', targetType: 'ticket', targetId: ticket.id });
       return this.detail(repos, ticket.id);
     });
@@ -91,7 +93,8 @@ export class TicketService {
   async addComment(id: number, actor: UserRow, input: CommentInput): Promise<TicketDetailView> {
     return this.store.transaction(async (repos) => {
       const ticket = await this.lockOpenTicket(repos, id);
-      await repos.tickets.addComment({ ticketId: id, authorId: actor.id, visibility: input.visibility, source: 'api', bodyText: input.body });
+      const comment = await repos.tickets.addComment({ ticketId: id, authorId: actor.id, visibility: input.visibility, source: 'api', bodyText: input.body });
+      await queueCommentEmail(repos, ticket, comment);
       const next = input.status ?? (input.visibility === 'public' ? onAgentPublicReply(ticket.status) : ticket.status);
       await this.changeStatusIn(repos, ticket, next, actor);
       await repos.tickets.touch(id);

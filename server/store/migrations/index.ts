@@ -3,6 +3,7 @@ import type { DialectKind } from '../dialect';
 import { initialSchema } from './0001-initial';
 import { mailboxLinking } from './0002-mailbox-linking';
 import { inbound } from './0003-inbound';
+import { relay } from './0004-relay';
 
 /**
  * Every migration, in order. Names sort in application order; never rename or edit one that has shipped:
@@ -13,6 +14,7 @@ export function migrationProvider(dialect: DialectKind): MigrationProvider {
     '0001-initial': initialSchema(dialect),
     '0002-mailbox-linking': mailboxLinking(dialect),
     '0003-inbound': inbound(dialect),
+    '0004-relay': relay(),
   };
   return { getMigrations: async () => migrations };
 }

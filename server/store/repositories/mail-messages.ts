@@ -75,6 +75,11 @@ export class MailMessagesRepository {
     return this.db.selectFrom('mail_messages').selectAll().where('internet_message_id', 'in', [...internetMessageIds]).orderBy('id').execute();
   }
 
+  /** The ticket's messages in and out, oldest first: the thread an outgoing email continues. */
+  listForTicket(ticketId: number, limit = 50): Promise<MailMessageRow[]> {
+    return this.db.selectFrom('mail_messages').selectAll().where('ticket_id', '=', ticketId).where('disposition', '<>', 'duplicate').orderBy('id').limit(limit).execute();
+  }
+
   /** Removes the record that marked a message as dead-lettered, so a replay can record what it became. */
   async deleteDeadLetterRecord(mailboxId: number, internetMessageId: string): Promise<void> {
     await this.db

@@ -1,5 +1,5 @@
-import type { Kysely } from 'kysely';
-import type { DB } from '../schema';
+import type { Kysely, Selectable } from 'kysely';
+import type { DB, OutboxTable } from '../schema';
 import { nowIso } from '../sql-helpers';
 
 export interface NewOutboxEmail {
@@ -11,6 +11,8 @@ export interface NewOutboxEmail {
   to: string[];
   cc: string[];
 }
+
+export type OutboxRow = Selectable<OutboxTable>;
 
 /** Email to send, written in the same transaction as the event that causes it; the relay sends it. */
 export class OutboxRepository {
@@ -44,5 +46,75 @@ export class OutboxRepository {
     let query = this.db.selectFrom('outbox').select('id').where('id', '=', id);
     if (messageId !== null) query = query.where('message_id', '=', messageId);
     return (await query.executeTakeFirst()) !== undefined;
+  }
+
+  /**
+   * Leases up to `limit` rows that are due: pending ones whose time has come, and rows whose sender died
+   * mid-attempt (lease expired; their outcome is unknown). SKIP LOCKED lets several relays claim at once.
+   */
+  async claimDue(claim: { owner: string; leaseMs: number; limit: number }, dialect: 'sqlite' | 'postgres'): Promise<OutboxRow[]> {
+    const now = nowIso();
+    const until = new Date(Date.now() + claim.leaseMs).toISOString();
+    return this.db
+      .updateTable('outbox')
+      .set((eb) => ({
+        // A row found mid-attempt may have been sent before its sender died.
+        outcome_unknown: eb.case().when('state', '=', 'sending').then(1).else(eb.ref('outcome_unknown')).end(),
+        state: 'sending',
+        lease_owner: claim.owner,
+        lease_until: until,
+      }))
+      .where('id', 'in', (eb) => {
+        const due = eb
+          .selectFrom('outbox')
+          .select('id')
+          .where((w) => w.or([w.and([w('state', '=', 'pending'), w('next_attempt_at', '<=', now)]), w.and([w('state', '=', 'sending'), w('lease_until', '<', now)])]))
+          .orderBy('id')
+          .limit(claim.limit);
+        return dialect === 'postgres' ? due.forUpdate().skipLocked() : due;
+      })
+      .returningAll()
+      .execute();
+  }
+
+  /** Sets the Message-ID once; later attempts reuse it so Sent Items can tell whether one went out. */
+  async assignMessageId(id: number, messageId: string): Promise<string> {
+    await this.db.updateTable('outbox').set({ message_id: messageId }).where('id', '=', id).where('message_id', 'is', null).execute();
+    const row = await this.db.selectFrom('outbox').select('message_id').where('id', '=', id).executeTakeFirstOrThrow();
+    return row.message_id ?? messageId;
+  }
+
+  async markAttempt(id: number, owner: string): Promise<void> {
+    await this.db.updateTable('outbox').set((eb) => ({ attempts: eb('attempts', '+', 1), last_attempt_at: nowIso() })).where('id', '=', id).where('lease_owner', '=', owner).execute();
+  }
+
+  async markSent(id: number): Promise<void> {
+    await this.db
+      .updateTable('outbox')
+      .set({ state: 'sent', sent_at: nowIso(), lease_owner: null, lease_until: null, outcome_unknown: 0, last_error: null })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  async reschedule(id: number, next: { at: string; error: string; outcomeUnknown: boolean }): Promise<void> {
+    await this.db
+      .updateTable('outbox')
+      .set({ state: 'pending', next_attempt_at: next.at, last_error: next.error.slice(0, 1000), outcome_unknown: next.outcomeUnknown ? 1 : 0, lease_owner: null, lease_until: null })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  async markFailed(id: number, error: string): Promise<void> {
+    await this.db
+      .updateTable('outbox')
+      .set({ state: 'failed', last_error: error.slice(0, 1000), lease_owner: null, lease_until: null })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  /** Rows by state, for the admin view and tests. */
+  async countByState(): Promise<Record<string, number>> {
+    const rows = await this.db.selectFrom('outbox').select(['state', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('state').execute();
+    return Object.fromEntries(rows.map((r) => [r.state, Number(r.n)]));
   }
 }

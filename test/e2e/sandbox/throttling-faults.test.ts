@@ -51,7 +51,7 @@ describe('concurrency and injected faults', () => {
     await t.control.setFaults({ rate429: 1, retryAfterSeconds: 1 });
     expect((await settle(graph.api(INBOX).get())).ok).toBe(false);
     await t.control.setFaults({});
-    await new Promise((r) => setTimeout(r, 200));
+    await new Promise((r) => setTimeout(r, 600));
     await graph.api(INBOX).get();
     expect((await t.control.stats(MAILBOX)).earlyRequests).toBe(1);
     await new Promise((r) => setTimeout(r, 1000));

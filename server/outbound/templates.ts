@@ -1,0 +1,44 @@
+import { REPLY_DELIMITER } from '../tickets/reply-delimiter';
+
+/** The words of Relaydesk's emails. Text and HTML say the same; the HTML is built from escaped text only. */
+export interface EmailContent {
+  subject: string;
+  text: string;
+  html: string;
+}
+
+export interface TemplateInput {
+  kind: string;
+  ticketSubject: string;
+  /** `[RD:1A-7QX2K]`: in the subject and the body, so replies thread even without headers. */
+  referenceToken: string;
+  requesterName: string | null;
+  authorName: string | null;
+  commentText: string | null;
+}
+
+export function renderEmail(input: TemplateInput): EmailContent {
+  const subject = `${/^re:/i.test(input.ticketSubject) ? '' : 'Re: '}${input.ticketSubject} ${input.referenceToken}`.replace(/\s+/g, ' ').trim();
+  const greeting = input.requesterName ? `Hello ${input.requesterName},` : 'Hello,';
+  let body: string[];
+  switch (input.kind) {
+    case 'ticket_received':
+      body = [greeting, '', 'Thank you for your message. We have received your request and will get back to you soon.', `Your reference is ${input.referenceToken}; replying to this email adds to the same request.`];
+      break;
+    case 'internal_note':
+      body = [`${input.authorName ?? 'An agent'} added an internal note (not visible to the customer):`, '', input.commentText ?? ''];
+      break;
+    default:
+      body = [input.commentText ?? '', '', input.authorName ? `-- \n${input.authorName}` : ''];
+  }
+  const lines = [REPLY_DELIMITER, '', ...body, '', `Reference: ${input.referenceToken}`];
+  return { subject, text: lines.join('\n'), html: toHtml(lines) };
+}
+
+function toHtml(lines: readonly string[]): string {
+  const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+  const [delimiter, ...rest] = lines;
+  return `<!doctype html><html><body style="font-family:Segoe UI,Arial,sans-serif;font-size:14px">`
+    + `<div style="color:#8a8886;font-size:12px">${escape(delimiter ?? '')}</div>`
+    + `<div>${rest.map((l) => escape(l)).join('<br>\n')}</div></body></html>`;
+}
