@@ -13,6 +13,7 @@ import { TokenVerifier } from './identity/token-verifier';
 import { openTokenVault } from './identity/vault-keys';
 import { createLogger, type Logger } from './logger';
 import { startSandbox, type RunningSandbox } from './sandbox';
+import { sandboxMicrosoftApp } from './sandbox-mode';
 import { Store } from './store/store';
 import { trustCertificateAuthority } from './tls/trust-ca';
 
@@ -99,18 +100,7 @@ async function microsoftFor(config: Config, logger: Logger): Promise<{ app: Micr
   });
   trustCertificateAuthority(sandbox.caCertPem);
   logger.warn({ sandbox: sandbox.baseUrl, ca: sandbox.caCertPath }, 'no Microsoft app configured: using the local Exchange Online sandbox');
-  const host = new URL(sandbox.baseUrl);
-  return {
-    sandbox,
-    app: {
-      clientId: sandbox.app.clientId,
-      credential: { clientSecret: sandbox.app.clientSecret },
-      authority: sandbox.authority,
-      knownAuthorities: [host.host],
-      graph: { baseUrl: sandbox.graphBaseUrl, customHosts: [host.hostname] },
-      api: { authority: sandbox.authority, clientId: sandbox.app.clientId, apiScope: sandbox.app.apiScope, audience: sandbox.app.apiAudience },
-    },
-  };
+  return { sandbox, app: sandboxMicrosoftApp(sandbox) };
 }
 
 main().catch((error: unknown) => {

@@ -13,6 +13,7 @@ import type { MicrosoftApp } from '../../server/identity/microsoft-app';
 import { TokenVerifier } from '../../server/identity/token-verifier';
 import { generateVaultKeyText, parseVaultKey, TokenVault } from '../../server/identity/token-vault';
 import { startSandbox, type RunningSandbox } from '../../server/sandbox';
+import { sandboxMicrosoftApp } from '../../server/sandbox-mode';
 import type { DatabaseTarget } from '../../server/store/database';
 import type { MailboxRow } from '../../server/store/schema';
 import type { Store } from '../../server/store/store';
@@ -74,15 +75,7 @@ export async function startRelaydeskWithSandbox(): Promise<RelaydeskWithSandbox>
   const sandbox = await startSandbox({ dataDir, port: 0 });
   trustCertificateAuthority(sandbox.caCertPem);
   const { store, target, cleanup } = await openTestStore();
-  const host = new URL(sandbox.baseUrl);
-  const microsoft: MicrosoftApp = {
-    clientId: sandbox.app.clientId,
-    credential: { clientSecret: sandbox.app.clientSecret },
-    authority: sandbox.authority,
-    knownAuthorities: [host.host],
-    graph: { baseUrl: sandbox.graphBaseUrl, customHosts: [host.hostname] },
-    api: { authority: sandbox.authority, clientId: sandbox.app.clientId, apiScope: sandbox.app.apiScope, audience: sandbox.app.apiAudience },
-  };
+  const microsoft: MicrosoftApp = sandboxMicrosoftApp(sandbox);
   const vault = new TokenVault(parseVaultKey(generateVaultKeyText()));
   const linking = (options: { linkTtlMs?: number } = {}) => new MailboxLinking(microsoft, REDIRECT_URI, store, vault, silent, undefined, options);
   const app = createApp({

@@ -1,5 +1,5 @@
-import type { Kysely } from 'kysely';
-import type { DB, MailDirection } from '../schema';
+import type { Kysely, Selectable } from 'kysely';
+import type { DB, MailDirection, MailMessagesTable } from '../schema';
 import { isUniqueViolation, nowIso } from '../sql-helpers';
 
 export interface NewMailMessage {
@@ -15,20 +15,7 @@ export interface NewMailMessage {
   subject: string | null;
 }
 
-export interface MailMessageRow {
-  id: number;
-  mailbox_id: number;
-  internet_message_id: string;
-  graph_message_id: string | null;
-  direction: MailDirection;
-  ticket_id: number | null;
-  comment_id: number | null;
-  disposition: string;
-  disposition_reason: string | null;
-  from_address: string | null;
-  subject: string | null;
-  created_at: string;
-}
+export type MailMessageRow = Selectable<MailMessagesTable>;
 
 /** Every email Relaydesk received or sent, keyed by mailbox + Message-ID: the basis of exactly-once ingest. */
 export class MailMessagesRepository {
