@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -46,6 +47,7 @@ const EnvSchema = z.object({
   MICROSOFT_GRAPH_URL: z.preprocess(emptyAsUndefined, z.url().default('https://graph.microsoft.com/v1.0')),
   RELAYDESK_SECRET_KEY: optionalString,
   RELAYDESK_PREVIOUS_SECRET_KEYS: optionalString,
+  INSTANCE_ID: optionalString,
   SYNC_INTERVAL_MS: z.preprocess(emptyAsUndefined, positiveInt.default(15_000)),
   SYNC_MAX_CONCURRENT: z.preprocess(emptyAsUndefined, positiveInt.default(8)),
   SENDER_BLOCK_MINUTES: z.preprocess(emptyAsUndefined, positiveInt.default(60)),
@@ -73,6 +75,8 @@ export interface Config {
   /** Public origin of this server, as browsers and Microsoft's redirects reach it. */
   readonly publicOrigin: string;
   readonly redirectUri: string;
+  /** Names this instance's leases on mailboxes and outgoing email; stable across restarts. */
+  readonly instanceId: string;
   readonly sync: { readonly intervalMs: number; readonly maxConcurrent: number; readonly senderBlockMs: number };
   /** Domain of the Message-IDs on Relaydesk's outgoing mail (recognises our own mail coming back). */
   readonly messageIdDomain: string;
@@ -171,6 +175,8 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
     publicOrigin,
     redirectUri: e.OAUTH_REDIRECT_URI ?? `${publicOrigin}/oauth/callback`,
     officeJsUrl: e.OFFICE_JS_URL,
+    // Host and port name one instance across restarts; with a random port, only the process does.
+    instanceId: e.INSTANCE_ID ?? (e.PORT === 0 ? `${os.hostname()}:pid-${process.pid}` : `${os.hostname()}:${e.PORT}`),
     sync: { intervalMs: e.SYNC_INTERVAL_MS, maxConcurrent: e.SYNC_MAX_CONCURRENT, senderBlockMs: e.SENDER_BLOCK_MINUTES * 60_000 },
     messageIdDomain: (e.MESSAGE_ID_DOMAIN ?? `relaydesk.${new URL(publicOrigin).hostname}`).toLowerCase(),
     microsoft,

@@ -46,10 +46,12 @@ async function main(): Promise<void> {
   const syncSettings = { ...DEFAULT_SYNC_SETTINGS, burstBlockMs: config.sync.senderBlockMs, messageIdDomain: config.messageIdDomain };
   const scheduler = new SyncScheduler(
     { store, clients, logger, settings: syncSettings },
-    { intervalMs: config.sync.intervalMs, leaseMs: Math.max(60_000, config.sync.intervalMs * 4), maxConcurrent: config.sync.maxConcurrent },
+    { intervalMs: config.sync.intervalMs, leaseMs: Math.max(60_000, config.sync.intervalMs * 4), maxConcurrent: config.sync.maxConcurrent, instanceId: config.instanceId },
   );
-  const relay = new RelayWorker({ store, clients, logger, settings: { ...DEFAULT_RELAY_SETTINGS, messageIdDomain: config.messageIdDomain } });
-  const linking = new MailboxLinking(microsoftApp, config.redirectUri, store, vault, logger, (mailbox) => void scheduler.syncNow(mailbox.id));
+  const relay = new RelayWorker({ store, clients, logger, settings: { ...DEFAULT_RELAY_SETTINGS, messageIdDomain: config.messageIdDomain } }, config.instanceId);
+  const linking = new MailboxLinking(microsoftApp, config.redirectUri, store, vault, logger, (mailbox) => void scheduler.syncNow(mailbox.id), {
+    onTokensChanged: (mailboxId) => tokens.forget(mailboxId),
+  });
 
   const app = createApp({
     store,

@@ -43,7 +43,11 @@ export class MailboxLinking {
     private readonly vault: TokenVault,
     private readonly logger: Logger,
     private readonly onActivated: (mailbox: MailboxRow) => void = () => undefined,
-    private readonly options: { linkTtlMs?: number } = {},
+    private readonly options: {
+      linkTtlMs?: number;
+      /** Called when a mailbox's tokens were replaced or deleted, so in-memory copies are dropped. */
+      onTokensChanged?: (mailboxId: number) => void;
+    } = {},
   ) {}
 
   async start(addressInput: string, actor: string): Promise<LinkStarted> {
@@ -152,6 +156,7 @@ export class MailboxLinking {
       });
       return row;
     });
+    this.options.onTokensChanged?.(linked.id);
     this.logger.info({ mailbox: linked.address, signedInAs, purpose: link.purpose }, 'mailbox linked');
     if (linked.state === 'active') this.onActivated(linked);
     return { mailbox: linked, purpose: link.purpose, signedInAs };
@@ -171,11 +176,13 @@ export class MailboxLinking {
   async unlink(mailboxId: number, actor: string): Promise<MailboxRow> {
     const mailbox = await this.store.mailboxes.findById(mailboxId);
     if (!mailbox || mailbox.state === 'unlinked') throw new LinkError('not_found', `Mailbox ${mailboxId} is not linked`);
-    return this.store.transaction(async (repos) => {
-      const row = await repos.mailboxes.update(mailboxId, { state: 'unlinked', state_reason: `unlinked by ${actor}`, token_cache: null, home_account_id: null, lease_owner: null, lease_until: null });
+    const row = await this.store.transaction(async (repos) => {
+      const updated = await repos.mailboxes.update(mailboxId, { state: 'unlinked', state_reason: `unlinked by ${actor}`, token_cache: null, home_account_id: null, lease_owner: null, lease_until: null });
       await repos.audit.record({ actor, action: 'mailbox.unlinked', targetType: 'mailbox', targetId: mailboxId, details: { address: mailbox.address } });
-      return row;
+      return updated;
     });
+    this.options.onTokensChanged?.(mailboxId);
+    return row;
   }
 
   private async transition(mailboxId: number, actor: string, from: MailboxRow['state'], to: MailboxRow['state'], action: string): Promise<MailboxRow> {

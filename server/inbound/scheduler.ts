@@ -10,7 +10,10 @@ export interface SchedulerOptions {
   leaseMs: number;
   /** Mailboxes this instance syncs at the same time. */
   maxConcurrent: number;
-  /** Identifies this instance's leases. */
+  /**
+   * Identifies this instance's leases. Keep it stable across restarts (the default in main.ts is host and
+   * port) so a restarted instance resumes its mailboxes at once instead of waiting for its old leases.
+   */
   instanceId?: string;
 }
 
@@ -69,7 +72,9 @@ export class SyncScheduler {
   }
 
   private claim(claim: { dueBefore: string; limit: number; onlyId?: number }): Promise<MailboxRow[]> {
-    return this.deps.store.mailboxes.claimForSync({ owner: this.instanceId, leaseMs: this.options.leaseMs, ...claim }, this.deps.store.dialect);
+    // Mailboxes this process is syncing hold our own lease, which would otherwise count as claimable.
+    const excludeIds = [...this.running.keys()];
+    return this.deps.store.mailboxes.claimForSync({ owner: this.instanceId, leaseMs: this.options.leaseMs, excludeIds, ...claim }, this.deps.store.dialect);
   }
 
   private launch(mailbox: MailboxRow): Promise<void> {

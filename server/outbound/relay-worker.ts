@@ -52,12 +52,15 @@ type Result = 'sent' | 'settled_as_sent' | 'rescheduled' | 'failed';
  * repeated: after a settling delay, Sent Items is searched for the email's Message-ID first.
  */
 export class RelayWorker {
-  readonly instanceId = `relay-${process.pid}-${randomUUID().slice(0, 8)}`;
+  readonly instanceId: string;
   private timer: NodeJS.Timeout | undefined;
   private round: Promise<number> | undefined;
   private stopping = false;
 
-  constructor(private readonly deps: RelayDeps) {}
+  /** `instanceId`: stable across restarts (host and port in main.ts), so rows left mid-send are settled at once. */
+  constructor(private readonly deps: RelayDeps, instanceId?: string) {
+    this.instanceId = instanceId ?? `relay-${process.pid}-${randomUUID().slice(0, 8)}`;
+  }
 
   start(): void {
     if (this.timer) return;

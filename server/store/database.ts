@@ -14,6 +14,8 @@ export type DatabaseTarget =
 export interface Database {
   readonly db: Kysely<DB>;
   readonly dialect: DialectKind;
+  /** PostgreSQL: the schema Relaydesk's tables live in (the first on the search path). */
+  readonly schema?: string;
   /** Runs `work` while no other process migrates this database. */
   withMigrationLock<T>(work: () => Promise<T>): Promise<T>;
   close(): Promise<void>;
@@ -60,8 +62,15 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
     },
   });
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  let schema: string;
+  try {
+    schema = (await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows[0]?.schema ?? 'public';
+  } catch (error) {
+    await db.destroy();
+    throw error;
+  }
   // Kysely's migrator already serialises PostgreSQL migrations with an advisory lock.
-  return { db, dialect: 'postgres', withMigrationLock: (work) => work(), close: () => db.destroy() };
+  return { db, dialect: 'postgres', schema, withMigrationLock: (work) => work(), close: () => db.destroy() };
 }
 
 /**

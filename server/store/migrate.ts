@@ -10,7 +10,13 @@ export class MigrationError extends Error {
 }
 
 function migrator(database: Database): Migrator {
-  return new Migrator({ db: database.db as Kysely<unknown>, provider: migrationProvider(database.dialect) });
+  return new Migrator({
+    db: database.db as Kysely<unknown>,
+    provider: migrationProvider(database.dialect),
+    // Named explicitly: otherwise the migrator takes another schema's migration table (another tenant's
+    // database in the same cluster, another test's schema) for its own.
+    ...(database.schema ? { migrationTableSchema: database.schema } : {}),
+  });
 }
 
 /**

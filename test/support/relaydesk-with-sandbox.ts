@@ -77,7 +77,9 @@ export async function startRelaydeskWithSandbox(): Promise<RelaydeskWithSandbox>
   const { store, target, cleanup } = await openTestStore();
   const microsoft: MicrosoftApp = sandboxMicrosoftApp(sandbox);
   const vault = new TokenVault(parseVaultKey(generateVaultKeyText()));
-  const linking = (options: { linkTtlMs?: number } = {}) => new MailboxLinking(microsoft, REDIRECT_URI, store, vault, silent, undefined, options);
+  const tokens = new MailboxTokens(microsoft, store, vault, silent);
+  const linking = (options: { linkTtlMs?: number } = {}) =>
+    new MailboxLinking(microsoft, REDIRECT_URI, store, vault, silent, undefined, { ...options, onTokensChanged: (id) => tokens.forget(id) });
   const app = createApp({
     store,
     logger: silent,
@@ -85,7 +87,6 @@ export async function startRelaydeskWithSandbox(): Promise<RelaydeskWithSandbox>
     microsoft: { app: microsoft, linking: linking(), officeJsUrl: 'https://appsforoffice.microsoft.com/lib/1/hosted/office.js', publicOrigin: 'http://localhost:3000' },
   });
 
-  const tokens = new MailboxTokens(microsoft, store, vault, silent);
   const newClients = (options: MailboxClientOptions = {}) => new MailboxClients(microsoft.graph, (id, forceRefresh) => tokens.accessToken(id, { forceRefresh }), options);
   const clients = newClients();
 

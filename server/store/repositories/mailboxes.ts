@@ -48,7 +48,10 @@ export class MailboxesRepository {
    * PostgreSQL, SKIP LOCKED lets several instances claim at once without waiting on each other's rows; an
    * expired lease (a dead instance) is claimable again.
    */
-  async claimForSync(claim: { owner: string; leaseMs: number; dueBefore: string; limit: number; onlyId?: number }, dialect: 'sqlite' | 'postgres'): Promise<MailboxRow[]> {
+  async claimForSync(
+    claim: { owner: string; leaseMs: number; dueBefore: string; limit: number; onlyId?: number; excludeIds?: readonly number[] },
+    dialect: 'sqlite' | 'postgres',
+  ): Promise<MailboxRow[]> {
     const now = nowIso();
     const until = new Date(Date.now() + claim.leaseMs).toISOString();
     return this.db
@@ -59,9 +62,11 @@ export class MailboxesRepository {
           .selectFrom('mailboxes')
           .select('id')
           .where('state', '=', 'active')
-          .where((w) => w.or([w('lease_until', 'is', null), w('lease_until', '<', now)]))
+          // Our own lease (held by this instance before a restart) needs no waiting for.
+          .where((w) => w.or([w('lease_until', 'is', null), w('lease_until', '<', now), w('lease_owner', '=', claim.owner)]))
           .where((w) => w.or([w('last_sync_at', 'is', null), w('last_sync_at', '<', claim.dueBefore)]));
         if (claim.onlyId !== undefined) due = due.where('id', '=', claim.onlyId);
+        if (claim.excludeIds?.length) due = due.where('id', 'not in', [...claim.excludeIds]);
         due = due.orderBy(sql`coalesce(last_sync_at, '')`).limit(claim.limit);
         return dialect === 'postgres' ? due.forUpdate().skipLocked() : due;
       })

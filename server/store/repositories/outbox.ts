@@ -68,7 +68,13 @@ export class OutboxRepository {
         const due = eb
           .selectFrom('outbox')
           .select('id')
-          .where((w) => w.or([w.and([w('state', '=', 'pending'), w('next_attempt_at', '<=', now)]), w.and([w('state', '=', 'sending'), w('lease_until', '<', now)])]))
+          .where((w) =>
+            w.or([
+              w.and([w('state', '=', 'pending'), w('next_attempt_at', '<=', now)]),
+              // A row still "sending" under our own name is from before a restart: settle it now.
+              w.and([w('state', '=', 'sending'), w.or([w('lease_until', '<', now), w('lease_owner', '=', claim.owner)])]),
+            ]),
+          )
           .orderBy('id')
           .limit(claim.limit);
         return dialect === 'postgres' ? due.forUpdate().skipLocked() : due;

@@ -111,6 +111,24 @@ describe('tickets', () => {
   });
 });
 
+describe('sync leases', () => {
+  it('lets one instance hold a mailbox, resumes it at once after that instance restarts, and frees it when the lease expires', async () => {
+    const m = await store.mailboxes.insert('leased@contoso.test', null, 'active');
+    const claim = (owner: string, extra: { excludeIds?: number[]; leaseMs?: number } = {}) =>
+      store.mailboxes.claimForSync({ owner, leaseMs: extra.leaseMs ?? 60_000, dueBefore: new Date(Date.now() + 1000).toISOString(), limit: 10, onlyId: m.id, ...(extra.excludeIds ? { excludeIds: extra.excludeIds } : {}) }, store.dialect);
+    expect((await claim('host:1')).map((r) => r.id)).toEqual([m.id]);
+    expect(await claim('host:2')).toEqual([]);
+    // The same instance after a restart: no waiting for its own lease, unless it is syncing it right now.
+    expect((await claim('host:1')).map((r) => r.id)).toEqual([m.id]);
+    expect(await claim('host:1', { excludeIds: [m.id] })).toEqual([]);
+    expect(await store.mailboxes.renewLease(m.id, 'host:2', 60_000)).toBe(false);
+    await claim('host:1', { leaseMs: -1 });
+    expect((await claim('host:2')).map((r) => r.id)).toEqual([m.id]);
+    await store.mailboxes.releaseLease(m.id, 'host:2');
+    expect((await store.mailboxes.findById(m.id))?.lease_owner).toBeNull();
+  });
+});
+
 describe('mailboxes and audit', () => {
   it('links an address once and reports linked addresses', async () => {
     const m = await store.mailboxes.insert('Support@Contoso.test', 'Support');
