@@ -56,7 +56,8 @@ export interface FilterEnvironment {
    * Whether the sender is blocked (until when), and how many messages they sent in the `windowMs` before `now`,
    * not counting this one. The window is the burst filter's policy, so the filter passes it in.
    */
-  senderActivity(address: string, windowMs: number): Promise<{ blockedUntil: string | null; recentMessages: number }>;
+  /** `countUpTo`: counting stops there (the burst limit), so a flooding sender costs no more than a quiet one. */
+  senderActivity(address: string, windowMs: number, countUpTo?: number): Promise<{ blockedUntil: string | null; recentMessages: number }>;
 }
 
 export interface Filter {

@@ -66,11 +66,11 @@ export async function createFilterEnvironment(store: Store, options: FilterEnvir
       return user && (user.role === 'agent' || user.role === 'admin') ? user.id : null;
     },
 
-    async senderActivity(address, windowMs) {
+    async senderActivity(address, windowMs, countUpTo) {
       const now = fixedNow ?? new Date();
       const user = await store.users.findByEmail(address);
       const since = new Date(now.getTime() - windowMs).toISOString();
-      const recentMessages = await store.mailMessages.countFromSince(address.trim().toLowerCase(), since);
+      const recentMessages = await store.mailMessages.countFromSince(address.trim().toLowerCase(), since, countUpTo);
       return { blockedUntil: user?.blocked_until ?? null, recentMessages };
     },
   };

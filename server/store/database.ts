@@ -5,6 +5,7 @@ import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { DialectKind } from './dialect';
 import type { DB } from './schema';
+import { withStatementCache } from './statement-cache';
 
 export type DatabaseTarget =
   | { kind: 'sqlite'; file: string }
@@ -35,7 +36,7 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
     connection.function('lower', { deterministic: true }, (value: unknown) => (typeof value === 'string' ? value.toLowerCase() : value));
     connection.pragma('foreign_keys = ON');
     connection.pragma('synchronous = NORMAL');
-    const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: connection }) });
+    const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: withStatementCache(connection) }) });
     return { db, dialect: 'sqlite', withMigrationLock: (work) => withSqliteFileLock(`${target.file}.migration-lock`, work), close: () => db.destroy() };
   }
 

@@ -28,7 +28,7 @@ export function createSenderBurstFilter(options: SenderBurstOptions = {}): Filte
     async run(ctx, env) {
       const from = ctx.mail.from?.address;
       if (!from) return; // participants suppresses mail without a sender
-      const activity = await env.senderActivity(from, windowMs);
+      const activity = await env.senderActivity(from, windowMs, limit);
       const blockedUntil = activity.blockedUntil === null ? NaN : Date.parse(activity.blockedUntil);
       if (blockedUntil > env.now.getTime()) {
         ctx.suppressed = { reason: 'sender_blocked', detail: `until=${new Date(blockedUntil).toISOString()}` };

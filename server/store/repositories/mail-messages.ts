@@ -78,13 +78,18 @@ export class MailMessagesRepository {
   }
 
   /** How many messages this sender's address sent to any linked mailbox since `since`. */
-  async countFromSince(fromAddress: string, since: string): Promise<number> {
-    const row = await this.db
+  async countFromSince(fromAddress: string, since: string, upTo?: number): Promise<number> {
+    let recent = this.db
       .selectFrom('mail_messages')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .select('id')
       .where('from_address', '=', fromAddress)
       .where('direction', '=', 'inbound')
-      .where('created_at', '>=', since)
+      .where('created_at', '>=', since);
+    // Counting stops at `upTo`: a sender's thousandth message costs no more to check than their tenth.
+    if (upTo !== undefined) recent = recent.limit(upTo);
+    const row = await this.db
+      .selectFrom(recent.as('recent'))
+      .select((eb) => eb.fn.countAll<number>().as('n'))
       .executeTakeFirstOrThrow();
     return Number(row.n);
   }
