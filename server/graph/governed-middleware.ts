@@ -41,8 +41,15 @@ export class GovernedMiddleware implements Middleware {
     const idempotent = isIdempotent(context);
     let refreshed = false;
     for (let attempt = 0; ; attempt++) {
-      // A token that cannot be had (a revoked grant) is not a network error: fail at once, no retries.
-      const token = await this.token(refreshed);
+      // A token that cannot be had (a revoked grant) is not a network error: answer 401 at once, no retries.
+      // (Thrown, it would reach callers as a codeless SDK error, indistinguishable from a lost connection.)
+      let token: string;
+      try {
+        token = await this.token(refreshed);
+      } catch (error) {
+        context.response = tokenUnavailable(error);
+        return;
+      }
       const release = await this.governor.acquire(units, units > 1 ? EXCHANGE_CONCURRENCY : 1);
       try {
         const headers = new Headers(context.options?.headers as ConstructorParameters<typeof Headers>[0]);
@@ -86,6 +93,13 @@ export class GovernedMiddleware implements Middleware {
     const cap = Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * 2 ** attempt);
     return Math.round(Math.random() * cap);
   }
+}
+
+/** A Graph-shaped 401 carrying the token source's own error code (e.g. needs_reauth). */
+function tokenUnavailable(error: unknown): Response {
+  const code = typeof (error as { code?: unknown })?.code === 'string' ? (error as { code: string }).code : 'token_unavailable';
+  const message = error instanceof Error ? error.message : String(error);
+  return new Response(JSON.stringify({ error: { code, message } }), { status: 401, headers: { 'Content-Type': 'application/json' } });
 }
 
 /** GET, PUT, PATCH and DELETE can be repeated safely; so can $batch, which Relaydesk uses only for PATCH. */

@@ -27,6 +27,8 @@ const TICK_MS = 1_000;
 export class SyncScheduler {
   readonly instanceId: string;
   private readonly running = new Map<number, Promise<void>>();
+  /** Claims in flight: stop() waits for them, so no sync starts after it returned. */
+  private readonly claiming = new Set<Promise<MailboxRow[]>>();
   private timer: NodeJS.Timeout | undefined;
   private stopping = false;
 
@@ -57,6 +59,7 @@ export class SyncScheduler {
     this.stopping = true;
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
+    await Promise.allSettled([...this.claiming]);
     await Promise.allSettled([...this.running.values()]);
   }
 
@@ -72,9 +75,19 @@ export class SyncScheduler {
   }
 
   private claim(claim: { dueBefore: string; limit: number; onlyId?: number }): Promise<MailboxRow[]> {
+    const pending = this.claimUnlessStopped(claim).finally(() => this.claiming.delete(pending));
+    this.claiming.add(pending);
+    return pending;
+  }
+
+  private async claimUnlessStopped(claim: { dueBefore: string; limit: number; onlyId?: number }): Promise<MailboxRow[]> {
     // Mailboxes this process is syncing hold our own lease, which would otherwise count as claimable.
     const excludeIds = [...this.running.keys()];
-    return this.deps.store.mailboxes.claimForSync({ owner: this.instanceId, leaseMs: this.options.leaseMs, excludeIds, ...claim }, this.deps.store.dialect);
+    const claimed = await this.deps.store.mailboxes.claimForSync({ owner: this.instanceId, leaseMs: this.options.leaseMs, excludeIds, ...claim }, this.deps.store.dialect);
+    if (!this.stopping) return claimed;
+    // Stopped while claiming: hand the mailboxes straight back rather than start syncs nobody waits for.
+    await Promise.all(claimed.map((m) => this.deps.store.mailboxes.releaseLease(m.id, this.instanceId)));
+    return [];
   }
 
   private launch(mailbox: MailboxRow): Promise<void> {

@@ -17,7 +17,8 @@ export function classifySyncFailure(error: unknown): SyncFailure {
     switch (error.kind) {
       case 'unauthorized':
       case 'access_denied':
-        return { code: error.graphCode, message: `Graph refused access to the mailbox: ${error.message}`, needsReauth: true };
+        // mailbox_not_linked: the tokens were deleted (unlinked meanwhile); nothing to re-authorize.
+        return { code: error.graphCode, message: `Graph refused access to the mailbox: ${error.message}`, needsReauth: error.graphCode !== 'mailbox_not_linked' };
       case 'mailbox_unavailable':
         return { code: error.graphCode, message: `Graph cannot serve this mailbox any more: ${error.message}`, needsReauth: true };
       default:
