@@ -52,6 +52,7 @@ const EnvSchema = z.object({
   SYNC_MAX_CONCURRENT: z.preprocess(emptyAsUndefined, positiveInt.default(8)),
   SENDER_BLOCK_MINUTES: z.preprocess(emptyAsUndefined, positiveInt.default(60)),
   MESSAGE_ID_DOMAIN: z.preprocess(emptyAsUndefined, z.string().regex(/^[a-z0-9.-]+$/i, 'must be a domain name').optional()),
+  ADDIN_DIR: z.preprocess(emptyAsUndefined, z.string().default('./dist/addin')),
   OFFICE_JS_URL: z.preprocess(emptyAsUndefined, z.url().default('https://appsforoffice.microsoft.com/lib/1/hosted/office.js')),
   SANDBOX_PORT: z.preprocess(emptyAsUndefined, port.default(3443)),
   SANDBOX_DEMO_MAIL: z.preprocess(emptyAsUndefined, z.enum(['true', 'false', 'on', 'off']).default('on')),
@@ -80,6 +81,8 @@ export interface Config {
   readonly sync: { readonly intervalMs: number; readonly maxConcurrent: number; readonly senderBlockMs: number };
   /** Domain of the Message-IDs on Relaydesk's outgoing mail (recognises our own mail coming back). */
   readonly messageIdDomain: string;
+  /** The built Outlook add-in (webpack output) served under /addin/. */
+  readonly addinDir: string;
   /** Where pages load office.js from (Microsoft's CDN by default). */
   readonly officeJsUrl: string;
   /** The Microsoft app that mailboxes consent to, or the local Exchange Online sandbox when none is set. */
@@ -175,6 +178,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
     publicOrigin,
     redirectUri: e.OAUTH_REDIRECT_URI ?? `${publicOrigin}/oauth/callback`,
     officeJsUrl: e.OFFICE_JS_URL,
+    addinDir: path.resolve(e.ADDIN_DIR),
     // Host and port name one instance across restarts; with a random port, only the process does.
     instanceId: e.INSTANCE_ID ?? (e.PORT === 0 ? `${os.hostname()}:pid-${process.pid}` : `${os.hostname()}:${e.PORT}`),
     sync: { intervalMs: e.SYNC_INTERVAL_MS, maxConcurrent: e.SYNC_MAX_CONCURRENT, senderBlockMs: e.SENDER_BLOCK_MINUTES * 60_000 },

@@ -59,6 +59,7 @@ async function main(): Promise<void> {
     tokenVerifier,
     microsoft: { app: microsoftApp, linking, officeJsUrl: config.officeJsUrl, publicOrigin: config.publicOrigin },
     inbound: syncSettings,
+    addin: { distDir: config.addinDir, publicOrigin: config.publicOrigin, officeJsUrl: config.officeJsUrl },
   });
   const tls =
     config.tls.kind === 'files'

@@ -13,6 +13,7 @@ import { errorHandler, HttpError, notFoundHandler } from './errors';
 import { deadLetterRoutes } from './routes/dead-letters';
 import { healthRoutes } from './routes/health';
 import { lookupRoutes } from './routes/lookup';
+import { addinRoutes, type AddinRouteOptions } from './routes/addin';
 import { mailboxRoutes } from './routes/mailboxes';
 import { metricsRoutes } from './routes/metrics';
 import { oauthCallbackRoutes } from './routes/oauth-callback';
@@ -26,6 +27,8 @@ export interface AppDependencies {
   tokenVerifier: TokenVerifier | undefined;
   /** Mailbox linking; undefined when no Microsoft app (nor the sandbox) is available. */
   microsoft?: { app: MicrosoftApp; linking: MailboxLinking; officeJsUrl: string; publicOrigin: string } | undefined;
+  /** The built Outlook add-in and this server's origin; undefined serves no add-in. */
+  addin?: AddinRouteOptions | undefined;
   /** The inbound settings dead-letter replay uses (the sync's own). */
   inbound?: Pick<SyncSettings, 'messageIdDomain' | 'burstBlockMs' | 'burst'>;
 }
@@ -54,6 +57,7 @@ export function createApp(deps: AppDependencies): Express {
 
   app.use(healthRoutes(deps.store));
   app.use(metricsRoutes(deps.store));
+  if (deps.addin) app.use(addinRoutes(deps.addin));
   if (deps.microsoft) app.use(oauthCallbackRoutes(deps.microsoft.linking, { officeJsUrl: deps.microsoft.officeJsUrl, appOrigin: deps.microsoft.publicOrigin }));
 
   const api = Router();

@@ -1,0 +1,54 @@
+import { Button, MessageBar, MessageBarBody, Spinner, Text, makeStyles, tokens } from '@fluentui/react-components';
+import type { PaneServices } from '../services';
+import { useMailboxes, type Notice } from '../state/use-mailboxes';
+import { LinkMailboxForm } from './LinkMailboxForm';
+import { MailboxCard } from './MailboxCard';
+
+/** Admins only (the server enforces it): the linked mailboxes, their health, and linking. Loaded lazily. */
+export interface MailboxesViewProps {
+  services: Pick<PaneServices, 'api' | 'consent'>;
+}
+
+const useStyles = makeStyles({
+  root: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalM },
+});
+
+function NoticeBar({ notice, testId }: { notice: Notice; testId: string }) {
+  return (
+    <MessageBar intent={notice.intent} data-testid={testId} data-code={notice.code}>
+      <MessageBarBody>{notice.message}</MessageBarBody>
+    </MessageBar>
+  );
+}
+
+export function MailboxesView({ services }: MailboxesViewProps) {
+  const styles = useStyles();
+  const m = useMailboxes(services);
+  return (
+    <section className={styles.root} data-testid="mailboxes-view">
+      <LinkMailboxForm busy={m.busy !== null} onLink={m.link} />
+      {m.notice && <NoticeBar notice={m.notice} testId="mailboxes-notice" />}
+      {m.loadError && (
+        <>
+          <NoticeBar notice={m.loadError} testId="mailboxes-error" />
+          <Button onClick={m.reload}>Retry</Button>
+        </>
+      )}
+      {m.mailboxes === null && !m.loadError && <Spinner label="Loading mailboxes" />}
+      {m.mailboxes?.length === 0 && <Text>No mailbox is linked yet.</Text>}
+      {m.mailboxes?.map((mailbox) => (
+        <MailboxCard
+          key={mailbox.id}
+          mailbox={mailbox}
+          busy={m.busy !== null}
+          onReauthorize={() => m.reauthorize(mailbox.id)}
+          onPause={() => m.pause(mailbox.id)}
+          onResume={() => m.resume(mailbox.id)}
+          onUnlink={() => m.unlink(mailbox.id)}
+        />
+      ))}
+    </section>
+  );
+}
+
+export default MailboxesView;

@@ -1,0 +1,34 @@
+import { Card, Text, makeStyles, tokens } from '@fluentui/react-components';
+import type { NoTicketReason } from '../api/types';
+import { reasonText } from '../state/reasons';
+
+/** The selected email has no ticket: why, in words, with the filter's own detail for suppressed or unreadable mail. */
+export interface NoTicketProps {
+  reason: NoTicketReason;
+  detail: string | null;
+}
+
+const useStyles = makeStyles({
+  flush: { margin: 0 },
+  detail: { margin: 0, color: tokens.colorNeutralForeground3, fontFamily: tokens.fontFamilyMonospace, overflowWrap: 'anywhere' },
+});
+
+export function NoTicket({ reason, detail }: NoTicketProps) {
+  const styles = useStyles();
+  const text = reasonText(reason, detail);
+  return (
+    <Card data-testid="no-ticket" data-reason={reason}>
+      <Text as="h2" size={400} weight="semibold" className={styles.flush}>
+        {text.title}
+      </Text>
+      <Text as="p" className={styles.flush} data-testid="no-ticket-explanation">
+        {text.explanation}
+      </Text>
+      {detail && (reason === 'suppressed' || reason === 'dead_letter') && (
+        <Text as="p" size={200} className={styles.detail}>
+          {detail}
+        </Text>
+      )}
+    </Card>
+  );
+}

@@ -1,0 +1,95 @@
+import { useCallback, useEffect, useState } from 'react';
+import type { MailboxView } from '../api/types';
+import type { PaneServices } from '../services';
+
+/**
+ * The admin's mailbox list and its actions. Every action ends in a notice with a code (the server's error code,
+ * the consent window's result code, or a ConsentError's code) and a fresh list, so the view always shows the
+ * server's truth after an action.
+ */
+export interface Notice {
+  intent: 'success' | 'warning' | 'error';
+  code: string;
+  message: string;
+}
+
+export interface MailboxesModel {
+  mailboxes: MailboxView[] | null;
+  loadError: Notice | null;
+  notice: Notice | null;
+  /** The action running now ("link", or "<id>:<action>"), which disables the buttons. */
+  busy: string | null;
+  reload(): void;
+  link(address: string): void;
+  reauthorize(id: number): void;
+  pause(id: number): void;
+  resume(id: number): void;
+  unlink(id: number): void;
+}
+
+const codeOf = (error: unknown): string => {
+  const code = (error as { code?: unknown })?.code;
+  return typeof code === 'string' ? code : 'unexpected';
+};
+const toNotice = (error: unknown): Notice => ({
+  intent: codeOf(error) === 'consent_window_closed' ? 'warning' : 'error',
+  code: codeOf(error),
+  message: error instanceof Error ? error.message : String(error),
+});
+
+export function useMailboxes(services: Pick<PaneServices, 'api' | 'consent'>): MailboxesModel {
+  const { api, consent } = services;
+  const [mailboxes, setMailboxes] = useState<MailboxView[] | null>(null);
+  const [loadError, setLoadError] = useState<Notice | null>(null);
+  const [notice, setNotice] = useState<Notice | null>(null);
+  const [busy, setBusy] = useState<string | null>(null);
+
+  const reload = useCallback(async () => {
+    try {
+      setMailboxes(await api.mailboxes());
+      setLoadError(null);
+    } catch (error) {
+      setLoadError(toNotice(error));
+    }
+  }, [api]);
+
+  useEffect(() => void reload(), [reload]);
+
+  const run = useCallback(
+    async (key: string, action: () => Promise<Notice>) => {
+      setBusy(key);
+      setNotice(null);
+      try {
+        setNotice(await action());
+      } catch (error) {
+        setNotice(toNotice(error));
+      } finally {
+        setBusy(null);
+        await reload();
+      }
+    },
+    [reload],
+  );
+
+  const viaConsent = (authorizeUrl: () => Promise<string>) => async (): Promise<Notice> => {
+    const result = await consent(authorizeUrl);
+    return { intent: result.ok ? 'success' : 'error', code: result.code, message: result.message };
+  };
+  const simple = (verb: string, call: () => Promise<MailboxView>) => async (): Promise<Notice> => {
+    const row = await call();
+    return { intent: 'success', code: row.state, message: `${row.address} is ${verb}.` };
+  };
+
+  return {
+    mailboxes,
+    loadError,
+    notice,
+    busy,
+    reload: () => void reload(),
+    link: (address) => void run('link', viaConsent(async () => (await api.linkMailbox(address)).authorizeUrl)),
+    reauthorize: (id) => void run(`${id}:reauthorize`, viaConsent(async () => (await api.reauthorize(id)).authorizeUrl)),
+    pause: (id) => void run(`${id}:pause`, simple('paused', () => api.pause(id))),
+    resume: (id) => void run(`${id}:resume`, simple('active again', () => api.resume(id))),
+    unlink: (id) => void run(`${id}:unlink`, simple('unlinked', () => api.unlink(id))),
+  };
+}

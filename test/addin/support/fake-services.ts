@@ -1,0 +1,88 @@
+import type { ApiClient } from '../../../addin/api/client';
+import type { LinkResultMessage, LookupResult, MailboxView } from '../../../addin/api/types';
+import { AuthError } from '../../../addin/auth/errors';
+import type { Session } from '../../../addin/auth/session';
+import type { Auth } from '../../../addin/auth/types';
+import type { MailItem } from '../../../addin/office/types';
+import type { PaneServices } from '../../../addin/services';
+import { TICKET } from './fixtures';
+
+/**
+ * PaneServices for component tests: an Outlook host whose selection the test changes (firing ItemChanged), an
+ * API answering from tables, and an Auth that is signed in or not. Every call is a jest mock to assert on.
+ */
+export interface FakeServices {
+  services: PaneServices;
+  api: { [K in keyof ApiClient]: jest.Mock };
+  auth: { token: jest.Mock; signIn: jest.Mock; session: jest.Mock; nested: boolean };
+  consent: jest.Mock;
+  /** Selects another item (null: nothing) and fires ItemChanged. */
+  select(item: MailItem | null): void;
+  /** Lookups by Internet Message-ID. */
+  lookups: Map<string, LookupResult | (() => Promise<LookupResult>)>;
+  mailboxes: MailboxView[];
+}
+
+export const ADMIN: Session = { username: 'admin@contoso.test', name: 'Adele', roles: ['Relaydesk.Admin'], isAdmin: true, isAgent: true };
+export const AGENT: Session = { username: 'alex@contoso.test', name: 'Alex', roles: ['Relaydesk.Agent'], isAdmin: false, isAgent: true };
+
+export function fakeServices(options: { item?: MailItem | null; session?: Session | null; inOutlook?: boolean } = {}): FakeServices {
+  let item = options.item ?? null;
+  let session = options.session === undefined ? AGENT : options.session;
+  const handlers: (() => void)[] = [];
+  const lookups = new Map<string, LookupResult | (() => Promise<LookupResult>)>();
+  const mailboxes: MailboxView[] = [];
+  const signInRequired = () => new AuthError('sign_in_required', 'Sign in to see tickets');
+
+  const auth = {
+    nested: false,
+    token: jest.fn(async () => (session ? 'token' : Promise.reject(signInRequired()))),
+    signIn: jest.fn(async () => {
+      session = ADMIN;
+      return session;
+    }),
+    session: jest.fn(() => session),
+  };
+  const api = {
+    authConfig: jest.fn(),
+    lookup: jest.fn(async (q: { internetMessageId: string }) => {
+      const answer = lookups.get(q.internetMessageId) ?? { ticket: null, reason: 'unknown_message', detail: null };
+      return typeof answer === 'function' ? answer() : answer;
+    }),
+    ticket: jest.fn(async (id: number) => ({ ...TICKET, id })),
+    mailboxes: jest.fn(async () => mailboxes.map((m) => ({ ...m }))),
+    linkMailbox: jest.fn(async (address: string) => ({ id: 99, address, state: 'pending', authorizeUrl: `https://login.example.test/authorize?login_hint=${address}` })),
+    reauthorize: jest.fn(async () => ({ authorizeUrl: 'https://login.example.test/authorize' })),
+    pause: jest.fn(async (id: number) => ({ ...(mailboxes.find((m) => m.id === id) as MailboxView), state: 'paused' })),
+    resume: jest.fn(async (id: number) => ({ ...(mailboxes.find((m) => m.id === id) as MailboxView), state: 'active' })),
+    unlink: jest.fn(async (id: number) => ({ ...(mailboxes.find((m) => m.id === id) as MailboxView), state: 'unlinked' })),
+  };
+  const consent = jest.fn(async (authorizeUrl: () => Promise<string>): Promise<LinkResultMessage> => {
+    const url = await authorizeUrl();
+    const address = new URL(url).searchParams.get('login_hint') ?? 'x@contoso.test';
+    return { type: 'relaydesk.link-result', ok: true, code: 'linked', message: `${address} is linked and active.`, mailbox: { id: 99, address, state: 'active' } };
+  });
+  const services: PaneServices = {
+    host: { inOutlook: options.inOutlook ?? true, nestedAppAuth: false },
+    api: api as unknown as ApiClient,
+    auth: async () => auth as unknown as Auth,
+    currentItem: async () => item,
+    onItemChanged: async (handler) => {
+      handlers.push(handler);
+      return async () => void handlers.splice(handlers.indexOf(handler), 1);
+    },
+    consent,
+  };
+  return {
+    services,
+    api,
+    auth,
+    consent,
+    lookups,
+    mailboxes,
+    select(next) {
+      item = next;
+      for (const h of [...handlers]) h();
+    },
+  };
+}

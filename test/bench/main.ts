@@ -1,0 +1,152 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { Cleanup } from './harness';
+import { formatReport, reportJson, type ScenarioReport } from './report';
+import { SCENARIOS } from './scenarios';
+import type { Scenario } from './scenarios/scenario';
+
+/**
+ * `npm run bench -- [--scenario ingest|all] [--messages N] [--mailboxes M] [--json FILE] [--timeout S]`:
+ * runs the scenarios against the sandbox on loopback, prints a table per scenario and writes the JSON.
+ * Exits non-zero on an error or a correctness problem (lost or duplicated mail); a missed target is only
+ * reported.
+ */
+
+const DEFAULTS = { messages: 5000, mailboxes: 10, timeoutSeconds: 900, seed: 1000 };
+/** Upper bounds that keep a mistyped argument from running for hours or exhausting memory. */
+const MAX_MESSAGES = 200_000;
+const MAX_MAILBOXES = 200;
+
+interface Options {
+  scenarios: Scenario[];
+  messages: number;
+  mailboxes: number;
+  json: string | undefined;
+  timeoutSeconds: number;
+  seed: number;
+}
+
+function usage(): string {
+  return [
+    'Usage: npm run bench -- [options]',
+    `  --scenario NAME   ${SCENARIOS.map((s) => s.name).join(' | ')} | all (default all)`,
+    `  --messages N      messages per scenario (default ${DEFAULTS.messages})`,
+    `  --mailboxes M     linked mailboxes (default ${DEFAULTS.mailboxes})`,
+    '  --json FILE       also write the results as JSON',
+    `  --timeout S       give up after S seconds (default ${DEFAULTS.timeoutSeconds})`,
+    `  --seed N          seed of the demo mail (default ${DEFAULTS.seed})`,
+    ...SCENARIOS.map((s) => `Scenario ${s.name}: ${s.description}`),
+  ].join('\n');
+}
+
+function integer(name: string, raw: string | undefined, fallback: number, max: number): number {
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  // 0, NaN or a fraction must not silently become a different benchmark.
+  if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(value) || value < 1 || value > max) throw new UsageError(`--${name} must be an integer from 1 to ${max}, got '${raw}'`);
+  return value;
+}
+
+class UsageError extends Error {}
+
+function parseOptions(argv: string[]): Options | 'help' {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      scenario: { type: 'string' },
+      messages: { type: 'string' },
+      mailboxes: { type: 'string' },
+      json: { type: 'string' },
+      timeout: { type: 'string' },
+      seed: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+  if (values.help) return 'help';
+  const name = values.scenario ?? 'all';
+  const scenarios = name === 'all' ? [...SCENARIOS] : SCENARIOS.filter((s) => s.name === name);
+  if (scenarios.length === 0) throw new UsageError(`unknown scenario '${name}' (known: ${SCENARIOS.map((s) => s.name).join(', ')}, all)`);
+  const options: Options = {
+    scenarios,
+    messages: integer('messages', values.messages, DEFAULTS.messages, MAX_MESSAGES),
+    mailboxes: integer('mailboxes', values.mailboxes, DEFAULTS.mailboxes, MAX_MAILBOXES),
+    json: values.json,
+    timeoutSeconds: integer('timeout', values.timeout, DEFAULTS.timeoutSeconds, 24 * 3600),
+    seed: integer('seed', values.seed, DEFAULTS.seed, 2 ** 31 - 1),
+  };
+  if (options.messages < options.mailboxes) throw new UsageError('--messages must be at least --mailboxes');
+  return options;
+}
+
+async function main(): Promise<number> {
+  let options: Options | 'help';
+  try {
+    options = parseOptions(process.argv.slice(2));
+  } catch (error) {
+    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n\n${usage()}\n`);
+    return 2;
+  }
+  if (options === 'help') {
+    process.stdout.write(`${usage()}\n`);
+    return 0;
+  }
+
+  const started = new Date();
+  const deadline = Date.now() + options.timeoutSeconds * 1000;
+  const log = (line: string) => process.stderr.write(`[bench ${((Date.now() - started.getTime()) / 1000).toFixed(1)}s] ${line}\n`);
+  const reports: ScenarioReport[] = [];
+  const errors: string[] = [];
+  const cleanup = new Cleanup();
+  // Ctrl-C: clean up (stop the sandbox child, remove temp folders) before exiting.
+  const onSignal = (signal: NodeJS.Signals) => {
+    log(`${signal}: cleaning up`);
+    void cleanup.runAll().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+
+  for (const scenario of options.scenarios) {
+    try {
+      const report = await scenario.run({ messages: options.messages, mailboxes: options.mailboxes, deadline, seed: options.seed, log }, cleanup);
+      reports.push(report);
+      process.stdout.write(`\n${formatReport(report)}\n`);
+    } catch (error) {
+      errors.push(`${scenario.name}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      process.stderr.write(`scenario ${scenario.name} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    } finally {
+      for (const failure of await cleanup.runAll()) process.stderr.write(`cleanup: ${failure}\n`);
+    }
+  }
+
+  if (options.json) {
+    const json = {
+      startedAt: started.toISOString(),
+      finishedAt: new Date().toISOString(),
+      machine: { node: process.version, platform: `${os.platform()} ${os.release()}`, cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? null, memoryMb: Math.round(os.totalmem() / 1024 / 1024) },
+      options: { scenarios: options.scenarios.map((s) => s.name), messages: options.messages, mailboxes: options.mailboxes, seed: options.seed, timeoutSeconds: options.timeoutSeconds },
+      scenarios: Object.fromEntries(reports.map((r) => [r.scenario, reportJson(r)])),
+      errors,
+    };
+    fs.mkdirSync(path.dirname(path.resolve(options.json)), { recursive: true });
+    fs.writeFileSync(options.json, `${JSON.stringify(json, null, 2)}\n`);
+    log(`wrote ${options.json}`);
+  }
+  const problems = reports.flatMap((r) => r.problems);
+  return errors.length > 0 || problems.length > 0 ? 1 : 0;
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+    // Nothing the benchmark started may keep the process alive (a stray timer, a keep-alive socket).
+    setTimeout(() => process.exit(code), 1_000).unref();
+  },
+  (error: unknown) => {
+    process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(1);
+  },
+);

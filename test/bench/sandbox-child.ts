@@ -1,0 +1,119 @@
+import { DemoMailGenerator, startSandbox, type DemoMailKind, type RunningSandbox } from '../../server/sandbox';
+import { trustCertificateAuthority } from '../../server/tls/trust-ca';
+import type { ChildReply, ChildRequest, Delivery, SandboxInfo } from './sandbox-protocol';
+
+/**
+ * The Exchange Online sandbox in its own process, so that its CPU time and memory are not counted as
+ * Relaydesk's. It also generates and delivers the benchmark mail, so the Relaydesk process never holds the
+ * raw messages either. Driven over the IPC channel of `fork` (see sandbox-protocol.ts).
+ */
+
+/** A delivery that takes longer than this is a hung sandbox, not a slow one. */
+const DELIVER_TIMEOUT_MS = 30_000;
+
+let sandbox: RunningSandbox | undefined;
+/** The generated mail, per mailbox index, in generation order; kept so it can be delivered again unchanged. */
+let batches: { kind: DemoMailKind; mime: Buffer; seq: number }[][] = [];
+
+function send(reply: ChildReply): void {
+  process.send?.(reply);
+}
+
+async function generate(addresses: string[], messages: number, seed: number): Promise<Record<string, number>> {
+  batches = addresses.map(() => []);
+  // One generator per mailbox, so that replies thread onto questions sent to the same mailbox.
+  const generators = addresses.map((to, i) => new DemoMailGenerator({ to, seed: seed + i }));
+  const kinds: Record<string, number> = {};
+  for (let n = 0; n < messages; n++) {
+    const i = n % addresses.length;
+    const mail = await generators[i]!.next();
+    batches[i]!.push({ kind: mail.kind, mime: mail.mime, seq: n });
+    kinds[mail.kind] = (kinds[mail.kind] ?? 0) + 1;
+  }
+  return kinds;
+}
+
+async function deliverOne(address: string, mime: Buffer, receivedAt: number): Promise<{ id: string; internetMessageId: string }> {
+  if (!sandbox) throw new Error('sandbox not started');
+  const url = `${sandbox.baseUrl}/sandbox/mailboxes/${encodeURIComponent(address)}/deliver?receivedDateTime=${new Date(receivedAt).toISOString()}`;
+  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'message/rfc822' }, body: mime, signal: AbortSignal.timeout(DELIVER_TIMEOUT_MS) });
+  if (response.status !== 201) throw new Error(`deliver to ${address} failed: ${response.status} ${await response.text()}`);
+  return (await response.json()) as { id: string; internetMessageId: string };
+}
+
+/**
+ * Delivers the generated mail: mailboxes in parallel, each in generation order. receivedDateTime is spaced
+ * 1 ms apart by generation order, so "oldest first" lists a thread's question before its reply.
+ */
+async function deliver(addresses: string[], receivedBase: number, deadline: number): Promise<Delivery[]> {
+  if (addresses.length !== batches.length) throw new Error(`deliver wants ${batches.length} addresses, got ${addresses.length}`);
+  const deliveries: Delivery[] = [];
+  await Promise.all(
+    batches.map(async (batch, i) => {
+      const address = addresses[i]!;
+      for (const mail of batch) {
+        if (Date.now() > deadline) throw new Error(`delivery to ${address} passed its deadline`);
+        const result = await deliverOne(address, mail.mime, receivedBase + mail.seq);
+        deliveries.push({ mailboxIndex: i, graphId: result.id, internetMessageId: result.internetMessageId, kind: mail.kind, deliveredAt: Date.now() });
+      }
+    }),
+  );
+  return deliveries;
+}
+
+async function handle(request: Exclude<ChildRequest, { type: 'close' }>): Promise<ChildReply> {
+  switch (request.type) {
+    case 'generate':
+      return { type: 'generated', id: request.id, kinds: await generate(request.addresses, request.messages, request.seed) };
+    case 'deliver':
+      return { type: 'delivered', id: request.id, deliveries: await deliver(request.addresses, request.receivedBase, request.deadline) };
+    case 'usage':
+      return { type: 'usage', id: request.id, cpu: process.cpuUsage(), rss: process.memoryUsage().rss };
+  }
+}
+
+async function main(): Promise<void> {
+  const dataDir = process.env['DATA_DIR'];
+  if (!dataDir) throw new Error('DATA_DIR must name a temporary folder');
+  sandbox = await startSandbox({ dataDir, port: 0, host: '127.0.0.1' });
+  // The child delivers mail to itself over HTTPS.
+  trustCertificateAuthority(sandbox.caCertPem);
+  const info: SandboxInfo = {
+    baseUrl: sandbox.baseUrl,
+    graphBaseUrl: sandbox.graphBaseUrl,
+    tenantId: sandbox.tenantId,
+    authority: sandbox.authority,
+    caCertPem: sandbox.caCertPem,
+    app: sandbox.app,
+  };
+  process.on('message', (raw: unknown) => {
+    const request = raw as ChildRequest;
+    if (request.type === 'close') {
+      void shutdown(0);
+      return;
+    }
+    handle(request).then(send, (error: unknown) => send({ type: 'error', id: request.id, message: error instanceof Error ? (error.stack ?? error.message) : String(error) }));
+  });
+  // The parent died or let go of us: never outlive it.
+  process.on('disconnect', () => void shutdown(0));
+  send({ type: 'ready', sandbox: info });
+}
+
+let closing: Promise<void> | undefined;
+function shutdown(code: number): Promise<void> {
+  closing ??= (async () => {
+    const timer = setTimeout(() => process.exit(code), 5_000);
+    timer.unref();
+    try {
+      await sandbox?.close();
+    } finally {
+      process.exit(code);
+    }
+  })();
+  return closing;
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench sandbox failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  void shutdown(1);
+});

@@ -1,0 +1,24 @@
+import type { Cleanup } from '../harness';
+import type { ScenarioReport } from '../report';
+
+/** What every scenario gets from the command line. */
+export interface ScenarioOptions {
+  messages: number;
+  mailboxes: number;
+  /** Epoch ms after which every loop of the scenario gives up. */
+  deadline: number;
+  /** Seed of the demo mail generators, so runs are comparable. */
+  seed: number;
+  /** Progress lines (stderr), so a long run shows where it is. */
+  log(line: string): void;
+}
+
+/**
+ * A benchmark scenario: one file under scenarios/, listed in scenarios/index.ts. It registers everything it
+ * starts (child processes, temp folders, stores) with `cleanup`, which the runner empties afterwards.
+ */
+export interface Scenario {
+  name: string;
+  description: string;
+  run(options: ScenarioOptions, cleanup: Cleanup): Promise<ScenarioReport>;
+}
