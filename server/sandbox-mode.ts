@@ -6,7 +6,7 @@ import type { RunningSandbox } from './sandbox';
  * its authority and Graph host must be named to MSAL and the Graph SDK, which otherwise trust only
  * Microsoft's hosts. Used by main.ts (no Microsoft app configured) and by tests and benchmarks.
  */
-export function sandboxMicrosoftApp(sandbox: RunningSandbox): MicrosoftApp {
+export function sandboxMicrosoftApp(sandbox: Pick<RunningSandbox, 'baseUrl' | 'authority' | 'graphBaseUrl' | 'app'>): MicrosoftApp {
   const host = new URL(sandbox.baseUrl);
   return {
     clientId: sandbox.app.clientId,

@@ -1,3 +1,4 @@
+import { sandboxMicrosoftApp } from '../../server/sandbox-mode';
 import path from 'node:path';
 import type { Express } from 'express';
 import pino from 'pino';
@@ -42,15 +43,7 @@ export async function startRelaydesk(sandbox: SandboxChild, cleanup: Cleanup, na
   const store = await Store.open({ kind: 'sqlite', file: path.join(dir, 'relaydesk.db') });
   cleanup.add(`close the ${name} store`, () => store.close());
   const logger = pino({ level: process.env['BENCH_LOG_LEVEL'] ?? 'silent' });
-  const host = new URL(info.baseUrl);
-  const microsoft: MicrosoftApp = {
-    clientId: info.app.clientId,
-    credential: { clientSecret: info.app.clientSecret },
-    authority: info.authority,
-    knownAuthorities: [host.host],
-    graph: { baseUrl: info.graphBaseUrl, customHosts: [host.hostname] },
-    api: { authority: info.authority, clientId: info.app.clientId, apiScope: info.app.apiScope, audience: info.app.apiAudience },
-  };
+  const microsoft: MicrosoftApp = sandboxMicrosoftApp(info);
   const vault = new TokenVault(parseVaultKey(generateVaultKeyText()));
   const linking = new MailboxLinking(microsoft, REDIRECT_URI, store, vault, logger);
   const app = createApp({

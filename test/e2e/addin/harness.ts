@@ -1,3 +1,4 @@
+import { sandboxMicrosoftApp } from '../../../server/sandbox-mode';
 import fs from 'node:fs';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -98,15 +99,7 @@ export async function startPaneServer(distDir: string): Promise<PaneServer> {
   });
   const origin = `https://localhost:${(server.address() as AddressInfo).port}`;
 
-  const host = new URL(sandbox.baseUrl);
-  const microsoft: MicrosoftApp = {
-    clientId: sandbox.app.clientId,
-    credential: { clientSecret: sandbox.app.clientSecret },
-    authority: sandbox.authority,
-    knownAuthorities: [host.host],
-    graph: { baseUrl: sandbox.graphBaseUrl, customHosts: [host.hostname] },
-    api: { authority: sandbox.authority, clientId: sandbox.app.clientId, apiScope: sandbox.app.apiScope, audience: sandbox.app.apiAudience },
-  };
+  const microsoft: MicrosoftApp = sandboxMicrosoftApp(sandbox);
   const vault = new TokenVault(parseVaultKey(generateVaultKeyText()));
   const linking = new MailboxLinking(microsoft, `${origin}/oauth/callback`, store, vault, silent);
   const tokens = new MailboxTokens(microsoft, store, vault, silent);
