@@ -48,6 +48,7 @@ const EnvSchema = z.object({
   RELAYDESK_SECRET_KEY: optionalString,
   RELAYDESK_PREVIOUS_SECRET_KEYS: optionalString,
   INSTANCE_ID: optionalString,
+  RELAY_UNKNOWN_OUTCOME_SETTLE_MS: z.preprocess(emptyAsUndefined, positiveInt.default(30_000)),
   SYNC_INTERVAL_MS: z.preprocess(emptyAsUndefined, positiveInt.default(15_000)),
   SYNC_MAX_CONCURRENT: z.preprocess(emptyAsUndefined, positiveInt.default(8)),
   SENDER_BLOCK_MINUTES: z.preprocess(emptyAsUndefined, positiveInt.default(60)),
@@ -78,6 +79,8 @@ export interface Config {
   readonly redirectUri: string;
   /** Names this instance's leases on mailboxes and outgoing email; stable across restarts. */
   readonly instanceId: string;
+  /** How long after a send that got no answer before Sent Items is trusted to tell whether it went out. */
+  readonly relayUnknownOutcomeSettleMs: number;
   readonly sync: { readonly intervalMs: number; readonly maxConcurrent: number; readonly senderBlockMs: number };
   /** Domain of the Message-IDs on Relaydesk's outgoing mail (recognises our own mail coming back). */
   readonly messageIdDomain: string;
@@ -181,6 +184,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
     addinDir: path.resolve(e.ADDIN_DIR),
     // Host and port name one instance across restarts; with a random port, only the process does.
     instanceId: e.INSTANCE_ID ?? (e.PORT === 0 ? `${os.hostname()}:pid-${process.pid}` : `${os.hostname()}:${e.PORT}`),
+    relayUnknownOutcomeSettleMs: e.RELAY_UNKNOWN_OUTCOME_SETTLE_MS,
     sync: { intervalMs: e.SYNC_INTERVAL_MS, maxConcurrent: e.SYNC_MAX_CONCURRENT, senderBlockMs: e.SENDER_BLOCK_MINUTES * 60_000 },
     messageIdDomain: (e.MESSAGE_ID_DOMAIN ?? `relaydesk.${new URL(publicOrigin).hostname}`).toLowerCase(),
     microsoft,

@@ -48,7 +48,7 @@ async function main(): Promise<void> {
     { store, clients, logger, settings: syncSettings },
     { intervalMs: config.sync.intervalMs, leaseMs: Math.max(60_000, config.sync.intervalMs * 4), maxConcurrent: config.sync.maxConcurrent, instanceId: config.instanceId },
   );
-  const relay = new RelayWorker({ store, clients, logger, settings: { ...DEFAULT_RELAY_SETTINGS, messageIdDomain: config.messageIdDomain } }, config.instanceId);
+  const relay = new RelayWorker({ store, clients, logger, settings: { ...DEFAULT_RELAY_SETTINGS, messageIdDomain: config.messageIdDomain, unknownOutcomeSettleMs: config.relayUnknownOutcomeSettleMs } }, config.instanceId);
   const linking = new MailboxLinking(microsoftApp, config.redirectUri, store, vault, logger, (mailbox) => void scheduler.syncNow(mailbox.id), {
     onTokensChanged: (mailboxId) => tokens.forget(mailboxId),
   });

@@ -85,13 +85,17 @@ export class RelayWorker {
 
   private async tick(): Promise<void> {
     if (this.stopping || this.round) return;
-    this.round = this.runOnce().catch((error: unknown) => {
-      this.deps.logger.error({ err: error }, 'relay round failed');
-      return 0;
-    });
+    // A failed round (the database busy, say) is logged and retried at the next poll; it must never reject,
+    // since nothing awaits a timer's promise and an unhandled rejection ends the process.
+    const round = () =>
+      this.runOnce().catch((error: unknown) => {
+        this.deps.logger.error({ err: error }, 'relay round failed');
+        return 0;
+      });
+    this.round = round();
     try {
       // Keep going while there is a backlog, without waiting for the next poll.
-      while ((await this.round) === this.deps.settings.batchSize && !this.stopping) this.round = this.runOnce();
+      while ((await this.round) === this.deps.settings.batchSize && !this.stopping) this.round = round();
     } finally {
       this.round = undefined;
     }
