@@ -5,6 +5,7 @@ import { Store } from '../../server/store/store';
 import { checkIngest, deliverMessages, planMail, recordsOf, type PlannedMessage } from '../support/processes/mail-plan';
 import { adminToken, freePort, linkMailbox, newSecretKey, ServerFleet, sleep, unreadCount, waitUntilAllRead, type RelaydeskServerOptions } from '../support/processes/relaydesk-server';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox';
+import { prng, stratifiedDelays } from '../support/processes/random';
 
 // Issue 5, "Must show": SIGKILL of the server at random points during ingest, 10 times, with restarts ->
 // zero lost, zero duplicated. The real server runs as a child process (SQLite in its DATA_DIR) against a
@@ -34,32 +35,6 @@ afterAll(async () => {
   await sandbox?.close();
   if (workDir) fs.rmSync(workDir, { recursive: true, force: true });
 });
-
-/** mulberry32, seeded and printed so a failing run's kill points can be replayed. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0 || 1;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/**
- * `count` random delays in [min, max), one in each of `count` equal slices of the range, in random order: every
- * phase of a run (token refresh, listing, ingest, mark-read) gets its kills, however the dice fall.
- */
-function stratifiedDelays(random: () => number, count: number, min: number, max: number): number[] {
-  const slice = (max - min) / count;
-  const delays = Array.from({ length: count }, (_, i) => Math.floor(min + slice * (i + random())));
-  for (let i = delays.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [delays[i], delays[j]] = [delays[j]!, delays[i]!];
-  }
-  return delays;
-}
 
 /** What the store holds after a kill: recorded messages, and mailbox leases the dead process still holds. */
 async function afterKill(file: string, delivered: readonly PlannedMessage[]): Promise<{ recorded: number; leased: string[] }> {
