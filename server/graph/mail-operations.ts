@@ -37,6 +37,9 @@ export const SYNC_SELECT = [
   'internetMessageHeaders',
 ];
 
+/** Messages per page when fetching attachments with the list: bounds the memory one page can take. */
+export const ATTACHMENT_PAGE_SIZE = 10;
+
 /** $batch takes at most 20 requests. */
 export const BATCH_LIMIT = 20;
 const MARK_READ_ATTEMPTS = 6;
@@ -67,6 +70,49 @@ export async function listUnreadInbox(client: Client, address: string, options: 
     throw toGraphRequestError(error);
   }
   return messages.slice(0, options.limit);
+}
+
+/**
+ * The attachments of `wanted` unread inbox messages, fetched with the list itself (`$expand=attachments`,
+ * ten messages a request) rather than one download per message: Exchange counts each request once, so this
+ * costs a tenth. Messages it does not find (read or moved meanwhile) are simply absent from the result.
+ */
+export async function listUnreadAttachments(
+  client: Client,
+  address: string,
+  options: { wanted: ReadonlySet<string>; since: string; maxPages: number },
+): Promise<Map<string, GraphAttachmentJson[]>> {
+  const found = new Map<string, GraphAttachmentJson[]>();
+  if (options.wanted.size === 0) return found;
+  try {
+    let page = (await client
+      .api(`${mailboxPath(address)}/mailFolders/inbox/messages`)
+      .filter(`receivedDateTime ge ${options.since} and isRead eq false and hasAttachments eq true`)
+      .orderby('receivedDateTime asc')
+      .select(['id'])
+      .expand('attachments')
+      .top(ATTACHMENT_PAGE_SIZE)
+      .get()) as { value: { id: string; attachments?: GraphAttachmentJson[] }[]; '@odata.nextLink'?: string };
+    for (let pages = 1; ; pages++) {
+      for (const m of page.value) if (options.wanted.has(m.id)) found.set(m.id, m.attachments ?? []);
+      const next = page['@odata.nextLink'];
+      if (!next || found.size >= options.wanted.size || pages >= options.maxPages) break;
+      page = (await client.api(next).get()) as typeof page;
+    }
+  } catch (error) {
+    throw toGraphRequestError(error);
+  }
+  return found;
+}
+
+export interface GraphAttachmentJson {
+  '@odata.type'?: string;
+  name?: string | null;
+  contentType?: string | null;
+  size?: number;
+  isInline?: boolean;
+  contentId?: string | null;
+  contentBytes?: string | null;
 }
 
 export class MimeTooLargeError extends Error {

@@ -1,5 +1,8 @@
-import type { InboundMail, MailAddress } from './inbound-mail';
+import type { GraphAttachmentJson as GraphAttachment } from '../graph/mail-operations';
+import type { InboundAttachment, InboundMail, MailAddress } from './inbound-mail';
 import {
+  ATTACHMENT_OVER_SIZE_CAP,
+  DEFAULT_MAX_ATTACHMENT_BYTES,
   cleanText,
   headersFromEntries,
   htmlToText,
@@ -16,6 +19,7 @@ import {
  * InboundMail from the JSON a mail provider lists (Microsoft Graph's message resource, the fields the sync
  * selects), for mail that needs no MIME download: no attachments, not a delivery report. The same normalisation
  * as parse-mime.ts (its helpers, its sanitizer, its HTML-to-text), so a message reads the same either way.
+ * Mail whose attachments are plain files can come this way too, with the attachments Graph expanded.
  */
 
 /** Graph's recipient shape; Graph leaves out or nulls whatever it does not know. */
@@ -44,10 +48,11 @@ export type MimeRequiredReason = 'has_attachments' | 'delivery_report';
 
 /** Why this message must be parsed from its MIME instead, or null when the JSON is complete. */
 export function mimeRequiredReason(message: GraphMailMessage): MimeRequiredReason | null {
-  if (message.hasAttachments) return 'has_attachments';
   const contentType = message.internetMessageHeaders?.find((h) => h.name.toLowerCase() === 'content-type')?.value ?? '';
   // A delivery report's status part is an attachment to Graph; only the MIME has the failed recipients.
-  return /^\s*multipart\/report\b/i.test(contentType) ? 'delivery_report' : null;
+  // Checked first: expanded attachments can stand in for the MIME of ordinary mail, never of a report.
+  if (/^\s*multipart\/report\b/i.test(contentType)) return 'delivery_report';
+  return message.hasAttachments ? 'has_attachments' : null;
 }
 
 export class MimeRequiredError extends Error {
@@ -58,10 +63,15 @@ export class MimeRequiredError extends Error {
   }
 }
 
-export function graphToInbound(message: GraphMailMessage): InboundMail {
+/**
+ * `attachments`: the message's attachments from `$expand=attachments`, which spares a MIME download for
+ * mail whose attachments are all plain files. Anything else still needs the MIME.
+ */
+export function graphToInbound(message: GraphMailMessage, attachments?: readonly GraphAttachment[], maxAttachmentBytes = DEFAULT_MAX_ATTACHMENT_BYTES): InboundMail {
   const reason = mimeRequiredReason(message);
   // Building it anyway would silently lose the attachments or the bounce's recipients.
-  if (reason) throw new MimeRequiredError(reason);
+  const filesOnly = attachments?.every((a) => typeof a.contentBytes === 'string' && a.name);
+  if (reason && !(reason === 'has_attachments' && attachments && filesOnly)) throw new MimeRequiredError(reason);
 
   const headers = headersFromEntries((message.internetMessageHeaders ?? []).map((h) => [h.name, h.value] as const));
   const body = message.body ?? { contentType: 'text', content: '' };
@@ -88,9 +98,23 @@ export function graphToInbound(message: GraphMailMessage): InboundMail {
     references: lastReferences(messageIdsIn(headers.getAll('references').join(' '))),
     text: isHtml ? htmlToText(body.content) : cleanText(body.content).trim(),
     html: isHtml ? sanitizeMailHtml(body.content) : null,
-    attachments: [],
+    attachments: (attachments ?? []).map((a) => fileAttachment(a, maxAttachmentBytes)),
     deliveryReport: null,
     contentType: contentTypeHeader || (isHtml ? 'text/html' : 'text/plain'),
+  };
+}
+
+function fileAttachment(a: GraphAttachment, maxBytes: number): InboundAttachment {
+  const content = Buffer.from(a.contentBytes ?? '', 'base64');
+  const over = content.length > maxBytes;
+  return {
+    filename: cleanText(a.name ?? 'attachment').trim() || 'attachment',
+    contentType: (a.contentType ?? 'application/octet-stream').toLowerCase(),
+    size: content.length,
+    contentId: a.contentId ? a.contentId.replace(/^<|>$/g, '') : null,
+    inline: a.isInline === true,
+    content: over ? null : content,
+    omittedReason: over ? ATTACHMENT_OVER_SIZE_CAP : null,
   };
 }
 

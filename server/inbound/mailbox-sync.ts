@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { GraphRequestError } from '../graph/errors';
-import { getMime, listUnreadInbox, markRead, MimeTooLargeError, type GraphMailMessage } from '../graph/mail-operations';
+import { getMime, listUnreadAttachments, listUnreadInbox, markRead, MimeTooLargeError, type GraphAttachmentJson, type GraphMailMessage } from '../graph/mail-operations';
 import type { MailboxClients } from '../graph/mailbox-clients';
 import type { Logger } from '../logger';
 import type { MailboxRow } from '../store/schema';
@@ -9,7 +9,7 @@ import type { Store } from '../store/store';
 import { newFilterContext, type Filter, type FilterEnvironment } from './filter-context';
 import { filtersWith } from './filters';
 import type { SenderBurstOptions } from './filters/sender-burst';
-import { graphToInbound, mimeRequiredReason } from './graph-to-inbound';
+import { graphToInbound, mimeRequiredReason, MimeRequiredError } from './graph-to-inbound';
 import type { InboundMail } from './inbound-mail';
 import { ingest, type IngestOutcome } from './ingest';
 import { MailParseError, parseMime } from './parse-mime';
@@ -71,6 +71,7 @@ export async function syncMailbox(deps: SyncDeps, mailbox: MailboxRow, shouldCon
   const messages = await listUnreadInbox(client, mailbox.address, { pageSize: settings.pageSize, limit: settings.perSyncCap });
   const env = await createFilterEnvironment(store, { messageIdDomain: settings.messageIdDomain });
   const filters = filtersWith({ burst: settings.burst });
+  const attachments = await prefetchAttachments(deps, mailbox, messages);
   const handled: Handled[] = [];
   const result: SyncResult = { listed: messages.length, ingested: 0, alreadyRecorded: 0, deadLettered: 0, markedRead: 0, markReadFailed: 0, oldestUnreadAt: null };
 
@@ -84,7 +85,7 @@ export async function syncMailbox(deps: SyncDeps, mailbox: MailboxRow, shouldCon
       handled.push({ graphId: message.id, receivedAt: message.receivedDateTime });
       continue;
     }
-    const outcome = await processMessage(deps, mailbox, message, internetMessageId, env, filters, log);
+    const outcome = await processMessage(deps, mailbox, message, internetMessageId, env, filters, log, attachments.get(message.id));
     if (outcome === 'dead_lettered') result.deadLettered++;
     else if (outcome.kind === 'already_recorded') result.alreadyRecorded++;
     else {
@@ -113,11 +114,16 @@ async function processMessage(
   env: FilterEnvironment,
   filters: readonly Filter[],
   log: Logger,
+  attachments: GraphAttachmentJson[] | undefined,
 ): Promise<IngestOutcome | 'dead_lettered'> {
   let raw: Buffer | null = null;
   let mail: InboundMail;
   try {
-    if (mimeRequiredReason(message) || !message.body) {
+    const expanded = attachments && message.body ? fromExpandedAttachments(message, attachments, deps.settings.maxMimeBytes) : undefined;
+    if (expanded === 'too_large') throw new MimeTooLargeError(deps.settings.maxMimeBytes);
+    if (expanded) {
+      mail = expanded;
+    } else if (mimeRequiredReason(message) || !message.body) {
       raw = await getMime(deps.clients.client(mailbox.id), mailbox.address, message.id, deps.settings.maxMimeBytes);
       mail = await parseMime(raw);
     } else {
@@ -185,6 +191,31 @@ async function deadLetter(
   });
   log.warn({ graphId: message.id, reasonCode, reason }, 'message dead-lettered');
   return 'dead_lettered';
+}
+
+/**
+ * Attachments of this sync's messages that need them, fetched with the list ten messages a request instead
+ * of one MIME download each. Delivery reports still need their MIME (only it has the failed recipients).
+ */
+async function prefetchAttachments(deps: SyncDeps, mailbox: MailboxRow, messages: readonly GraphMailMessage[]): Promise<Map<string, GraphAttachmentJson[]>> {
+  const wanted = messages.filter((m) => m.body && mimeRequiredReason(m) === 'has_attachments');
+  const since = wanted[0]?.receivedDateTime;
+  if (!since) return new Map();
+  const ids = new Set(wanted.map((m) => m.id));
+  return listUnreadAttachments(deps.clients.client(mailbox.id), mailbox.address, { wanted: ids, since, maxPages: Math.ceil(messages.length / 10) + 2 });
+}
+
+/** The message built from its JSON and expanded attachments; undefined when only its MIME will do. */
+function fromExpandedAttachments(message: GraphMailMessage, attachments: GraphAttachmentJson[], maxBytes: number): InboundMail | 'too_large' | undefined {
+  // The same limit as a MIME download (body plus attachments): an oversized message is a dead letter either way.
+  const size = Buffer.byteLength(message.body?.content ?? '') + attachments.reduce((sum, a) => sum + (a.size ?? 0), 0);
+  if (size > maxBytes) return 'too_large';
+  try {
+    return graphToInbound(message, attachments);
+  } catch (error) {
+    if (error instanceof MimeRequiredError) return undefined;
+    throw error;
+  }
 }
 
 /** Graph can list a message without a Message-ID (a draft-like item); give it a stable one of our own. */

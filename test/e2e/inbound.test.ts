@@ -1,3 +1,4 @@
+import MailComposer from 'nodemailer/lib/mail-composer';
 import { DemoMailGenerator, type DemoMail } from '../../server/sandbox';
 import { syncMailbox, type SyncDeps } from '../../server/inbound/mailbox-sync';
 import { SyncScheduler } from '../../server/inbound/scheduler';
@@ -135,9 +136,13 @@ describe('inbound sync', () => {
   it('dead-letters an oversized message once, marks it read, and never downloads it again', async () => {
     const address = 'big@contoso.test';
     const mailbox = await rd.linkMailbox(address);
-    const big = await new DemoMailGenerator({ to: address, seed: 5 }).next('attachment');
-    const { internetMessageId } = await deliver(address, big);
-    const deps = rd.syncDeps({ settings: { maxMimeBytes: 512 } });
+    const mime = await new Promise<Buffer>((resolve, reject) =>
+      new MailComposer({ from: 'pat@example.test', to: address, subject: 'Scans', text: 'Attached.', attachments: [{ filename: 'scan.bin', content: Buffer.alloc(50_000, 7) }] })
+        .compile()
+        .build((e, m) => (e ? reject(e) : resolve(m))),
+    );
+    const { internetMessageId } = await deliver(address, { mime });
+    const deps = rd.syncDeps({ settings: { maxMimeBytes: 20_000 } });
     const first = await syncMailbox(deps, mailbox);
     expect(first).toMatchObject({ listed: 1, deadLettered: 1, markedRead: 1 });
     const [record] = await rd.store.mailMessages.findByMessageIds([internetMessageId]);

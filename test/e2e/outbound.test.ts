@@ -2,6 +2,7 @@ import MailComposer from 'nodemailer/lib/mail-composer';
 import request from 'supertest';
 import { simpleParser } from 'mailparser';
 import { syncMailbox } from '../../server/inbound/mailbox-sync';
+import { buildBounce } from '../../server/sandbox/bounce-report';
 import { DEFAULT_RELAY_SETTINGS, RelayWorker, type RelaySettings } from '../../server/outbound/relay-worker';
 import type { MailboxRow } from '../../server/store/schema';
 import { graphClient } from '../support/sandbox';
@@ -168,6 +169,34 @@ describe('relay', () => {
     expect(autoReplies.map((r) => r.disposition)).toEqual(['suppressed']);
     expect(autoReplies[0]?.disposition_reason).toMatch(/^auto_response/);
   }, 60_000);
+
+  it('attaches a bounce of our email to its ticket and stops emailing the address', async () => {
+    const mailbox = (await rd.store.mailboxes.findByAddress('relay@contoso.test'))!;
+    const question = await customerWrites(mailbox, 'gone@old-company.test', 'Account closure');
+    await drainOutbox(relay());
+    const ack = (await rd.store.outbox.listForTicket(question.ticketId))[0]!;
+    expect(ack.state).toBe('sent');
+    const bounce = buildBounce({
+      to: mailbox.address,
+      from: 'MAILER-DAEMON@mx.old-company.test',
+      failedRecipient: 'gone@old-company.test',
+      originalSubject: 'Re: Account closure',
+      originalMessageId: ack.message_id!,
+      originalHeaders: `From: ${mailbox.address}\r\nTo: gone@old-company.test\r\nSubject: Re: Account closure\r\nMessage-ID: ${ack.message_id!}`,
+      reportingMta: 'mx.old-company.test',
+      status: '5.1.1',
+      diagnostic: 'smtp; 550 5.1.1 <gone@old-company.test>: user unknown',
+    });
+    const bounceId = await deliver(mailbox.address, bounce);
+    await syncMailbox(rd.syncDeps({ settings: NO_BURST }), mailbox);
+    expect((await rd.store.mailMessages.findByMessageIds([bounceId]))[0]).toMatchObject({ disposition: 'bounce', ticket_id: question.ticketId });
+    const note = (await rd.store.tickets.listComments(question.ticketId)).find((c) => c.visibility === 'internal');
+    expect(note?.body_text).toContain('gone@old-company.test');
+    expect((await rd.store.users.findByEmail('gone@old-company.test'))?.undeliverable_reason).toBeTruthy();
+    // A later public reply emails nobody: the only recipient bounced.
+    await request(rd.app).post(`/api/tickets/${question.ticketId}/comments`).set('Authorization', agent).send({ body: 'Anyone there?', visibility: 'public' });
+    expect((await rd.store.outbox.listForTicket(question.ticketId)).map((r) => r.kind)).toEqual(['ticket_received']);
+  });
 
   it('fails the rows of a ticket whose mailbox was unlinked, with a reason on the ticket', async () => {
     const mailbox = await rd.linkMailbox('gone@contoso.test');

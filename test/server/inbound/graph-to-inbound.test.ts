@@ -97,3 +97,47 @@ describe('graphToInbound', () => {
     }
   });
 });
+
+describe('graphToInbound with expanded attachments', () => {
+  const withAttachments = (): GraphMailMessage => ({ ...outlookReplyAsGraph(), hasAttachments: true });
+  const file = (name: string, bytes: Buffer, extra: Record<string, unknown> = {}) => ({
+    '@odata.type': '#microsoft.graph.fileAttachment',
+    name,
+    contentType: 'application/pdf',
+    size: bytes.length,
+    isInline: false,
+    contentId: null,
+    contentBytes: bytes.toString('base64'),
+    ...extra,
+  });
+
+  it('takes plain file attachments from the list, sparing the MIME download', () => {
+    const pdf = Buffer.from('%PDF-1.7 invoice');
+    const mail = graphToInbound(withAttachments(), [file('invoice.pdf', pdf), file('logo.png', Buffer.from('png'), { contentType: 'IMAGE/PNG', isInline: true, contentId: '<logo@x>' })]);
+    expect(mail.attachments).toEqual([
+      { filename: 'invoice.pdf', contentType: 'application/pdf', size: pdf.length, contentId: null, inline: false, content: pdf, omittedReason: null },
+      { filename: 'logo.png', contentType: 'image/png', size: 3, contentId: 'logo@x', inline: true, content: Buffer.from('png'), omittedReason: null },
+    ]);
+  });
+
+  it('keeps the metadata of an attachment over the cap but not its content', () => {
+    const mail = graphToInbound(withAttachments(), [file('big.bin', Buffer.alloc(64, 1))], 10);
+    expect(mail.attachments[0]).toMatchObject({ filename: 'big.bin', size: 64, content: null, omittedReason: 'over_size_cap' });
+  });
+
+  it('never takes a delivery report from the list: only its MIME carries the failed recipients', () => {
+    const report: GraphMailMessage = {
+      ...withAttachments(),
+      internetMessageHeaders: [{ name: 'Content-Type', value: 'multipart/report; report-type=delivery-status; boundary="b"' }],
+    };
+    expect(mimeRequiredReason(report)).toBe('delivery_report');
+    expect(() => graphToInbound(report, [file('details.txt', Buffer.from('Status: 5.1.1'))])).toThrow(MimeRequiredError);
+  });
+
+  it.each([
+    ['an attached email (no contentBytes)', [{ '@odata.type': '#microsoft.graph.itemAttachment', name: 'Fwd', size: 10 }]],
+    ['no attachments given', undefined],
+  ])('still asks for the MIME for %s', (_label, attachments) => {
+    expect(() => graphToInbound(withAttachments(), attachments)).toThrow(MimeRequiredError);
+  });
+});
