@@ -16,7 +16,9 @@ const trusted = new Set<string>();
 export function trustCertificateAuthority(pem: string): void {
   trusted.add(pem.trim());
   const ca = [...tls.rootCertificates, ...trusted];
-  setGlobalDispatcher(new Agent({ connect: { ca } }));
+  // One secure context, built once: handing `ca` to every connection would parse ~150 certificates each time.
+  const secureContext = tls.createSecureContext({ ca });
+  setGlobalDispatcher(new Agent({ connect: { secureContext } }));
   globalThis.fetch = undiciFetch as unknown as typeof globalThis.fetch;
   https.globalAgent.options.ca = ca;
 }
