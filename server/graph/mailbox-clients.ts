@@ -1,7 +1,7 @@
 import { Client, HTTPMessageHandler } from '@microsoft/microsoft-graph-client';
 import type { GraphEndpoint } from './client';
 import { DEFAULT_RETRY, GovernedMiddleware, type RetryPolicy, type TokenSource } from './governed-middleware';
-import { MailboxGovernor, type GovernorOptions, type GovernorStats } from './governor';
+import { MailboxGovernor, type GovernorOptions } from './governor';
 
 export interface MailboxClientOptions {
   governor?: GovernorOptions;
@@ -25,10 +25,6 @@ export class MailboxClients {
 
   client(mailboxId: number): Client {
     return this.entry(mailboxId).client;
-  }
-
-  governorStats(mailboxId: number): GovernorStats | undefined {
-    return this.entries.get(mailboxId)?.governor.stats();
   }
 
   /** HTTP requests sent and the throttling units they cost ($batch sub-requests count one each). */

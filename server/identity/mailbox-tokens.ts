@@ -81,11 +81,6 @@ export class MailboxTokens {
     }
   }
 
-  /** Seals a freshly serialized cache for storage (used by linking). */
-  seal(serializedCache: string): string {
-    return this.vault.encrypt(serializedCache);
-  }
-
   private clientFor(mailboxId: number): ConfidentialClientApplication {
     let client = this.clients.get(mailboxId);
     if (!client) {

@@ -42,10 +42,6 @@ export class TokenVault {
     this.byId = new Map([...previous, current].map((k) => [k.id, k.key]));
   }
 
-  get currentKeyId(): string {
-    return this.current.id;
-  }
-
   encrypt(plaintext: string): string {
     const iv = randomBytes(IV_BYTES);
     const cipher = createCipheriv('aes-256-gcm', this.current.key, iv);
@@ -70,10 +66,5 @@ export class TokenVault {
     } catch {
       throw new VaultError('corrupt_ciphertext', 'The ciphertext failed authentication');
     }
-  }
-
-  /** True when the ciphertext should be rewritten with the current key. */
-  needsRotation(sealed: string): boolean {
-    return sealed.split('.')[1] !== this.current.id;
   }
 }

@@ -101,7 +101,8 @@ export async function syncMailbox(deps: SyncDeps, mailbox: MailboxRow, shouldCon
   for (const failure of marked.failed) log.warn({ graphId: failure.id, code: failure.error.graphCode }, 'could not mark message read; the next sync will retry');
 
   const stillUnread = new Set(marked.failed.map((f) => f.id));
-  const unhandled = messages.filter((m) => !handled.some((h) => h.graphId === m.id) || stillUnread.has(m.id));
+  const handledIds = new Set(handled.map((h) => h.graphId));
+  const unhandled = messages.filter((m) => !handledIds.has(m.id) || stillUnread.has(m.id));
   result.oldestUnreadAt = unhandled[0]?.receivedDateTime ?? (messages.length >= settings.perSyncCap ? (messages.at(-1)?.receivedDateTime ?? null) : null);
   return result;
 }

@@ -1,4 +1,4 @@
-import type { ColumnDefinitionBuilder, CreateTableBuilder } from 'kysely';
+import type { CreateTableBuilder } from 'kysely';
 
 export type DialectKind = 'sqlite' | 'postgres';
 
@@ -17,5 +17,3 @@ export function columns(dialect: DialectKind) {
     bytes: dialect === 'sqlite' ? ('blob' as const) : ('bytea' as const),
   };
 }
-
-export type ColumnBuilder = (c: ColumnDefinitionBuilder) => ColumnDefinitionBuilder;

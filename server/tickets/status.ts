@@ -51,7 +51,3 @@ export function onAgentPublicReply(status: TicketStatus): TicketStatus {
 export function onAssign(status: TicketStatus): TicketStatus {
   return status === 'new' ? 'open' : status;
 }
-
-export function isTicketStatus(value: string): value is TicketStatus {
-  return (TICKET_STATUSES as readonly string[]).includes(value);
-}

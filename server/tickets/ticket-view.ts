@@ -1,4 +1,4 @@
-import type { CommentRow, TicketRow, UserRow } from '../store/schema';
+import type { CommentRow, TicketRow } from '../store/schema';
 import type { ParticipantRow, TicketListRow } from '../store/repositories/tickets';
 import { referenceToken, ticketReference } from './reference';
 
@@ -77,8 +77,4 @@ export function detailView(
       createdAt: c.created_at,
     })),
   };
-}
-
-export function personView(user: UserRow): PersonView {
-  return { id: user.id, email: user.email, name: user.display_name };
 }

@@ -193,3 +193,25 @@ type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K>
 export function assertBefore(deadline: number, what: string): void {
   if (Date.now() > deadline) throw new Error(`${what} did not finish before the benchmark's time limit`);
 }
+
+/** The sandbox's counters for these mailboxes, summed (the highest in-flight count of any of them). */
+export interface SandboxStats {
+  requests: number;
+  throttledUnits: number;
+  throttled429: number;
+  maxInFlight: number;
+  earlyRequests: number;
+}
+
+export async function sandboxStats(sandbox: SandboxChild, addresses: readonly string[]): Promise<SandboxStats> {
+  const total: SandboxStats = { requests: 0, throttledUnits: 0, throttled429: 0, maxInFlight: 0, earlyRequests: 0 };
+  for (const address of addresses) {
+    const s = await sandbox.control<SandboxStats>('GET', `/sandbox/stats?mailbox=${encodeURIComponent(address)}`);
+    total.requests += s.requests;
+    total.throttledUnits += s.throttledUnits;
+    total.throttled429 += s.throttled429;
+    total.earlyRequests += s.earlyRequests;
+    total.maxInFlight = Math.max(total.maxInFlight, s.maxInFlight);
+  }
+  return total;
+}

@@ -5,7 +5,7 @@ import type { IngestOutcome } from '../../../server/inbound/ingest';
 import { syncMailbox, type SyncDeps, type SyncSettings } from '../../../server/inbound/mailbox-sync';
 import { normalizeMessageId } from '../../../server/inbound/parse-mime';
 import type { MailboxRow } from '../../../server/store/schema';
-import { assertBefore, type Cleanup, SandboxChild } from '../harness';
+import { assertBefore, type Cleanup, SandboxChild, sandboxStats, type SandboxStats } from '../harness';
 import { startDiagnostics, takeDiagnostics, type Diagnostics } from '../diagnostics';
 import { collectGarbage, cpuMsSince, percentile, profilePhase, RssSampler, rssMb } from '../metrics';
 import { peerSyncMailbox } from '../peer-pattern';
@@ -58,13 +58,6 @@ const PEER: Pattern = {
   },
 };
 
-interface SandboxStats {
-  requests: number;
-  throttledUnits: number;
-  throttled429: number;
-  maxInFlight: number;
-  earlyRequests: number;
-}
 
 interface PatternRun {
   column: string;
@@ -272,19 +265,6 @@ async function drain(pattern: Pattern, deps: SyncDeps, mailbox: MailboxRow, expe
     }
   }
   throw new Error(`${pattern.key}: ${mailbox.address} still had unread mail after ${maxSyncs} syncs (${errors.at(-1) ?? 'no errors'})`);
-}
-
-async function sandboxStats(sandbox: SandboxChild, addresses: string[]): Promise<SandboxStats> {
-  const total: SandboxStats = { requests: 0, throttledUnits: 0, throttled429: 0, maxInFlight: 0, earlyRequests: 0 };
-  for (const address of addresses) {
-    const s = await sandbox.control<SandboxStats>('GET', `/sandbox/stats?mailbox=${encodeURIComponent(address)}`);
-    total.requests += s.requests;
-    total.throttledUnits += s.throttledUnits;
-    total.throttled429 += s.throttled429;
-    total.earlyRequests += s.earlyRequests;
-    total.maxInFlight = Math.max(total.maxInFlight, s.maxInFlight);
-  }
-  return total;
 }
 
 /** After the measurement: every inbox read, and every delivered message recorded exactly once in its mailbox. */

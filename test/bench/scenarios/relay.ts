@@ -8,7 +8,7 @@ import { newReferenceTag } from '../../../server/tickets/reference';
 import { TicketService } from '../../../server/tickets/ticket-service';
 import { checkExactlyOnce, type SentLogEntry } from '../../support/processes/outbox-check';
 import { startDiagnostics, takeDiagnostics } from '../diagnostics';
-import { assertBefore, type Cleanup, SandboxChild } from '../harness';
+import { assertBefore, type Cleanup, SandboxChild, sandboxStats } from '../harness';
 import { collectGarbage, cpuMsSince, percentile, profilePhase, RssSampler } from '../metrics';
 import { startRelaydesk, type RelaydeskInstance } from '../relaydesk';
 import type { Figure, ScenarioReport } from '../report';
@@ -27,13 +27,6 @@ const LIVE_MAX = 100;
 const LIVE_PER_SECOND = 20;
 const POLL_MS = 20;
 
-interface SandboxStats {
-  requests: number;
-  throttledUnits: number;
-  throttled429: number;
-  maxInFlight: number;
-  earlyRequests: number;
-}
 
 interface Phase {
   notifications: number;
@@ -244,19 +237,6 @@ async function waitForSent(instance: RelaydeskInstance, sentAt: ReadonlyMap<numb
     }
     await sleep(POLL_MS);
   }
-}
-
-async function sandboxStats(sandbox: SandboxChild, addresses: string[]): Promise<SandboxStats> {
-  const total: SandboxStats = { requests: 0, throttledUnits: 0, throttled429: 0, maxInFlight: 0, earlyRequests: 0 };
-  for (const address of addresses) {
-    const s = await sandbox.control<SandboxStats>('GET', `/sandbox/stats?mailbox=${encodeURIComponent(address)}`);
-    total.requests += s.requests;
-    total.throttledUnits += s.throttledUnits;
-    total.throttled429 += s.throttled429;
-    total.earlyRequests += s.earlyRequests;
-    total.maxInFlight = Math.max(total.maxInFlight, s.maxInFlight);
-  }
-  return total;
 }
 
 function summary(phase: Phase): Record<string, number> {
