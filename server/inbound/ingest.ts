@@ -1,3 +1,4 @@
+import type { MailMessageRow } from '../store/repositories/mail-messages';
 import type { Repositories, Store } from '../store/store';
 import { isUniqueViolation } from '../store/sql-helpers';
 import { applyEndUserReply } from '../tickets/end-user-reply';
@@ -40,9 +41,8 @@ export async function ingest(store: Store, ctx: FilterContext, graphMessageId: s
 /** The ingest itself, inside the caller's transaction (dead-letter replay joins it to its own changes). */
 export async function ingestIn(repos: Repositories, ctx: FilterContext, graphMessageId: string, options: IngestOptions): Promise<IngestOutcome> {
   const { mail, mailbox } = ctx;
-  const own = await repos.mailMessages.find(mailbox.id, mail.internetMessageId);
+  const { own, primary } = await recordsOf(repos, ctx);
   if (own) return { kind: 'already_recorded', ticketId: own.ticket_id };
-  const primary = (await repos.mailMessages.findByMessageIds([mail.internetMessageId])).find((m) => m.direction === 'inbound' && m.disposition !== 'duplicate');
   if (primary) return recordDuplicate(repos, ctx, graphMessageId);
 
   const record = async (disposition: string, reason: string | null, ticketId: number | null, commentId: number | null) => {
@@ -117,11 +117,11 @@ export async function ingestIn(repos: Repositories, ctx: FilterContext, graphMes
   return { kind: 'ticket_created', ticketId: ticket.id, commentId: comment.id };
 }
 
-async function recordDuplicate(repos: Repositories, ctx: FilterContext, graphMessageId: string): Promise<IngestOutcome> {
+/** Records the message as a copy of the same email that another mailbox (or a concurrent sync) recorded first. */
+export async function recordDuplicate(repos: Repositories, ctx: FilterContext, graphMessageId: string): Promise<IngestOutcome> {
   const { mail, mailbox } = ctx;
-  const own = await repos.mailMessages.find(mailbox.id, mail.internetMessageId);
+  const { own, primary } = await recordsOf(repos, ctx);
   if (own) return { kind: 'already_recorded', ticketId: own.ticket_id };
-  const primary = (await repos.mailMessages.findByMessageIds([mail.internetMessageId])).find((m) => m.direction === 'inbound' && m.disposition !== 'duplicate');
   await repos.mailMessages.insert({
     mailboxId: mailbox.id,
     internetMessageId: mail.internetMessageId,
@@ -137,15 +137,26 @@ async function recordDuplicate(repos: Repositories, ctx: FilterContext, graphMes
   return { kind: 'duplicate_of_other_mailbox', ticketId: primary?.ticket_id ?? null };
 }
 
+/** This mailbox's record of the message, and the primary record of it in any mailbox, in one query. */
+async function recordsOf(repos: Repositories, ctx: FilterContext): Promise<{ own?: MailMessageRow; primary?: MailMessageRow }> {
+  const rows = await repos.mailMessages.findByMessageIds([ctx.mail.internetMessageId]);
+  return {
+    own: rows.find((m) => m.mailbox_id === ctx.mailbox.id),
+    primary: rows.find((m) => m.direction === 'inbound' && m.disposition !== 'duplicate'),
+  };
+}
+
 /** CCs and agent followers from the email; the 48-CC cap holds across replies too. */
 async function addParticipants(repos: Repositories, ticketId: number, ctx: FilterContext): Promise<void> {
-  const ticket = await repos.tickets.findById(ticketId);
-  let ccCount = await repos.tickets.countParticipants(ticketId, 'cc');
-  for (const cc of ctx.ccs) {
-    if (ccCount >= MAX_CCS) break;
-    const user = await repos.users.ensureByEmail(cc.address, cc.name);
-    if (user.id === ticket?.requester_id) continue;
-    if (await repos.tickets.addParticipant(ticketId, user.id, 'cc')) ccCount++;
+  if (ctx.ccs.length > 0) {
+    const ticket = await repos.tickets.findById(ticketId);
+    let ccCount = await repos.tickets.countParticipants(ticketId, 'cc');
+    for (const cc of ctx.ccs) {
+      if (ccCount >= MAX_CCS) break;
+      const user = await repos.users.ensureByEmail(cc.address, cc.name);
+      if (user.id === ticket?.requester_id) continue;
+      if (await repos.tickets.addParticipant(ticketId, user.id, 'cc')) ccCount++;
+    }
   }
   for (const agentId of ctx.followers) await repos.tickets.addParticipant(ticketId, agentId, 'follower');
   if (ctx.droppedCcs.length > 0) {

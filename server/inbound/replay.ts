@@ -8,7 +8,7 @@ import { ingestIn, type IngestOutcome } from './ingest';
 import type { SyncSettings } from './mailbox-sync';
 import { parseMime } from './parse-mime';
 import { runFilters } from './pipeline';
-import { createFilterEnvironment } from './store-filter-environment';
+import { filterEnvironment } from './store-filter-environment';
 
 export type ReplayErrorCode = 'not_found' | 'not_open' | 'no_content' | 'still_failing';
 
@@ -41,8 +41,9 @@ export async function replayDeadLetter(store: Store, id: number, settings: Pick<
   // Record it under the id the sync used, so the mailbox's next sync recognises the message.
   if (letter.internet_message_id) mail = { ...mail, internetMessageId: letter.internet_message_id };
   const ctx = newFilterContext(mail, { id: mailbox.id, address: mailbox.address });
-  await runFilters(ctx, await createFilterEnvironment(store, { messageIdDomain: settings.messageIdDomain }), filtersWith({ burst: settings.burst }));
+  const linkedAddresses = await store.mailboxes.linkedAddresses();
   return store.transaction(async (repos) => {
+    await runFilters(ctx, filterEnvironment(repos, { messageIdDomain: settings.messageIdDomain, linkedAddresses }), filtersWith({ burst: settings.burst }));
     await repos.mailMessages.deleteDeadLetterRecord(mailbox.id, mail.internetMessageId);
     const outcome = await ingestIn(repos, ctx, letter.graph_message_id ?? `dead-letter-${id}`, { burstBlockMs: settings.burstBlockMs });
     await repos.deadLetters.resolve(id, 'replayed');

@@ -1,5 +1,5 @@
 import { isStorableId } from '../store/sql-helpers';
-import type { Store } from '../store/store';
+import type { Repositories, Store } from '../store/store';
 import { parseReference } from '../tickets/reference';
 import type { FilterEnvironment } from './filter-context';
 
@@ -15,6 +15,14 @@ export interface FilterEnvironmentOptions {
  * environment per sync pass, so a mailbox linked meanwhile is seen on the next pass.
  */
 export async function createFilterEnvironment(store: Store, options: FilterEnvironmentOptions): Promise<FilterEnvironment> {
+  return filterEnvironment(store, { ...options, linkedAddresses: await store.mailboxes.linkedAddresses() });
+}
+
+/**
+ * The filters' view through `repos`: the store, or a transaction, so that the filters of a batch see what
+ * the batch's earlier messages recorded (a reply in the same page threads onto the ticket made before it).
+ */
+export function filterEnvironment(repos: Repositories, options: FilterEnvironmentOptions & { linkedAddresses: ReadonlySet<string> }): FilterEnvironment {
   const messageIdDomain = options.messageIdDomain?.trim().toLowerCase() ?? '';
   // An empty domain would make "is this Message-ID ours?" unanswerable, and so disable loop detection.
   if (!/^[a-z0-9.-]+\.[a-z0-9-]+$|^[a-z0-9-]+$/.test(messageIdDomain)) {
@@ -24,7 +32,7 @@ export async function createFilterEnvironment(store: Store, options: FilterEnvir
     throw new RangeError('now must be a valid Date');
   }
   const fixedNow = options.now;
-  const linkedAddresses: ReadonlySet<string> = await store.mailboxes.linkedAddresses();
+  const { linkedAddresses } = options;
 
   return {
     linkedAddresses,
@@ -36,7 +44,7 @@ export async function createFilterEnvironment(store: Store, options: FilterEnvir
     async ticketForMessageIds(messageIds) {
       const ids = [...new Set(messageIds)].filter((id) => id.length > 0);
       if (ids.length === 0) return null;
-      const rows = await store.mailMessages.findByMessageIds(ids);
+      const rows = await repos.mailMessages.findByMessageIds(ids);
       // "The first of these Message-IDs": the caller's order is its preference (In-Reply-To, newest reference).
       for (const id of ids) {
         const row = rows.find((r) => r.internet_message_id === id && r.ticket_id !== null);
@@ -48,7 +56,7 @@ export async function createFilterEnvironment(store: Store, options: FilterEnvir
     async ticketForReference(reference) {
       const parsed = parseReference(reference);
       if (!parsed) return null;
-      const ticket = await store.tickets.findById(parsed.ticketId);
+      const ticket = await repos.tickets.findById(parsed.ticketId);
       // The random tag is what stops a stranger from posting onto a ticket by guessing its number.
       return ticket && ticket.reference_tag.toUpperCase() === parsed.tag ? { ticketId: ticket.id } : null;
     },
@@ -58,19 +66,19 @@ export async function createFilterEnvironment(store: Store, options: FilterEnvir
       if (!/^\d{1,10}$/.test(emailId)) return false;
       const id = Number(emailId);
       if (!isStorableId(id)) return false;
-      return store.outbox.exists(id, messageId);
+      return repos.outbox.exists(id, messageId);
     },
 
     async agentIdForAddress(address) {
-      const user = await store.users.findByEmail(address);
+      const user = await repos.users.findByEmail(address);
       return user && (user.role === 'agent' || user.role === 'admin') ? user.id : null;
     },
 
     async senderActivity(address, windowMs, countUpTo) {
       const now = fixedNow ?? new Date();
-      const user = await store.users.findByEmail(address);
+      const user = await repos.users.findByEmail(address);
       const since = new Date(now.getTime() - windowMs).toISOString();
-      const recentMessages = await store.mailMessages.countFromSince(address.trim().toLowerCase(), since, countUpTo);
+      const recentMessages = await repos.mailMessages.countFromSince(address.trim().toLowerCase(), since, countUpTo);
       return { blockedUntil: user?.blocked_until ?? null, recentMessages };
     },
   };

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { openDatabase, ping, type Database, type DatabaseTarget } from './database';
 import { migrateToLatest, pendingMigrations } from './migrate';
 import { AttachmentsRepository } from './repositories/attachments';
@@ -26,7 +26,12 @@ export class Repositories {
   readonly deadLetters: DeadLettersRepository;
   readonly outbox: OutboxRepository;
 
-  constructor(db: Kysely<DB>, readonly dialect: Database['dialect']) {
+  private savepoints = 0;
+
+  constructor(
+    private readonly db: Kysely<DB>,
+    readonly dialect: Database['dialect'],
+  ) {
     this.users = new UsersRepository(db);
     this.tickets = new TicketsRepository(db);
     this.mailboxes = new MailboxesRepository(db);
@@ -37,6 +42,24 @@ export class Repositories {
     this.attachments = new AttachmentsRepository(db);
     this.deadLetters = new DeadLettersRepository(db);
     this.outbox = new OutboxRepository(db);
+  }
+
+  /**
+   * Inside a transaction: runs `work` under a savepoint, so that when it throws, its changes are undone and
+   * the transaction goes on (PostgreSQL would otherwise refuse every later statement of the transaction).
+   */
+  async atomically<T>(work: () => Promise<T>): Promise<T> {
+    const name = sql.id(`rd_sp_${++this.savepoints}`);
+    await sql`savepoint ${name}`.execute(this.db);
+    try {
+      const result = await work();
+      await sql`release savepoint ${name}`.execute(this.db);
+      return result;
+    } catch (error) {
+      await sql`rollback to savepoint ${name}`.execute(this.db);
+      await sql`release savepoint ${name}`.execute(this.db);
+      throw error;
+    }
   }
 }
 
@@ -60,6 +83,11 @@ export class Store extends Repositories {
   /** Runs `work` in one transaction; it commits when `work` resolves and rolls back when it throws. */
   transaction<T>(work: (repos: Repositories) => Promise<T>): Promise<T> {
     return this.database.db.transaction().execute((trx) => work(new Repositories(trx, this.dialect)));
+  }
+
+  /** A savepoint needs a transaction: outside one there is nothing to roll back to. */
+  override atomically<T>(): Promise<T> {
+    return Promise.reject(new Error('atomically() runs inside store.transaction()'));
   }
 
   /** Throws when the database is unreachable or its schema is behind the code. */

@@ -4,6 +4,7 @@ import { initialSchema } from './0001-initial';
 import { mailboxLinking } from './0002-mailbox-linking';
 import { inbound } from './0003-inbound';
 import { relay } from './0004-relay';
+import { senderActivityIndex } from './0005-sender-activity-index';
 
 /**
  * Every migration, in order. Names sort in application order; never rename or edit one that has shipped:
@@ -15,6 +16,7 @@ export function migrationProvider(dialect: DialectKind): MigrationProvider {
     '0002-mailbox-linking': mailboxLinking(dialect),
     '0003-inbound': inbound(dialect),
     '0004-relay': relay(),
+    '0005-sender-activity-index': senderActivityIndex(),
   };
   return { getMigrations: async () => migrations };
 }

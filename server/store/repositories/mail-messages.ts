@@ -17,6 +17,9 @@ export interface NewMailMessage {
 
 export type MailMessageRow = Selectable<MailMessagesTable>;
 
+/** Parameters per IN list, well below SQLite's and PostgreSQL's limits. */
+const LOOKUP_CHUNK = 500;
+
 /** Every email Relaydesk received or sent, keyed by mailbox + Message-ID: the basis of exactly-once ingest. */
 export class MailMessagesRepository {
   constructor(private readonly db: Kysely<DB>) {}
@@ -54,6 +57,22 @@ export class MailMessagesRepository {
       .where('mailbox_id', '=', mailboxId)
       .where('internet_message_id', '=', internetMessageId)
       .executeTakeFirst();
+  }
+
+  /** Which of these Message-IDs this mailbox has recorded: one query for a whole page of listed mail. */
+  async recordedIn(mailboxId: number, internetMessageIds: readonly string[]): Promise<Set<string>> {
+    const recorded = new Set<string>();
+    for (let i = 0; i < internetMessageIds.length; i += LOOKUP_CHUNK) {
+      const chunk = internetMessageIds.slice(i, i + LOOKUP_CHUNK);
+      const rows = await this.db
+        .selectFrom('mail_messages')
+        .select('internet_message_id')
+        .where('mailbox_id', '=', mailboxId)
+        .where('internet_message_id', 'in', chunk)
+        .execute();
+      for (const row of rows) recorded.add(row.internet_message_id);
+    }
+    return recorded;
   }
 
   /** Records of these Message-IDs in any mailbox (the same email can reach two linked mailboxes). */

@@ -1,0 +1,97 @@
+import type { Logger } from '../logger';
+import { isStoreError, isUniqueViolation } from '../store/sql-helpers';
+import type { Repositories, Store } from '../store/store';
+import { newFilterContext, type Filter, type FilterEnvironment } from './filter-context';
+import { ingestIn, recordDuplicate, type IngestOptions, type IngestOutcome } from './ingest';
+import { runFilters } from './pipeline';
+import type { ReadMessage } from './read-message';
+
+export type BatchOutcome = IngestOutcome | { kind: 'dead_lettered'; deadLetterId: number };
+
+export interface BatchContext {
+  mailbox: { id: number; address: string };
+  /** The filters' view through the batch's transaction. */
+  environment: (repos: Repositories) => FilterEnvironment;
+  filters: readonly Filter[];
+  options: IngestOptions;
+  log: Logger;
+}
+
+/**
+ * Filters and records a batch of read messages in one transaction: one commit (SQLite's costliest step
+ * by far) for the batch instead of one per message. Each message runs under its own savepoint, so a message
+ * recorded meanwhile by another instance, or one that fails, is undone alone and becomes a duplicate
+ * record or a dead letter. A database error rolls the whole batch back; none of it has been marked read,
+ * so the next sync takes it up again.
+ */
+export async function ingestBatch(store: Store, batch: readonly ReadMessage[], context: BatchContext): Promise<BatchOutcome[]> {
+  if (batch.length === 0) return [];
+  return store.transaction(async (repos) => {
+    const env = context.environment(repos);
+    const outcomes: BatchOutcome[] = [];
+    for (const item of batch) outcomes.push(await ingestOne(repos, item, env, context));
+    return outcomes;
+  });
+}
+
+async function ingestOne(repos: Repositories, item: ReadMessage, env: FilterEnvironment, context: BatchContext): Promise<BatchOutcome> {
+  if (item.kind === 'dead_letter') return deadLetterIn(repos, item, item.reasonCode, item.reason, context);
+  const ctx = newFilterContext(item.mail, context.mailbox);
+  try {
+    await runFilters(ctx, env, context.filters);
+  } catch (error) {
+    if (isStoreError(error)) throw error;
+    return deadLetterIn(repos, item, 'filter_failed', (error as Error).message, context);
+  }
+  try {
+    const outcome = await repos.atomically(() => ingestIn(repos, ctx, item.message.id, context.options));
+    context.log.debug({ graphId: item.message.id, outcome: outcome.kind }, 'message ingested');
+    return outcome;
+  } catch (error) {
+    // Another instance or mailbox recorded the same Message-ID between our check and our insert.
+    if (isUniqueViolation(error)) return repos.atomically(() => recordDuplicate(repos, ctx, item.message.id));
+    if (isStoreError(error)) throw error;
+    // Anything else is about this message (a ticket deleted under a reply, say): it must not block the batch.
+    return deadLetterIn(repos, item, 'ingest_failed', (error as Error).message, context);
+  }
+}
+
+/**
+ * Keeps the message as a dead letter with its raw content, so that it can be replayed. When another mailbox
+ * already recorded the same email, this copy is recorded as a duplicate of it (one email, one outcome).
+ */
+async function deadLetterIn(repos: Repositories, item: ReadMessage, reasonCode: string, reason: string, context: BatchContext): Promise<BatchOutcome> {
+  const { message, internetMessageId, raw } = item;
+  return repos.atomically(async () => {
+    const records = await repos.mailMessages.findByMessageIds([internetMessageId]);
+    const own = records.find((r) => r.mailbox_id === context.mailbox.id);
+    // The same Message-ID listed twice in one mailbox: the first copy decided.
+    if (own) return { kind: 'already_recorded', ticketId: own.ticket_id };
+    const primary = records.find((r) => r.direction === 'inbound' && r.disposition !== 'duplicate');
+    const letter = await repos.deadLetters.insert({
+      mailboxId: context.mailbox.id,
+      graphMessageId: message.id,
+      internetMessageId,
+      reasonCode,
+      reason: reason.slice(0, 2000),
+      // Without MIME, the JSON Graph returned is the best copy there is to replay from.
+      raw: raw ?? (reasonCode === 'too_large' ? null : Buffer.from(JSON.stringify(message))),
+    });
+    const recorded = await repos.mailMessages.insert({
+      mailboxId: context.mailbox.id,
+      internetMessageId,
+      graphMessageId: message.id,
+      direction: 'inbound',
+      ticketId: primary?.ticket_id ?? null,
+      commentId: null,
+      disposition: primary ? 'duplicate' : 'dead_letter',
+      dispositionReason: `${reasonCode}: dead letter ${letter.id}${primary ? `; first received in mailbox ${primary.mailbox_id}` : ''}`,
+      fromAddress: message.from?.emailAddress?.address?.toLowerCase() ?? null,
+      subject: (message.subject ?? '').slice(0, 998),
+    });
+    // Recorded concurrently by another instance: undo the letter; the next sync finds that record.
+    if (!recorded) throw Object.assign(new Error('message recorded concurrently'), { code: '23505' });
+    context.log.warn({ graphId: message.id, reasonCode, reason }, 'message dead-lettered');
+    return { kind: 'dead_lettered', deadLetterId: letter.id };
+  });
+}
