@@ -86,7 +86,7 @@ export class Store extends Repositories {
   }
 
   /** A savepoint needs a transaction: outside one there is nothing to roll back to. */
-  override atomically<T>(): Promise<T> {
+  override atomically<T>(_work: () => Promise<T>): Promise<T> {
     return Promise.reject(new Error('atomically() runs inside store.transaction()'));
   }
 

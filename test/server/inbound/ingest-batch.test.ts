@@ -1,0 +1,117 @@
+import pino from 'pino';
+import type { Filter } from '../../../server/inbound/filter-context';
+import { FILTERS } from '../../../server/inbound/filters';
+import { ingestBatch, type BatchContext } from '../../../server/inbound/ingest-batch';
+import { parseMime } from '../../../server/inbound/parse-mime';
+import type { ReadMessage } from '../../../server/inbound/read-message';
+import { filterEnvironment } from '../../../server/inbound/store-filter-environment';
+import { IDS, MESSAGE_ID_DOMAIN, seedStore, variant, type Seeded } from './support';
+
+let seeded: Seeded;
+beforeEach(async () => {
+  seeded = await seedStore();
+});
+afterEach(() => seeded.cleanup());
+
+const NEW_ID = '<batch-new-0001@mail.customer.example>';
+const REPLY_ID = '<batch-reply-0002@mail.gmail.com>';
+
+/** Bob's printer question, as a message nobody recorded yet. */
+const question = (messageId = NEW_ID) => variant('plain-customer.eml', { replace: [[IDS.customerOriginal, messageId]] });
+/** Bob's answer to that question: it threads only if the question's record is visible. */
+const reply = () =>
+  variant('gmail-reply.eml', {
+    replace: [
+      [IDS.notificationTicket1, NEW_ID],
+      ['<CAJx9Lq1Zt+gmail-reply-0001@mail.gmail.com>', REPLY_ID],
+    ],
+  });
+
+async function read(raw: Buffer, graphId: string): Promise<ReadMessage> {
+  const mail = await parseMime(raw);
+  return { kind: 'mail', message: { id: graphId, subject: mail.subject }, internetMessageId: mail.internetMessageId, mail, raw };
+}
+
+async function context(mailbox = seeded.support, filters: readonly Filter[] = FILTERS): Promise<BatchContext> {
+  const linkedAddresses = await seeded.store.mailboxes.linkedAddresses();
+  return {
+    mailbox: { id: mailbox.id, address: mailbox.address },
+    environment: (repos) => filterEnvironment(repos, { messageIdDomain: MESSAGE_ID_DOMAIN, linkedAddresses }),
+    filters,
+    options: { burstBlockMs: 3_600_000 },
+    log: pino({ level: 'silent' }),
+  };
+}
+
+/** A filter that acts on one Message-ID only; everything else passes. */
+function onMessage(internetMessageId: string, act: Filter['run']): Filter {
+  return { name: 'test', run: (ctx, env) => (ctx.mail.internetMessageId === internetMessageId ? act(ctx, env) : undefined) };
+}
+
+const dispositionOf = async (internetMessageId: string) => (await seeded.store.mailMessages.findByMessageIds([internetMessageId])).map((r) => r.disposition);
+
+describe('ingestBatch', () => {
+  it('threads a reply onto the ticket that an earlier message of the same batch created', async () => {
+    const outcomes = await ingestBatch(seeded.store, [await read(question(), 'g-1'), await read(reply(), 'g-2')], await context());
+    expect(outcomes[0]).toMatchObject({ kind: 'ticket_created' });
+    const ticketId = (outcomes[0] as { ticketId: number }).ticketId;
+    expect(outcomes[1]).toMatchObject({ kind: 'comment_added', ticketId });
+    expect((await seeded.store.tickets.listComments(ticketId)).map((c) => c.source)).toEqual(['email', 'email']);
+  });
+
+  it('dead-letters a message whose filters or ingest fail, and records the rest of the batch', async () => {
+    const failing = [
+      ...FILTERS,
+      onMessage('<filter-fails@mail.customer.example>', () => {
+        throw new Error('filter bug');
+      }),
+      // A thread match onto a ticket that does not exist: the ingest of this one message fails.
+      onMessage('<ingest-fails@mail.customer.example>', (ctx) => {
+        ctx.thread = { ticketId: 424242, matchedBy: 'in_reply_to' };
+      }),
+    ];
+    const batch = [await read(question('<filter-fails@mail.customer.example>'), 'g-1'), await read(question('<ingest-fails@mail.customer.example>'), 'g-2'), await read(question(), 'g-3')];
+    const outcomes = await ingestBatch(seeded.store, batch, await context(seeded.support, failing));
+    expect(outcomes.map((o) => o.kind)).toEqual(['dead_lettered', 'dead_lettered', 'ticket_created']);
+    const letters = await seeded.store.deadLetters.list({ state: 'open', limit: 10 });
+    expect(letters.map((l) => [l.internet_message_id, l.reason_code]).sort()).toEqual([
+      ['<filter-fails@mail.customer.example>', 'filter_failed'],
+      ['<ingest-fails@mail.customer.example>', 'ingest_failed'],
+    ]);
+    // The failed ingest left nothing behind but its dead letter: no ticket, no comment, no outbox row.
+    expect(await dispositionOf('<ingest-fails@mail.customer.example>')).toEqual(['dead_letter']);
+    expect(await dispositionOf(NEW_ID)).toEqual(['ticket_created']);
+  });
+
+  it('rolls the whole batch back on a database error, so the next sync takes all of it up again', async () => {
+    const outage = onMessage(REPLY_ID, () => {
+      throw Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' });
+    });
+    const batch = [await read(question(), 'g-1'), await read(reply(), 'g-2')];
+    await expect(ingestBatch(seeded.store, batch, await context(seeded.support, [...FILTERS, outage]))).rejects.toThrow('database is locked');
+    expect(await dispositionOf(NEW_ID)).toEqual([]);
+    expect(await seeded.store.deadLetters.list({ state: 'open', limit: 10 })).toEqual([]);
+
+    const again = await ingestBatch(seeded.store, batch, await context());
+    expect(again.map((o) => o.kind)).toEqual(['ticket_created', 'comment_added']);
+  });
+
+  it('records a message listed twice in one batch once', async () => {
+    const outcomes = await ingestBatch(seeded.store, [await read(question(), 'g-1'), await read(question(), 'g-1-copy')], await context());
+    expect(outcomes.map((o) => o.kind)).toEqual(['ticket_created', 'already_recorded']);
+    expect(await dispositionOf(NEW_ID)).toEqual(['ticket_created']);
+  });
+
+  it('keeps a dead letter of an email another mailbox already recorded as a duplicate of that record', async () => {
+    const [first] = await ingestBatch(seeded.store, [await read(question(), 'g-support')], await context(seeded.support));
+    const unreadable: ReadMessage = { kind: 'dead_letter', message: { id: 'g-sales' }, internetMessageId: NEW_ID, raw: Buffer.from('x'), reasonCode: 'parse_failed', reason: 'bad MIME' };
+    const [second] = await ingestBatch(seeded.store, [unreadable], await context(seeded.sales));
+    expect(second).toMatchObject({ kind: 'dead_lettered' });
+    const records = await seeded.store.mailMessages.findByMessageIds([NEW_ID]);
+    expect(records.map((r) => [r.mailbox_id, r.disposition, r.ticket_id])).toEqual([
+      [seeded.support.id, 'ticket_created', (first as { ticketId: number }).ticketId],
+      [seeded.sales.id, 'duplicate', (first as { ticketId: number }).ticketId],
+    ]);
+    expect(records[1]!.disposition_reason).toMatch(/^parse_failed: dead letter \d+; first received in mailbox \d+$/);
+  });
+});
