@@ -1,6 +1,5 @@
 import type { MailMessageRow } from '../store/repositories/mail-messages';
-import type { Repositories, Store } from '../store/store';
-import { isUniqueViolation } from '../store/sql-helpers';
+import type { Repositories } from '../store/store';
 import { applyEndUserReply } from '../tickets/end-user-reply';
 import { mayEmail } from '../tickets/notifications';
 import { MAX_CCS } from '../tickets/participants';
@@ -23,22 +22,12 @@ export interface IngestOptions {
 }
 
 /**
- * Records one filtered message and what it becomes, in one transaction: the message row (unique per mailbox
- * and Message-ID, and one "primary" row per Message-ID across mailboxes), then the ticket, comment,
- * participants, attachments and acknowledgement outbox row. Run it again for the same message and it only
- * reports what was recorded, so a crash anywhere before mark-read can never make a second ticket.
+ * Records one filtered message and what it becomes, inside the caller's transaction (a sync's batch, or a
+ * dead-letter replay with its own changes): the message row (unique per mailbox and Message-ID, and one
+ * "primary" row per Message-ID across mailboxes), then the ticket, comment, participants, attachments and
+ * acknowledgement outbox row. Run it again for the same message and it only reports what was recorded, so
+ * a crash anywhere before mark-read can never make a second ticket.
  */
-export async function ingest(store: Store, ctx: FilterContext, graphMessageId: string, options: IngestOptions): Promise<IngestOutcome> {
-  try {
-    return await store.transaction((repos) => ingestIn(repos, ctx, graphMessageId, options));
-  } catch (error) {
-    // Another instance or mailbox recorded the same Message-ID between our check and our insert.
-    if (!isUniqueViolation(error)) throw error;
-    return store.transaction((repos) => recordDuplicate(repos, ctx, graphMessageId));
-  }
-}
-
-/** The ingest itself, inside the caller's transaction (dead-letter replay joins it to its own changes). */
 export async function ingestIn(repos: Repositories, ctx: FilterContext, graphMessageId: string, options: IngestOptions): Promise<IngestOutcome> {
   const { mail, mailbox } = ctx;
   const { own, primary } = await recordsOf(repos, ctx);

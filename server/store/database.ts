@@ -36,6 +36,8 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
     connection.function('lower', { deterministic: true }, (value: unknown) => (typeof value === 'string' ? value.toLowerCase() : value));
     connection.pragma('foreign_keys = ON');
     connection.pragma('synchronous = NORMAL');
+    // Savepoints (one per ingested message) journal the pages they change; in memory, not a temp file.
+    connection.pragma('temp_store = MEMORY');
     const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: withStatementCache(connection) }) });
     return { db, dialect: 'sqlite', withMigrationLock: (work) => withSqliteFileLock(`${target.file}.migration-lock`, work), close: () => db.destroy() };
   }

@@ -26,8 +26,6 @@ export class Repositories {
   readonly deadLetters: DeadLettersRepository;
   readonly outbox: OutboxRepository;
 
-  private savepoints = 0;
-
   constructor(
     private readonly db: Kysely<DB>,
     readonly dialect: Database['dialect'],
@@ -49,7 +47,8 @@ export class Repositories {
    * the transaction goes on (PostgreSQL would otherwise refuse every later statement of the transaction).
    */
   async atomically<T>(work: () => Promise<T>): Promise<T> {
-    const name = sql.id(`rd_sp_${++this.savepoints}`);
+    // One name serves nested savepoints too: RELEASE and ROLLBACK TO name the innermost of that name.
+    const name = sql.id('relaydesk_atomically');
     await sql`savepoint ${name}`.execute(this.db);
     try {
       const result = await work();

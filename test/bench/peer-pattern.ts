@@ -1,13 +1,11 @@
 import type { Client } from '@microsoft/microsoft-graph-client';
 import { GraphRequestError, toGraphRequestError } from '../../server/graph/errors';
 import { getMime } from '../../server/graph/mail-operations';
-import { newFilterContext } from '../../server/inbound/filter-context';
 import { filtersWith } from '../../server/inbound/filters';
-import { ingest } from '../../server/inbound/ingest';
+import { ingestBatch, type BatchContext } from '../../server/inbound/ingest-batch';
 import type { SyncDeps } from '../../server/inbound/mailbox-sync';
 import { normalizeMessageId, parseMime } from '../../server/inbound/parse-mime';
-import { runFilters } from '../../server/inbound/pipeline';
-import { createFilterEnvironment } from '../../server/inbound/store-filter-environment';
+import { filterEnvironment } from '../../server/inbound/store-filter-environment';
 import type { MailboxRow } from '../../server/store/schema';
 import { isStoreError } from '../../server/store/sql-helpers';
 
@@ -23,7 +21,7 @@ export interface PeerSyncResult {
   listed: number;
   ingested: number;
   alreadyRecorded: number;
-  /** Messages the parser or filters refused; the peer would retry them forever, the benchmark marks them read. */
+  /** Messages the parser, filters or ingest refused; the peer would retry them forever, the benchmark marks them read. */
   failed: number;
 }
 
@@ -35,8 +33,15 @@ export async function peerSyncMailbox(deps: SyncDeps, mailbox: MailboxRow, shoul
   const client = deps.clients.client(mailbox.id);
   const user = `/users/${encodeURIComponent(mailbox.address)}`;
   const ids = await listUnreadIds(client, user, settings.pageSize, settings.perSyncCap);
-  const env = await createFilterEnvironment(store, { messageIdDomain: settings.messageIdDomain });
-  const filters = filtersWith({ burst: settings.burst });
+  const linkedAddresses = await store.mailboxes.linkedAddresses();
+  // One message per transaction, as peers commit: the same filters and ingest as Relaydesk's batches.
+  const context: BatchContext = {
+    mailbox: { id: mailbox.id, address: mailbox.address },
+    environment: (repos) => filterEnvironment(repos, { messageIdDomain: settings.messageIdDomain, linkedAddresses }),
+    filters: filtersWith({ burst: settings.burst }),
+    options: { burstBlockMs: settings.burstBlockMs },
+    log: deps.logger,
+  };
   const result: PeerSyncResult = { listed: ids.length, ingested: 0, alreadyRecorded: 0, failed: 0 };
 
   for (const id of ids) {
@@ -45,23 +50,22 @@ export async function peerSyncMailbox(deps: SyncDeps, mailbox: MailboxRow, shoul
     const headers = (await graph(() => client.api(messagePath).select(['internetMessageHeaders']).get())) as { internetMessageHeaders?: { name: string; value: string }[] };
     const messageIdHeader = headers.internetMessageHeaders?.find((h) => h.name.toLowerCase() === 'message-id')?.value;
     const messageId = messageIdHeader ? normalizeMessageId(messageIdHeader) : null;
-    if (messageId && (await store.mailMessages.find(mailbox.id, messageId))) {
+    if (messageId && (await store.mailMessages.recordedIn(mailbox.id, [messageId])).size > 0) {
       result.alreadyRecorded++;
     } else {
       try {
         const raw = await getMime(client, mailbox.address, id, settings.maxMimeBytes);
         const mail = await parseMime(raw);
-        const ctx = newFilterContext(mail, { id: mailbox.id, address: mailbox.address });
-        await runFilters(ctx, env, filters);
-        const outcome = await ingest(store, ctx, id, { burstBlockMs: settings.burstBlockMs });
-        if (outcome.kind === 'already_recorded') result.alreadyRecorded++;
-        else {
+        const [outcome] = await ingestBatch(store, [{ kind: 'mail', message: { id }, internetMessageId: mail.internetMessageId, mail, raw }], context);
+        if (outcome?.kind === 'already_recorded') result.alreadyRecorded++;
+        else if (outcome?.kind === 'dead_lettered') result.failed++;
+        else if (outcome) {
           result.ingested++;
           deps.onIngested?.(outcome, { id, internetMessageId: mail.internetMessageId });
         }
       } catch (error) {
         // Throttling, outages and database errors end the pass, as they do for Relaydesk; a message that
-        // cannot be parsed or filtered is only counted.
+        // cannot be parsed is only counted.
         if ((error instanceof GraphRequestError && error.kind !== 'permanent') || isStoreError(error)) throw error;
         result.failed++;
       }

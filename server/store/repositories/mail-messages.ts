@@ -50,15 +50,6 @@ export class MailMessagesRepository {
     }
   }
 
-  find(mailboxId: number, internetMessageId: string): Promise<MailMessageRow | undefined> {
-    return this.db
-      .selectFrom('mail_messages')
-      .selectAll()
-      .where('mailbox_id', '=', mailboxId)
-      .where('internet_message_id', '=', internetMessageId)
-      .executeTakeFirst();
-  }
-
   /** Which of these Message-IDs this mailbox has recorded: one query for a whole page of listed mail. */
   async recordedIn(mailboxId: number, internetMessageIds: readonly string[]): Promise<Set<string>> {
     const recorded = new Set<string>();
