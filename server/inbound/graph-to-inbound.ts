@@ -1,17 +1,15 @@
 import type { GraphAttachmentJson as GraphAttachment } from '../graph/mail-operations';
-import type { InboundAttachment, InboundMail, MailAddress } from './inbound-mail';
+import { cleanText, type InboundAttachment, type InboundMail, type MailAddress } from './inbound-mail';
+import { htmlToText, sanitizeMailHtml } from './mail-html';
 import {
   ATTACHMENT_OVER_SIZE_CAP,
   DEFAULT_MAX_ATTACHMENT_BYTES,
-  cleanText,
   headersFromEntries,
-  htmlToText,
   lastReferences,
   messageIdsIn,
   normalizeAddress,
   normalizeMessageId,
   parseDateHeader,
-  sanitizeMailHtml,
   synthesizeMessageId,
 } from './parse-mime';
 

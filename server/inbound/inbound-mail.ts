@@ -82,3 +82,8 @@ export interface InboundMail {
   /** Top-level MIME type, lower-cased, e.g. `multipart/mixed`. */
   contentType: string;
 }
+
+/** PostgreSQL text cannot hold NUL, and a stray one would make the ingest transaction fail forever. */
+export function cleanText(value: string): string {
+  return value.replace(/\0/g, '').replace(/\r\n?/g, '\n');
+}

@@ -1,13 +1,13 @@
 import {
   ATTACHMENT_OVER_SIZE_CAP,
   DEFAULT_MAX_ATTACHMENT_BYTES,
-  htmlToText,
   MAX_REFERENCES,
   MailParseError,
   parseMime,
   SYNTHESIZED_MESSAGE_ID_DOMAIN,
   type ParseMimeOptions,
 } from '../../../server/inbound/parse-mime';
+import { htmlToText } from '../../../server/inbound/mail-html';
 import { parseFixture, rawFixture, variant } from './support';
 
 describe('parseMime: a plain customer email', () => {

@@ -1,4 +1,4 @@
-import { htmlToText } from '../../../server/inbound/parse-mime';
+import { htmlToText } from '../../../server/inbound/mail-html';
 import { extractReplyText } from '../../../server/inbound/reply-text';
 import { REPLY_DELIMITER } from '../../../server/tickets/reply-delimiter';
 import { parseFixture } from './support';
