@@ -15,8 +15,9 @@ import {
 
 /**
  * InboundMail from the JSON a mail provider lists (Microsoft Graph's message resource, the fields the sync
- * selects), for mail that needs no MIME download: no attachments, not a delivery report. The same normalisation
- * as parse-mime.ts (its helpers, its sanitizer, its HTML-to-text), so a message reads the same either way.
+ * selects), for mail that needs no MIME download: no attachments, not a delivery report. The same
+ * normalisation as parse-mime.ts (its helpers, and mail-html.ts for HTML), so a message reads the same
+ * either way.
  * Mail whose attachments are plain files can come this way too, with the attachments Graph expanded.
  */
 

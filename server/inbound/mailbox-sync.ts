@@ -9,7 +9,7 @@ import type { SenderBurstOptions } from './filters/sender-burst';
 import { mimeRequiredReason } from './graph-to-inbound';
 import type { IngestOutcome } from './ingest';
 import { ingestBatch, type BatchContext } from './ingest-batch';
-import { readMessage, type ReadMessage } from './read-message';
+import { heldBytes, readMessage, type ReadMessage } from './read-message';
 import { filterEnvironment } from './store-filter-environment';
 
 export interface SyncSettings {
@@ -21,6 +21,8 @@ export interface SyncSettings {
   maxMimeBytes: number;
   /** Messages recorded per transaction: one commit for many messages, the results marked read after it. */
   ingestBatchSize: number;
+  /** A batch commits early once the messages it holds in memory (MIME, bodies, attachments) reach this. */
+  ingestBatchBytes: number;
   burstBlockMs: number;
   messageIdDomain: string;
   /** Sender burst limits (default: 20 messages in 10 minutes). */
@@ -32,6 +34,7 @@ export const DEFAULT_SYNC_SETTINGS: SyncSettings = {
   perSyncCap: 1000,
   maxMimeBytes: 35 * 1024 * 1024,
   ingestBatchSize: 50,
+  ingestBatchBytes: 32 * 1024 * 1024,
   burstBlockMs: 60 * 60 * 1000,
   messageIdDomain: 'relaydesk.localhost',
 };
@@ -84,9 +87,11 @@ export async function syncMailbox(deps: SyncDeps, mailbox: MailboxRow, shouldCon
   const recorded = await store.mailMessages.recordedIn(mailbox.id, [...new Set(messageIds.values())]);
 
   let batch: ReadMessage[] = [];
+  let batchBytes = 0;
   const commit = async () => {
     const taken = batch;
     batch = [];
+    batchBytes = 0;
     const outcomes = await ingestBatch(store, taken, batchContext);
     outcomes.forEach((outcome, i) => {
       const message = taken[i]!.message;
@@ -109,8 +114,10 @@ export async function syncMailbox(deps: SyncDeps, mailbox: MailboxRow, shouldCon
         handled.push(message.id);
         continue;
       }
-      batch.push(await readMessage(message, internetMessageId, { client, mailboxAddress: mailbox.address, maxMimeBytes: settings.maxMimeBytes, attachments: attachments.get(message.id) }));
-      if (batch.length >= settings.ingestBatchSize) await commit();
+      const read = await readMessage(message, internetMessageId, { client, mailboxAddress: mailbox.address, maxMimeBytes: settings.maxMimeBytes, attachments: attachments.get(message.id) });
+      batch.push(read);
+      batchBytes += heldBytes(read);
+      if (batch.length >= settings.ingestBatchSize || batchBytes >= settings.ingestBatchBytes) await commit();
     }
   } finally {
     // Whatever was read before a throttled download or a lost grant is still recorded; it is marked read

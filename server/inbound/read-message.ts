@@ -53,6 +53,16 @@ export async function readMessage(message: GraphMailMessage, internetMessageId: 
   }
 }
 
+/** Roughly the memory a read message holds until its batch commits: its MIME, bodies and attachments. */
+export function heldBytes(read: ReadMessage): number {
+  let bytes = read.raw?.length ?? 0;
+  if (read.kind === 'mail') {
+    bytes += read.mail.text.length + (read.mail.html?.length ?? 0);
+    for (const a of read.mail.attachments) bytes += a.content?.length ?? 0;
+  }
+  return bytes;
+}
+
 /** The message built from its JSON and expanded attachments; undefined when only its MIME will do. */
 function fromExpandedAttachments(message: GraphMailMessage, attachments: GraphAttachmentJson[], maxBytes: number): InboundMail | 'too_large' | undefined {
   // The same limit as a MIME download (body plus attachments): an oversized message is a dead letter either way.

@@ -17,6 +17,19 @@ export const faultsSchema = z
     resetRate: rate.default(0),
     /** Optional: only requests for this mailbox are faulted. */
     mailbox: z.string().optional(),
+    /** Optional: only requests whose normalised path (`/users/{address}/messages/{id}/$value`) matches this regular expression. */
+    pathPattern: z
+      .string()
+      .max(500)
+      .refine((source) => {
+        try {
+          new RegExp(source);
+          return true;
+        } catch {
+          return false;
+        }
+      }, 'not a valid regular expression')
+      .optional(),
   })
   .strict();
 
@@ -27,28 +40,32 @@ export const NO_FAULTS: Faults = { rate429: 0, retryAfterSeconds: 1, rate503: 0,
 export class FaultInjector {
   current: Faults = { ...NO_FAULTS };
 
+  private pathPattern: RegExp | undefined;
+
   set(f: Faults): void {
     this.current = f;
+    this.pathPattern = f.pathPattern === undefined ? undefined : new RegExp(f.pathPattern);
   }
 
-  private applies(mailbox: string | undefined): boolean {
+  private applies(mailbox: string | undefined, path?: string): boolean {
+    if (this.pathPattern && (path === undefined || !this.pathPattern.test(path))) return false;
     return !this.current.mailbox || (mailbox !== undefined && mailbox.toLowerCase() === this.current.mailbox.toLowerCase());
   }
 
-  latencyFor(mailbox: string | undefined): number {
-    return this.applies(mailbox) ? this.current.latencyMs : 0;
+  latencyFor(mailbox: string | undefined, path: string): number {
+    return this.applies(mailbox, path) ? this.current.latencyMs : 0;
   }
 
   /** Decides whether this (sub-)request fails before doing anything. */
-  pick(mailbox: string | undefined): '429' | '503' | undefined {
-    if (!this.applies(mailbox)) return undefined;
+  pick(mailbox: string | undefined, path: string): '429' | '503' | undefined {
+    if (!this.applies(mailbox, path)) return undefined;
     if (this.current.rate429 > 0 && Math.random() < this.current.rate429) return '429';
     if (this.current.rate503 > 0 && Math.random() < this.current.rate503) return '503';
     return undefined;
   }
 
-  shouldReset(mailbox: string | undefined): boolean {
-    return this.applies(mailbox) && this.current.resetRate > 0 && Math.random() < this.current.resetRate;
+  shouldReset(mailbox: string | undefined, path: string): boolean {
+    return this.applies(mailbox, path) && this.current.resetRate > 0 && Math.random() < this.current.resetRate;
   }
 
   /** Retry-After as Graph sends it: whole seconds usually, fractional when configured so. */

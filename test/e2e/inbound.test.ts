@@ -133,6 +133,32 @@ describe('inbound sync', () => {
     for (const id of ids) expect((await rd.store.mailMessages.findByMessageIds([id])).filter((r) => r.mailbox_id === mailbox.id)).toHaveLength(1);
   }, 120_000);
 
+  it('keeps what a sync read before a download failed: recorded at once, marked read by the next sync', async () => {
+    const address = 'interrupted@contoso.test';
+    const mailbox = await rd.linkMailbox(address);
+    const generator = new DemoMailGenerator({ to: address, seed: 11 });
+    const before = [await deliver(address, await generator.next('question')), await deliver(address, await generator.next('question'))];
+    // A delivery report is the one kind of mail whose MIME the sync downloads.
+    const report = await deliver(address, await generator.next('bounce'));
+    const after = await deliver(address, await generator.next('question'));
+    await rd.control('PUT', '/sandbox/faults', { rate503: 1, retryAfterSeconds: 0.2, mailbox: address, pathPattern: '/\\$value$' });
+    try {
+      await expect(syncMailbox(rd.syncDeps({ settings: NO_BURST }), mailbox)).rejects.toMatchObject({ status: 503 });
+    } finally {
+      await rd.control('PUT', '/sandbox/faults', {});
+    }
+    const dispositions = async (ids: { internetMessageId: string }[]) =>
+      (await rd.store.mailMessages.findByMessageIds(ids.map((m) => m.internetMessageId))).map((r) => r.disposition);
+    expect(await dispositions(before)).toEqual(['ticket_created', 'ticket_created']);
+    expect(await dispositions([report, after])).toEqual([]);
+    expect(await unreadCount(address)).toBe(4);
+
+    const next = await syncMailbox(rd.syncDeps({ settings: NO_BURST }), mailbox);
+    expect(next).toMatchObject({ listed: 4, alreadyRecorded: 2, ingested: 2, markedRead: 4 });
+    expect(await dispositions([report, after])).toEqual(['suppressed', 'ticket_created']);
+    expect(await unreadCount(address)).toBe(0);
+  });
+
   it('dead-letters an oversized message once, marks it read, and never downloads it again', async () => {
     const address = 'big@contoso.test';
     const mailbox = await rd.linkMailbox(address);

@@ -28,9 +28,10 @@ export function createDispatcher(routes: Route[], getServices: () => SandboxServ
         throw new GraphError(429, 'ApplicationThrottled', message, { 'Retry-After': String(admission.retryAfterSeconds) });
       }
       try {
-        const latency = Math.max(latencyMs, req.inBatch ? 0 : services.faults.latencyFor(mailbox.address));
+        const path = `/${req.segments.join('/')}`;
+        const latency = Math.max(latencyMs, req.inBatch ? 0 : services.faults.latencyFor(mailbox.address, path));
         if (latency > 0) await sleep(latency);
-        const fault = services.faults.pick(mailbox.address);
+        const fault = services.faults.pick(mailbox.address, path);
         if (fault) services.throttle.noteRetryAfter(caller.appId, mailbox.address, Number(services.faults.retryAfterHeader()));
         if (fault === '429') {
           services.throttle.countInjected429(mailbox.address);

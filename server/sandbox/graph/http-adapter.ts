@@ -37,7 +37,7 @@ export function graphHandler(services: () => SandboxServices) {
         };
         result = await s.dispatch(greq);
       }
-      if (s.faults.shouldReset(result.mailbox)) {
+      if (s.faults.shouldReset(result.mailbox, parsed.ok ? `/${parsed.segments.join('/')}` : path)) {
         // The request took effect; the client just never hears back.
         s.logger.debug({ requestId, mailbox: result.mailbox }, 'sandbox fault: connection reset');
         req.socket.destroy();
