@@ -1,4 +1,4 @@
-import type { Context, Middleware } from '@microsoft/microsoft-graph-client';
+import type { Context, Middleware, MiddlewareOptions } from '@microsoft/microsoft-graph-client';
 import { parseRetryAfter } from './errors';
 import { EXCHANGE_CONCURRENCY, type MailboxGovernor } from './governor';
 
@@ -11,6 +11,15 @@ export interface RetryPolicy {
 }
 
 export const DEFAULT_RETRY: RetryPolicy = { maxRetries: 5, baseDelayMs: 500, maxDelayMs: 30_000 };
+
+/**
+ * A request option: `beforeDispatch` runs each time the governor has admitted the request and it is about
+ * to leave, never while it waits. The relay records a send attempt there, so that a crash leaves only the
+ * emails that really went out to be settled against Sent Items. If it throws, the request is not sent.
+ */
+export class DispatchHook implements MiddlewareOptions {
+  constructor(readonly beforeDispatch: () => Promise<void>) {}
+}
 
 /** Supplies the bearer token; `forceRefresh` after Graph answered 401. */
 export type TokenSource = (forceRefresh: boolean) => Promise<string>;
@@ -39,6 +48,7 @@ export class GovernedMiddleware implements Middleware {
     if (!this.next) throw new Error('GovernedMiddleware needs a next middleware');
     const units = batchUnits(context);
     const idempotent = isIdempotent(context);
+    const hook = context.middlewareControl?.getMiddlewareOptions(DispatchHook) as DispatchHook | undefined;
     let refreshed = false;
     for (let attempt = 0; ; attempt++) {
       // A token that cannot be had (a revoked grant) is not a network error: answer 401 at once, no retries.
@@ -51,6 +61,14 @@ export class GovernedMiddleware implements Middleware {
         return;
       }
       const release = await this.governor.acquire(units, units > 1 ? EXCHANGE_CONCURRENCY : 1);
+      if (hook) {
+        try {
+          await hook.beforeDispatch();
+        } catch (error) {
+          release();
+          throw error;
+        }
+      }
       try {
         const headers = new Headers(context.options?.headers as ConstructorParameters<typeof Headers>[0]);
         headers.set('Authorization', `Bearer ${token}`);

@@ -1,5 +1,6 @@
 import type { Client } from '@microsoft/microsoft-graph-client';
 import { toGraphRequestError } from './errors';
+import { DispatchHook } from './governed-middleware';
 
 /**
  * sendMail takes MIME as base64 text in a request Exchange caps at about 4 MB; base64 grows the message by a
@@ -7,11 +8,29 @@ import { toGraphRequestError } from './errors';
  */
 export const MAX_SENDMAIL_MIME_BYTES = 2_900_000;
 
-/** Sends raw MIME from the mailbox; resolves when Graph accepted it (202), which is not yet delivery. */
-export async function sendMime(client: Client, address: string, mime: Buffer): Promise<void> {
+/**
+ * Sends raw MIME from the mailbox; resolves when Graph accepted it (202), which is not yet delivery.
+ * `beforeDispatch` runs each time the request actually leaves (see DispatchHook).
+ */
+export async function sendMime(client: Client, address: string, mime: Buffer, beforeDispatch?: () => Promise<void>): Promise<void> {
+  // The SDK wraps whatever a middleware throws; the hook's own error (the database, say) must come out as it is.
+  let hookFailure: { error: unknown } | undefined;
   try {
-    await client.api(`/users/${encodeURIComponent(address)}/sendMail`).header('Content-Type', 'text/plain').post(mime.toString('base64'));
+    const request = client.api(`/users/${encodeURIComponent(address)}/sendMail`).header('Content-Type', 'text/plain');
+    if (beforeDispatch) {
+      const hook = new DispatchHook(async () => {
+        try {
+          await beforeDispatch();
+        } catch (error) {
+          hookFailure = { error };
+          throw error;
+        }
+      });
+      request.middlewareOptions([hook]);
+    }
+    await request.post(mime.toString('base64'));
   } catch (error) {
+    if (hookFailure) throw hookFailure.error;
     throw toGraphRequestError(error);
   }
 }

@@ -44,7 +44,14 @@ export interface RelayDeps {
   onSent?: (row: OutboxRow) => void;
 }
 
-type Result = 'sent' | 'settled_as_sent' | 'rescheduled' | 'failed';
+type Result = 'sent' | 'settled_as_sent' | 'rescheduled' | 'failed' | 'lease_lost';
+
+class LeaseLostError extends Error {
+  constructor(outboxId: number) {
+    super(`The lease on outbox row ${outboxId} expired before its send left`);
+    this.name = 'LeaseLostError';
+  }
+}
 
 /**
  * Sends the outbox: claims due rows under a lease, composes each email and sends it with sendMail from the
@@ -133,11 +140,18 @@ export class RelayWorker {
       if (mime.length > MAX_SENDMAIL_MIME_BYTES) {
         return this.fail(row, `too_large: the email is ${mime.length} bytes, more than one sendMail request carries (${MAX_SENDMAIL_MIME_BYTES})`, log);
       }
-      await store.outbox.markAttempt(row.id, this.instanceId);
-      await sendMime(client, mailbox.address, mime);
+      // The attempt is recorded when the governor lets the send leave, not while it waits for a slot.
+      await sendMime(client, mailbox.address, mime, async () => {
+        if (!(await store.outbox.markAttempt(row.id, this.instanceId))) throw new LeaseLostError(row.id);
+      });
       await this.recordSent(row, mailbox, messageId);
       return 'sent';
     } catch (error) {
+      if (error instanceof LeaseLostError) {
+        // Another relay holds the row now; it sends it. Nothing of ours went out.
+        log.warn('lease lost before the send left; leaving the row to its new owner');
+        return 'lease_lost';
+      }
       return this.afterError(row, error, log);
     }
   }

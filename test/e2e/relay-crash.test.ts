@@ -88,12 +88,14 @@ interface RunRecord {
   remaining: number;
   /** After the kill: rows whose email Graph accepted but that the store does not show as sent (to be settled). */
   outOfStep: number;
+  /** Of those, rows not flagged outcome-unknown: a restart would send them again. Must be 0. */
+  outOfStepUnflagged: number;
   /**
-   * After the kill: rows left `sending` whose email Graph never accepted. The restart treats them as
-   * outcome-unknown too (their attempt is recorded before the mailbox's governor admits the request), so they
-   * wait for the settle delay and a Sent Items lookup, though nothing of theirs went out.
+   * After the kill: rows left `sending` whose email Graph never accepted. Those whose send never left the
+   * governor are not flagged outcome-unknown, so the restart sends them at once, without a settle delay.
    */
   claimedNotSent: number;
+  claimedNotSentFlagged: number;
   states: Record<string, number>;
 }
 
@@ -154,6 +156,7 @@ describe('outbound relay under crashes', () => {
         const recorded = snapshot.states['sent'] ?? 0;
         const outOfStep = snapshot.rows.filter((r) => r.state !== 'sent' && r.message_id !== null && acceptedIds.has(r.message_id));
         for (const r of outOfStep) everOutOfStep.add(r.id);
+        const claimedNotSent = snapshot.rows.filter((r) => r.state === 'sending' && (r.message_id === null || !acceptedIds.has(r.message_id)));
         runs.push({
           run,
           killAfterMs,
@@ -161,7 +164,9 @@ describe('outbound relay under crashes', () => {
           recorded: recorded - recordedSoFar,
           remaining: snapshot.rows.length - recorded,
           outOfStep: outOfStep.length,
-          claimedNotSent: snapshot.rows.filter((r) => r.state === 'sending' && (r.message_id === null || !acceptedIds.has(r.message_id))).length,
+          outOfStepUnflagged: outOfStep.filter((r) => r.outcome_unknown !== 1).length,
+          claimedNotSent: claimedNotSent.length,
+          claimedNotSentFlagged: claimedNotSent.filter((r) => r.outcome_unknown === 1).length,
           states: snapshot.states,
         });
         acceptedSoFar = accepted;
@@ -197,7 +202,7 @@ describe('outbound relay under crashes', () => {
           ...runs.map(
             (r) =>
               `  run ${r.run}: killed ${r.killAfterMs} ms after ${r.run === 1 ? 'the last notification was queued' : '"listening"'}; Graph accepted ${r.accepted}, the store recorded ${r.recorded} as sent;` +
-              ` ${r.remaining} left, of them ${r.outOfStep} accepted but not recorded (to settle) and ${r.claimedNotSent} claimed but not sent (held back for settling too); outbox ${JSON.stringify(r.states)}`,
+              ` ${r.remaining} left, of them ${r.outOfStep} accepted but not recorded (to settle; ${r.outOfStepUnflagged} unflagged) and ${r.claimedNotSent} claimed but not sent (${r.claimedNotSent - r.claimedNotSentFlagged} to send at once, ${r.claimedNotSentFlagged} to settle); outbox ${JSON.stringify(r.states)}`,
           ),
           `  final run: outbox ${JSON.stringify(counts)} after ${finalMs} ms (settle delay ${SETTLE_MS} ms), exit ${finalExit}; kills mid-relay: ${midRelay} of ${KILLS}; rows accepted but unrecorded at some kill: ${everOutOfStep.size}`,
           `  sent log: ${check.sentEntries} entries, ${check.distinctSent} distinct Message-IDs, ${check.duplicated} duplicated, ${check.missing} missing, ${check.unexpected} unexpected; ${rows.length} outbox rows, ${outboundRecords} outbound mail records`,
@@ -219,6 +224,9 @@ describe('outbound relay under crashes', () => {
       expect(midRelay).toBeGreaterThanOrEqual(MIN_MID_RELAY);
       expect(everOutOfStep.size).toBeGreaterThan(0);
       expect(settledLogged).toBeGreaterThan(0);
+      // Every email that may have gone out was flagged for settling; claimed rows whose send never left were not.
+      expect(runs.map((r) => r.outOfStepUnflagged)).toEqual(runs.map(() => 0));
+      expect(runs.reduce((n, r) => n + r.claimedNotSent - r.claimedNotSentFlagged, 0)).toBeGreaterThan(0);
     },
     TEST_MS,
   );

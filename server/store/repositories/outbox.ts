@@ -50,20 +50,14 @@ export class OutboxRepository {
 
   /**
    * Leases up to `limit` rows that are due: pending ones whose time has come, and rows whose sender died
-   * mid-attempt (lease expired; their outcome is unknown). SKIP LOCKED lets several relays claim at once.
+   * (lease expired; `outcome_unknown` says whether a send had left). SKIP LOCKED lets several relays claim at once.
    */
   async claimDue(claim: { owner: string; leaseMs: number; limit: number }, dialect: 'sqlite' | 'postgres'): Promise<OutboxRow[]> {
     const now = nowIso();
     const until = new Date(Date.now() + claim.leaseMs).toISOString();
     return this.db
       .updateTable('outbox')
-      .set((eb) => ({
-        // A row found mid-attempt may have been sent before its sender died.
-        outcome_unknown: eb.case().when('state', '=', 'sending').then(1).else(eb.ref('outcome_unknown')).end(),
-        state: 'sending',
-        lease_owner: claim.owner,
-        lease_until: until,
-      }))
+      .set({ state: 'sending', lease_owner: claim.owner, lease_until: until })
       .where('id', 'in', (eb) => {
         const due = eb
           .selectFrom('outbox')
@@ -90,8 +84,20 @@ export class OutboxRepository {
     return row.message_id ?? messageId;
   }
 
-  async markAttempt(id: number, owner: string): Promise<void> {
-    await this.db.updateTable('outbox').set((eb) => ({ attempts: eb('attempts', '+', 1), last_attempt_at: nowIso() })).where('id', '=', id).where('lease_owner', '=', owner).execute();
+  /**
+   * Records that a send is leaving now: until its answer is recorded the outcome is unknown, and a relay that
+   * finds the row after a crash settles it against Sent Items first. False when `owner` no longer holds the
+   * lease (it expired and another relay has the row): then the send must not leave.
+   */
+  async markAttempt(id: number, owner: string): Promise<boolean> {
+    const result = await this.db
+      .updateTable('outbox')
+      .set((eb) => ({ attempts: eb('attempts', '+', 1), last_attempt_at: nowIso(), outcome_unknown: 1 }))
+      .where('id', '=', id)
+      .where('state', '=', 'sending')
+      .where('lease_owner', '=', owner)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
   }
 
   async markSent(id: number): Promise<void> {

@@ -151,6 +151,31 @@ describe('mail messages', () => {
   });
 });
 
+describe('outbox leases', () => {
+  it('flags a row outcome-unknown only once its send left, and lets only the lease holder record an attempt', async () => {
+    const ticket = await newTicket('Outbox leases');
+    const mailbox = await store.mailboxes.insert('outbox-leases@example.test', null, 'active');
+    const queue = () => store.outbox.insert({ ticketId: ticket.id, mailboxId: mailbox.id, commentId: null, kind: 'ticket_received', to: ['requester@example.test'], cc: [] });
+    const dispatched = await queue();
+    const waiting = await queue();
+    const claim = (owner: string, leaseMs = 60_000) => store.outbox.claimDue({ owner, leaseMs, limit: 10 }, store.dialect);
+    const rowsById = async () => new Map((await store.outbox.listForTicket(ticket.id)).map((r) => [r.id, r]));
+
+    expect((await claim('relay-a', 1)).map((r) => r.id)).toEqual([dispatched, waiting]);
+    expect(await store.outbox.markAttempt(dispatched, 'relay-b')).toBe(false);
+    expect(await store.outbox.markAttempt(dispatched, 'relay-a')).toBe(true);
+    expect((await rowsById()).get(dispatched)).toMatchObject({ attempts: 1, outcome_unknown: 1 });
+
+    // relay-a dies; its lease runs out and relay-b takes both rows over.
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const taken = new Map((await claim('relay-b')).map((r) => [r.id, r]));
+    expect(taken.get(dispatched)).toMatchObject({ outcome_unknown: 1, lease_owner: 'relay-b' });
+    expect(taken.get(waiting)).toMatchObject({ outcome_unknown: 0, attempts: 0, lease_owner: 'relay-b' });
+    expect(await store.outbox.markAttempt(waiting, 'relay-a')).toBe(false);
+    expect(await claim('relay-c')).toEqual([]);
+  });
+});
+
 describe('sync leases', () => {
   it('lets one instance hold a mailbox, resumes it at once after that instance restarts, and frees it when the lease expires', async () => {
     const m = await store.mailboxes.insert('leased@contoso.test', null, 'active');
