@@ -63,6 +63,9 @@ export class RelayWorker {
   private timer: NodeJS.Timeout | undefined;
   private round: Promise<number> | undefined;
   private stopping = false;
+  /** An email was queued while a round ran: run another one right after it. */
+  private woken = false;
+  private unsubscribe: (() => void) | undefined;
 
   /** `instanceId`: stable across restarts (host and port in main.ts), so rows left mid-send are settled at once. */
   constructor(private readonly deps: RelayDeps, instanceId?: string) {
@@ -73,11 +76,17 @@ export class RelayWorker {
     if (this.timer) return;
     this.timer = setInterval(() => void this.tick(), this.deps.settings.pollMs);
     this.timer.unref();
+    // Email queued in this process goes out at once; the poll finds what other instances queued.
+    this.unsubscribe = this.deps.store.onOutboxQueued(() => {
+      if (this.round) this.woken = true;
+      else void this.tick();
+    });
     void this.tick();
   }
 
   async stop(): Promise<void> {
     this.stopping = true;
+    this.unsubscribe?.();
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     await this.round;
@@ -101,8 +110,14 @@ export class RelayWorker {
       });
     this.round = round();
     try {
-      // Keep going while there is a backlog, without waiting for the next poll.
-      while ((await this.round) === this.deps.settings.batchSize && !this.stopping) this.round = round();
+      // Keep going while there is a backlog or new email, without waiting for the next poll.
+      for (;;) {
+        const handled = await this.round;
+        const again = handled === this.deps.settings.batchSize || this.woken;
+        this.woken = false;
+        if (!again || this.stopping) break;
+        this.round = round();
+      }
     } finally {
       this.round = undefined;
     }

@@ -26,9 +26,11 @@ export class Repositories {
   readonly deadLetters: DeadLettersRepository;
   readonly outbox: OutboxRepository;
 
+  /** `outboxQueued` is called when this object writes an outbox row (for a transaction: once it commits). */
   constructor(
     private readonly db: Kysely<DB>,
     readonly dialect: Database['dialect'],
+    outboxQueued: () => void = () => undefined,
   ) {
     this.users = new UsersRepository(db);
     this.tickets = new TicketsRepository(db);
@@ -39,7 +41,7 @@ export class Repositories {
     this.mailMessages = new MailMessagesRepository(db);
     this.attachments = new AttachmentsRepository(db);
     this.deadLetters = new DeadLettersRepository(db);
-    this.outbox = new OutboxRepository(db);
+    this.outbox = new OutboxRepository(db, outboxQueued);
   }
 
   /**
@@ -63,8 +65,20 @@ export class Repositories {
 }
 
 export class Store extends Repositories {
-  private constructor(private readonly database: Database) {
-    super(database.db, database.dialect);
+  private constructor(
+    private readonly database: Database,
+    private readonly outboxListeners = new Set<() => void>(),
+  ) {
+    super(database.db, database.dialect, () => notify(outboxListeners));
+  }
+
+  /**
+   * Calls `listener` after an outbox row was written and committed in this process, so that the relay sends
+   * at once instead of at its next poll. Returns the function that unsubscribes.
+   */
+  onOutboxQueued(listener: () => void): () => void {
+    this.outboxListeners.add(listener);
+    return () => this.outboxListeners.delete(listener);
   }
 
   /** Opens the database and applies pending migrations. */
@@ -80,8 +94,17 @@ export class Store extends Repositories {
   }
 
   /** Runs `work` in one transaction; it commits when `work` resolves and rolls back when it throws. */
-  transaction<T>(work: (repos: Repositories) => Promise<T>): Promise<T> {
-    return this.database.db.transaction().execute((trx) => work(new Repositories(trx, this.dialect)));
+  async transaction<T>(work: (repos: Repositories) => Promise<T>): Promise<T> {
+    let queued = false;
+    const result = await this.database.db.transaction().execute((trx) =>
+      work(
+        new Repositories(trx, this.dialect, () => {
+          queued = true;
+        }),
+      ),
+    );
+    if (queued) notify(this.outboxListeners);
+    return result;
   }
 
   /** A savepoint needs a transaction: outside one there is nothing to roll back to. */
@@ -98,4 +121,8 @@ export class Store extends Repositories {
   close(): Promise<void> {
     return this.database.close();
   }
+}
+
+function notify(listeners: ReadonlySet<() => void>): void {
+  for (const listener of listeners) listener();
 }

@@ -99,6 +99,26 @@ describe('relay', () => {
     expect(comments.at(-1)?.body_text).toBe('Thanks, it works now.');
   });
 
+  it('sends an email as soon as it is queued, without waiting for the next poll', async () => {
+    const mailbox = await rd.linkMailbox('relay-wake@contoso.test');
+    const question = await customerWrites(mailbox, 'Olu Adeyemi <olu@lagos-logistics.example>', 'Customs papers');
+    await drainOutbox(relay());
+    const before = (await sent(mailbox.address)).length;
+    // A poll far beyond the test's time: only the wake-up on commit can send the reply.
+    const worker = relay({ pollMs: 3_600_000 });
+    worker.start();
+    try {
+      await new Promise((r) => setTimeout(r, 200));
+      const queuedAt = Date.now();
+      const reply = await request(rd.app).post(`/api/tickets/${question.ticketId}/comments`).set('Authorization', agent).send({ body: 'The papers are attached to the shipment.', visibility: 'public' });
+      expect(reply.status).toBe(201);
+      while ((await sent(mailbox.address)).length === before && Date.now() - queuedAt < 10_000) await new Promise((r) => setTimeout(r, 20));
+      expect((await sent(mailbox.address)).length).toBe(before + 1);
+    } finally {
+      await worker.stop();
+    }
+  });
+
   it('sends an internal note to followers only, never to the requester or CCs', async () => {
     const mailbox = (await rd.store.mailboxes.findByAddress('relay@contoso.test'))!;
     const question = await customerWrites(mailbox, 'li.wei@northwind.test', 'Invoice question', { cc: 'cfo@northwind.test' });

@@ -16,7 +16,10 @@ export type OutboxRow = Selectable<OutboxTable>;
 
 /** Email to send, written in the same transaction as the event that causes it; the relay sends it. */
 export class OutboxRepository {
-  constructor(private readonly db: Kysely<DB>) {}
+  constructor(
+    private readonly db: Kysely<DB>,
+    private readonly queued: () => void = () => undefined,
+  ) {}
 
   async insert(email: NewOutboxEmail): Promise<number> {
     const now = nowIso();
@@ -34,6 +37,7 @@ export class OutboxRepository {
       })
       .returning('id')
       .executeTakeFirstOrThrow();
+    this.queued();
     return row.id;
   }
 
