@@ -1,4 +1,4 @@
-import type { AuthConfig, LinkStarted, LookupQuery, LookupResult, MailboxView, TicketDetail } from './types';
+import type { AuthConfig, LinkStarted, LookupQuery, LookupResult, MailboxView } from './types';
 
 /**
  * Typed client for the Relaydesk REST API. Every call but `authConfig` carries the user's bearer token; every
@@ -27,7 +27,6 @@ export class ApiError extends Error {
 export interface ApiClient {
   authConfig(): Promise<AuthConfig>;
   lookup(query: LookupQuery): Promise<LookupResult>;
-  ticket(id: number): Promise<TicketDetail>;
   mailboxes(): Promise<MailboxView[]>;
   linkMailbox(address: string): Promise<LinkStarted>;
   reauthorize(id: number): Promise<{ authorizeUrl: string }>;
@@ -84,7 +83,6 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
   return {
     authConfig: () => call<AuthConfig>('GET', '/api/auth/config', { auth: false }),
     lookup: (q) => call<LookupResult>('GET', `/api/lookup?${query(q)}`),
-    ticket: (id) => call<TicketDetail>('GET', `/api/tickets/${id}`),
     mailboxes: () => call<MailboxView[]>('GET', '/api/mailboxes'),
     linkMailbox: (address) => call<LinkStarted>('POST', '/api/mailboxes', { body: { address } }),
     reauthorize: (id) => call<{ authorizeUrl: string }>('POST', `/api/mailboxes/${id}/reauthorize`),

@@ -1,7 +1,7 @@
 /**
  * The shapes of the Relaydesk REST API as the task pane sees them (server/tickets/ticket-view.ts,
  * server/tickets/lookup.ts, server/http/routes/mailboxes.ts). Types only: no DOM, no Office, so the Node-side
- * tests can import them too.
+ * tests can import them too. test/addin/api-contract.ts makes the typecheck fail when they drift apart.
  */
 
 export type TicketStatus = 'new' | 'open' | 'pending' | 'hold' | 'solved' | 'closed';
@@ -26,10 +26,9 @@ export interface TicketSummary {
   updatedAt: string;
 }
 
-/** GET /api/tickets/:id (the pane uses the CCs; comments are ignored). */
-export interface TicketDetail extends TicketSummary {
+/** The ticket an email became, as GET /api/lookup returns it: the summary and who is CC'd. */
+export interface TicketCard extends TicketSummary {
   ccs: Person[];
-  followers: Person[];
 }
 
 export type NoTicketReason =
@@ -42,7 +41,7 @@ export type NoTicketReason =
   | 'dead_letter';
 
 export type LookupResult =
-  | { ticket: TicketSummary; disposition: string }
+  | { ticket: TicketCard; disposition: string }
   | { ticket: null; reason: NoTicketReason; detail: string | null };
 
 export interface LookupQuery {

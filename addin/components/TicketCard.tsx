@@ -1,10 +1,10 @@
 import { Card, Text, makeStyles, tokens } from '@fluentui/react-components';
-import type { Person, TicketDetail } from '../api/types';
+import type { Person, TicketCard as TicketCardData } from '../api/types';
 import { StatusBadge } from './StatusBadge';
 
 /** The ticket behind the selected email: number, subject, status, requester, assignee, CCs, last update. */
 export interface TicketCardProps {
-  ticket: TicketDetail;
+  ticket: TicketCardData;
 }
 
 const useStyles = makeStyles({

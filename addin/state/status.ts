@@ -1,11 +1,11 @@
 import { ApiError, type ApiClient } from '../api/client';
-import type { NoTicketReason, TicketDetail } from '../api/types';
+import type { NoTicketReason, TicketCard } from '../api/types';
 import { AuthError } from '../auth/errors';
 import type { MailItem } from '../office/types';
 
 /**
- * What the status view shows for the selected item, and how it is worked out: the lookup, then the ticket's
- * details (its CCs). Pure logic over the API client, no DOM: the component renders whatever this returns.
+ * What the status view shows for the selected item, and how it is worked out: one lookup, which brings the
+ * ticket with its CCs. Pure logic over the API client, no DOM: the component renders whatever this returns.
  */
 export type StatusState =
   | { kind: 'loading' }
@@ -14,18 +14,17 @@ export type StatusState =
   | { kind: 'outside_outlook' }
   | { kind: 'no_message_id'; item: MailItem }
   | { kind: 'sign_in_needed' }
-  | { kind: 'ticket'; item: MailItem; ticket: TicketDetail; disposition: string }
+  | { kind: 'ticket'; item: MailItem; ticket: TicketCard; disposition: string }
   | { kind: 'no_ticket'; item: MailItem; reason: NoTicketReason; detail: string | null }
   | { kind: 'error'; item: MailItem | null; code: string; message: string };
 
-export async function loadStatus(item: MailItem | null, api: Pick<ApiClient, 'lookup' | 'ticket'>): Promise<StatusState> {
+export async function loadStatus(item: MailItem | null, api: Pick<ApiClient, 'lookup'>): Promise<StatusState> {
   if (!item) return { kind: 'nothing_selected' };
   if (!item.internetMessageId.trim()) return { kind: 'no_message_id', item };
   try {
     const found = await api.lookup({ internetMessageId: item.internetMessageId, mailbox: item.mailbox ?? undefined, receivedAt: item.receivedAt ?? undefined });
     if (found.ticket === null) return { kind: 'no_ticket', item, reason: found.reason, detail: found.detail };
-    const ticket = await api.ticket(found.ticket.id);
-    return { kind: 'ticket', item, ticket, disposition: found.disposition };
+    return { kind: 'ticket', item, ticket: found.ticket, disposition: found.disposition };
   } catch (error) {
     return failure(item, error);
   }

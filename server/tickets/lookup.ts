@@ -1,5 +1,5 @@
 import type { Store } from '../store/store';
-import { summaryView, type TicketSummaryView } from './ticket-view';
+import { cardView, type TicketCardView } from './ticket-view';
 
 /** Why an email has no ticket; the task pane explains each one. */
 export type NoTicketReason =
@@ -11,7 +11,7 @@ export type NoTicketReason =
   | 'suppressed'
   | 'dead_letter';
 
-export type LookupResult = { ticket: TicketSummaryView; disposition: string } | { ticket: null; reason: NoTicketReason; detail: string | null };
+export type LookupResult = { ticket: TicketCardView; disposition: string } | { ticket: null; reason: NoTicketReason; detail: string | null };
 
 export interface LookupQuery {
   internetMessageId: string;
@@ -21,13 +21,14 @@ export interface LookupQuery {
   receivedAt?: string | undefined;
 }
 
-/** What became of an email: its ticket, or the reason it has none. */
+/** What became of an email: its ticket (with its CCs), or the reason it has none. */
 export async function lookupMessage(store: Store, query: LookupQuery): Promise<LookupResult> {
   const records = await store.mailMessages.findByMessageIds([query.internetMessageId]);
   const withTicket = records.find((r) => r.ticket_id !== null);
   if (withTicket?.ticket_id) {
     const [row] = await store.tickets.search({ id: withTicket.ticket_id, limit: 1 });
-    if (row) return { ticket: summaryView(row), disposition: withTicket.disposition };
+    // The CCs come along, so that the task pane needs one request per email.
+    if (row) return { ticket: cardView(row, await store.tickets.listParticipants(row.id)), disposition: withTicket.disposition };
   }
   const suppressed = records.find((r) => r.disposition === 'suppressed');
   if (suppressed) return { ticket: null, reason: 'suppressed', detail: suppressed.disposition_reason };

@@ -34,8 +34,12 @@ export interface CommentView {
   createdAt: string;
 }
 
-export interface TicketDetailView extends TicketSummaryView {
+/** What the task pane shows for an email's ticket: the summary and who is CC'd. */
+export interface TicketCardView extends TicketSummaryView {
   ccs: PersonView[];
+}
+
+export interface TicketDetailView extends TicketCardView {
   followers: PersonView[];
   comments: CommentView[];
 }
@@ -57,16 +61,22 @@ export function summaryView(row: TicketListRow): TicketSummaryView {
   };
 }
 
+export function cardView(row: TicketListRow, participants: readonly ParticipantRow[]): TicketCardView {
+  return { ...summaryView(row), ccs: participants.filter((p) => p.kind === 'cc').map(personOf) };
+}
+
+function personOf(p: ParticipantRow): PersonView {
+  return { id: p.user_id, email: p.email, name: p.display_name };
+}
+
 export function detailView(
   row: TicketListRow,
   participants: readonly ParticipantRow[],
   comments: readonly (CommentRow & { author_email: string; author_name: string | null })[],
 ): TicketDetailView {
-  const person = (p: ParticipantRow): PersonView => ({ id: p.user_id, email: p.email, name: p.display_name });
   return {
-    ...summaryView(row),
-    ccs: participants.filter((p) => p.kind === 'cc').map(person),
-    followers: participants.filter((p) => p.kind === 'follower').map(person),
+    ...cardView(row, participants),
+    followers: participants.filter((p) => p.kind === 'follower').map(personOf),
     comments: comments.map((c) => ({
       id: c.id,
       author: { id: c.author_id, email: c.author_email, name: c.author_name },

@@ -21,12 +21,12 @@ beforeAll(async () => {
   admin = `Bearer ${await rd.apiToken('lk-admin@contoso.test')}`;
   mailbox = await rd.linkMailbox('lookup@contoso.test');
   const generator = new DemoMailGenerator({ to: mailbox.address, seed: 21 });
-  const deliver = async (kind: 'question' | 'auto-reply') => {
+  const deliver = async (kind: 'cc' | 'auto-reply') => {
     const mail = await generator.next(kind);
     const res = await fetch(`${rd.sandbox.baseUrl}/sandbox/mailboxes/${mailbox.address}/deliver`, { method: 'POST', headers: { 'content-type': 'message/rfc822' }, body: mail.mime });
     return ((await res.json()) as { internetMessageId: string }).internetMessageId;
   };
-  question = await deliver('question');
+  question = await deliver('cc');
   autoReply = await deliver('auto-reply');
   const scheduler = new SyncScheduler(rd.syncDeps(), { intervalMs: 60_000, leaseMs: 10_000, maxConcurrent: 1, instanceId: 'lookup' });
   await scheduler.syncNow(mailbox.id);
@@ -41,6 +41,10 @@ describe('GET /api/lookup', () => {
     const res = await lookup({ internetMessageId: question });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ disposition: 'ticket_created', ticket: { status: 'new', mailbox: mailbox.address, reference: expect.any(String) } });
+    // The CCs come with the lookup (one request per email for the task pane), the same as the ticket's own.
+    const detail = await request(rd.app).get(`/api/tickets/${res.body.ticket.id}`).set('Authorization', agent);
+    expect(res.body.ticket.ccs.length).toBeGreaterThan(0);
+    expect(res.body.ticket.ccs).toEqual(detail.body.ccs);
   });
 
   it('accepts the id without angle brackets, as some clients report it', async () => {

@@ -59,8 +59,8 @@ it.each([
 });
 
 it('fails with network_error (status 0) when the server cannot be reached', async () => {
-  const { fetch } = fakeFetch({ 'GET /api/tickets/1': new TypeError('Failed to fetch') });
-  await expect(createApiClient({ baseUrl: 'https://relaydesk.test', token, fetch }).ticket(1)).rejects.toMatchObject({ status: 0, code: 'network_error' });
+  const { fetch } = fakeFetch({ 'GET /api/mailboxes': new TypeError('Failed to fetch') });
+  await expect(createApiClient({ baseUrl: 'https://relaydesk.test', token, fetch }).mailboxes()).rejects.toMatchObject({ status: 0, code: 'network_error' });
 });
 
 it('passes the token error through untouched, without calling the server', async () => {

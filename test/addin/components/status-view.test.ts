@@ -1,7 +1,7 @@
 /** @jest-environment jsdom */
 import { fireEvent, screen, within } from '@testing-library/react';
 import { createElement as h, type ReactElement } from 'react';
-import type { TicketDetail } from '../../../addin/api/types';
+import type { TicketCard as TicketCardData } from '../../../addin/api/types';
 import type { StatusState } from '../../../addin/state/status';
 import { ITEM, TICKET } from '../support/fixtures';
 import { el } from '../support/dom';
@@ -13,7 +13,7 @@ interface SignIn {
   error: { code: string; message: string } | null;
   onSignIn(): void;
 }
-const { TicketCard } = loadAddin<{ TicketCard(props: { ticket: TicketDetail }): ReactElement }>('components/TicketCard');
+const { TicketCard } = loadAddin<{ TicketCard(props: { ticket: TicketCardData }): ReactElement }>('components/TicketCard');
 const { StatusView } = loadAddin<{ StatusView(props: { state: StatusState; signIn: SignIn; onRetry(): void }): ReactElement }>('components/StatusView');
 
 const signIn = (over: Partial<SignIn> = {}): SignIn => ({ busy: false, error: null, onSignIn: jest.fn(), ...over });

@@ -1,29 +1,27 @@
 import { ApiError, type ApiClient } from '../../../addin/api/client';
-import type { LookupResult, NoTicketReason, TicketDetail } from '../../../addin/api/types';
+import type { LookupResult, NoTicketReason } from '../../../addin/api/types';
 import { AuthError } from '../../../addin/auth/errors';
 import { reasonText } from '../../../addin/state/reasons';
 import { loadStatus } from '../../../addin/state/status';
 import { ITEM, TICKET } from '../support/fixtures';
 
-function api(lookup: LookupResult | Error, ticket: TicketDetail | Error = TICKET) {
+function api(lookup: LookupResult | Error) {
   return {
     lookup: jest.fn(async () => (lookup instanceof Error ? Promise.reject(lookup) : lookup)),
-    ticket: jest.fn(async () => (ticket instanceof Error ? Promise.reject(ticket) : ticket)),
-  } satisfies Pick<ApiClient, 'lookup' | 'ticket'>;
+  } satisfies Pick<ApiClient, 'lookup'>;
 }
 
 describe('loadStatus', () => {
-  it('looks the email up with its mailbox and arrival time, then loads the ticket for its CCs', async () => {
+  it('looks the email up with its mailbox and arrival time, in one request that brings the ticket and its CCs', async () => {
     const a = api({ ticket: TICKET, disposition: 'ticket_created' });
     expect(await loadStatus(ITEM, a)).toEqual({ kind: 'ticket', item: ITEM, ticket: TICKET, disposition: 'ticket_created' });
+    expect(a.lookup).toHaveBeenCalledTimes(1);
     expect(a.lookup).toHaveBeenCalledWith({ internetMessageId: '<q1@customer.test>', mailbox: 'support@contoso.test', receivedAt: '2025-03-01T09:30:00.000Z' });
-    expect(a.ticket).toHaveBeenCalledWith(42);
   });
 
-  it('returns the reason when there is no ticket, without asking for a ticket', async () => {
+  it('returns the reason when there is no ticket', async () => {
     const a = api({ ticket: null, reason: 'suppressed', detail: 'auto_response: Auto-Submitted=auto-replied' });
     expect(await loadStatus(ITEM, a)).toEqual({ kind: 'no_ticket', item: ITEM, reason: 'suppressed', detail: 'auto_response: Auto-Submitted=auto-replied' });
-    expect(a.ticket).not.toHaveBeenCalled();
   });
 
   it('needs no server for "nothing selected" or an item without Message-ID', async () => {
@@ -42,8 +40,8 @@ describe('loadStatus', () => {
     expect(await loadStatus(ITEM, api(error))).toMatchObject(expected);
   });
 
-  it('reports a failure to load the ticket as an error about that item', async () => {
-    expect(await loadStatus(ITEM, api({ ticket: TICKET, disposition: 'x' }, new ApiError(404, 'not_found', 'gone')))).toMatchObject({ kind: 'error', code: 'not_found', item: ITEM });
+  it('reports a failed lookup as an error about that item', async () => {
+    expect(await loadStatus(ITEM, api(new ApiError(500, 'internal', 'boom')))).toMatchObject({ kind: 'error', code: 'internal', item: ITEM });
   });
 });
 

@@ -1,4 +1,4 @@
-import type { MailboxView, TicketDetail } from '../../../addin/api/types';
+import type { MailboxView, TicketCard } from '../../../addin/api/types';
 import type { MailItem } from '../../../addin/office/types';
 
 /** Plain data the add-in tests share: an email, its ticket, a mailbox. */
@@ -11,7 +11,7 @@ export const ITEM: MailItem = {
   receivedAt: '2025-03-01T09:30:00.000Z',
 };
 
-export const TICKET: TicketDetail = {
+export const TICKET: TicketCard = {
   id: 42,
   reference: 'RD-42',
   referenceToken: '[RD-42]',
@@ -27,7 +27,6 @@ export const TICKET: TicketDetail = {
     { id: 2, email: 'kim@customer.test', name: null },
     { id: 3, email: 'lee@customer.test', name: 'Lee' },
   ],
-  followers: [],
 };
 
 export const MAILBOX: MailboxView = {

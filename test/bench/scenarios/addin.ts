@@ -30,8 +30,8 @@ import type { Scenario, ScenarioOptions } from './scenario';
  *   reported as jsBeforeFirstStatusKbGzip.
  * - statusVisibleMsP95: headless Chromium, the production bundle against the real server in sandbox mode, the
  *   fake Outlook host; from the moment ItemChanged fires to the first animation frame after the status view
- *   shows the new email's state (its ticket card, or why it has none): the lookup, the ticket request and
- *   React's render. 95th percentile over SWITCHES switches between emails, after WARMUP unmeasured ones.
+ *   shows the new email's state (its ticket card, or why it has none): one lookup request (which brings the
+ *   ticket and its CCs) and React's render. 95th percentile over SWITCHES switches between emails, after WARMUP unmeasured ones.
  */
 
 const SWITCHES = 60;
