@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { listUnreadAttachments, listUnreadInbox, markRead, type GraphAttachmentJson, type GraphMailMessage } from '../graph/mail-operations';
+import { EXCHANGE_CONCURRENCY } from '../graph/governor';
 import type { MailboxClients } from '../graph/mailbox-clients';
 import type { Logger } from '../logger';
 import type { MailboxRow } from '../store/schema';
@@ -9,6 +10,7 @@ import type { SenderBurstOptions } from './filters/sender-burst';
 import { mimeRequiredReason } from './graph-to-inbound';
 import type { IngestOutcome } from './ingest';
 import { ingestBatch, type BatchContext } from './ingest-batch';
+import { readAhead } from './read-ahead';
 import { heldBytes, readMessage, type ReadMessage } from './read-message';
 import { filterEnvironment } from './store-filter-environment';
 
@@ -105,18 +107,21 @@ export async function syncMailbox(deps: SyncDeps, mailbox: MailboxRow, shouldCon
     });
   };
 
+  const toRead: GraphMailMessage[] = [];
+  for (const message of messages) {
+    if (!recorded.has(messageIds.get(message.id)!)) toRead.push(message);
+    else {
+      result.alreadyRecorded++;
+      handled.push(message.id);
+    }
+  }
+  const read = (message: GraphMailMessage) =>
+    readMessage(message, messageIds.get(message.id)!, { client, mailboxAddress: mailbox.address, maxMimeBytes: settings.maxMimeBytes, attachments: attachments.get(message.id) });
   try {
-    for (const message of messages) {
-      if (!shouldContinue()) break;
-      const internetMessageId = messageIds.get(message.id)!;
-      if (recorded.has(internetMessageId)) {
-        result.alreadyRecorded++;
-        handled.push(message.id);
-        continue;
-      }
-      const read = await readMessage(message, internetMessageId, { client, mailboxAddress: mailbox.address, maxMimeBytes: settings.maxMimeBytes, attachments: attachments.get(message.id) });
-      batch.push(read);
-      batchBytes += heldBytes(read);
+    // MIME downloads (delivery reports) overlap, up to the governor's slots; messages are recorded in order.
+    for await (const message of readAhead(toRead, EXCHANGE_CONCURRENCY, read, shouldContinue)) {
+      batch.push(message);
+      batchBytes += heldBytes(message);
       if (batch.length >= settings.ingestBatchSize || batchBytes >= settings.ingestBatchBytes) await commit();
     }
   } finally {
