@@ -8,7 +8,7 @@ import { SCENARIOS } from './scenarios';
 import type { Scenario } from './scenarios/scenario';
 
 /**
- * `npm run bench -- [--scenario ingest|all] [--messages N] [--mailboxes M] [--json FILE] [--timeout S]`:
+ * `npm run bench -- [--scenario ingest|all] [--messages N] [--mailboxes M] [--json FILE] [--timeout S] [--graph-latency-ms N]`:
  * runs the scenarios against the sandbox on loopback, prints a table per scenario and writes the JSON.
  * Exits non-zero on an error or a correctness problem (lost or duplicated mail); a missed target is only
  * reported.
@@ -26,6 +26,7 @@ interface Options {
   json: string | undefined;
   timeoutSeconds: number;
   seed: number;
+  graphLatencyMs: number;
 }
 
 function usage(): string {
@@ -37,6 +38,7 @@ function usage(): string {
     '  --json FILE       also write the results as JSON',
     `  --timeout S       give up after S seconds (default ${DEFAULTS.timeoutSeconds})`,
     `  --seed N          seed of the demo mail (default ${DEFAULTS.seed})`,
+    '  --graph-latency-ms N  ingest: the sandbox adds N ms to every Graph request while the mail is read (default 0)',
     ...SCENARIOS.map((s) => `Scenario ${s.name}: ${s.description}`),
   ].join('\n');
 }
@@ -61,6 +63,7 @@ function parseOptions(argv: string[]): Options | 'help' {
       json: { type: 'string' },
       timeout: { type: 'string' },
       seed: { type: 'string' },
+      'graph-latency-ms': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -77,6 +80,8 @@ function parseOptions(argv: string[]): Options | 'help' {
     json: values.json,
     timeoutSeconds: integer('timeout', values.timeout, DEFAULTS.timeoutSeconds, 24 * 3600),
     seed: integer('seed', values.seed, DEFAULTS.seed, 2 ** 31 - 1),
+    // 0 (no added latency) is the default, so only a positive value is accepted explicitly.
+    graphLatencyMs: integer('graph-latency-ms', values['graph-latency-ms'], 0, 10_000),
   };
   if (options.messages < options.mailboxes) throw new UsageError('--messages must be at least --mailboxes');
   return options;
@@ -111,7 +116,7 @@ async function main(): Promise<number> {
 
   for (const scenario of options.scenarios) {
     try {
-      const report = await scenario.run({ messages: options.messages, mailboxes: options.mailboxes, deadline, seed: options.seed, log }, cleanup);
+      const report = await scenario.run({ messages: options.messages, mailboxes: options.mailboxes, deadline, seed: options.seed, graphLatencyMs: options.graphLatencyMs, log }, cleanup);
       reports.push(report);
       process.stdout.write(`\n${formatReport(report)}\n`);
     } catch (error) {
@@ -127,7 +132,7 @@ async function main(): Promise<number> {
       startedAt: started.toISOString(),
       finishedAt: new Date().toISOString(),
       machine: { node: process.version, platform: `${os.platform()} ${os.release()}`, cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? null, memoryMb: Math.round(os.totalmem() / 1024 / 1024) },
-      options: { scenarios: options.scenarios.map((s) => s.name), messages: options.messages, mailboxes: options.mailboxes, seed: options.seed, timeoutSeconds: options.timeoutSeconds },
+      options: { scenarios: options.scenarios.map((s) => s.name), messages: options.messages, mailboxes: options.mailboxes, seed: options.seed, timeoutSeconds: options.timeoutSeconds, graphLatencyMs: options.graphLatencyMs },
       scenarios: Object.fromEntries(reports.map((r) => [r.scenario, reportJson(r)])),
       errors,
     };

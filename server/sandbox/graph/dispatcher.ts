@@ -16,7 +16,9 @@ export function createDispatcher(routes: Route[], getServices: () => SandboxServ
       const caller = authenticate(req.headers['authorization'], services);
       const { route, params } = match(routes, req);
       if (!route.mailboxScoped) {
-        if (latencyMs > 0) await sleep(latencyMs);
+        // A $batch is one round trip: it waits the injected latency once, its sub-requests none.
+        const latency = Math.max(latencyMs, services.faults.latencyFor(undefined, `/${req.segments.join('/')}`));
+        if (latency > 0) await sleep(latency);
         return { response: await route.handler({ req, caller, params, services }) };
       }
       const mailbox = resolveMailbox(params['user'] ?? '', caller, services);

@@ -9,6 +9,8 @@ export interface ScenarioOptions {
   deadline: number;
   /** Seed of the demo mail generators, so runs are comparable. */
   seed: number;
+  /** Added by the sandbox to every Graph request of the measured phase (0: loopback speed). */
+  graphLatencyMs: number;
   /** Progress lines (stderr), so a long run shows where it is. */
   log(line: string): void;
 }

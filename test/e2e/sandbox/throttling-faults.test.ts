@@ -67,7 +67,8 @@ describe('concurrency and injected faults', () => {
   });
 
   test('batch sub-requests are throttled one by one: with 4 requests in flight they get 429 inside a 200', async () => {
-    await t.control.setFaults({ latencyMs: 900 });
+    // Latency for this mailbox's requests only: the $batch itself (not mailbox-scoped) goes through at once.
+    await t.control.setFaults({ latencyMs: 900, mailbox: MAILBOX });
     const slow = Array.from({ length: 4 }, () => settle(graph.api(INBOX).get()));
     await new Promise((r) => setTimeout(r, 300));
     const content = new BatchRequestContent([
@@ -79,6 +80,15 @@ describe('concurrency and injected faults', () => {
     expect(res.getResponseById('2')?.status).toBe(429);
     expect(res.getResponseById('1')?.headers.get('retry-after')).toBeTruthy();
     await Promise.all(slow);
+  });
+
+  test('injected latency delays a $batch as one round trip', async () => {
+    await t.control.setFaults({ latencyMs: 400 });
+    const content = new BatchRequestContent([{ id: '1', request: new Request(`${t.sandbox.baseUrl}${INBOX}`) }]);
+    const started = Date.now();
+    const res = new BatchResponseContent((await graph.api('/$batch').post(await content.getContent())) as never);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(400);
+    expect(res.getResponseById('1')?.status).toBe(200);
   });
 
   test('rate503 answers 503 ServiceUnavailable; rate429 answers 429 with the configured (fractional) Retry-After', async () => {
