@@ -78,6 +78,7 @@ module.exports = (env = {}, argv = {}) => {
       taskpane: path.join(ADDIN, 'index.tsx'),
       redirect: path.join(ADDIN, 'redirect.ts'),
       'dialog-start': path.join(ADDIN, 'dialog-start.ts'),
+      'sign-in': path.join(ADDIN, 'sign-in-dialog.ts'),
     },
     output: {
       path: outDir,
@@ -107,6 +108,7 @@ module.exports = (env = {}, argv = {}) => {
       page('taskpane', ['taskpane']),
       page('redirect', ['redirect']),
       page('dialog-start', ['dialog-start']),
+      page('sign-in', ['sign-in']),
       page('commands', []),
       page('support', []),
       new CopyWebpackPlugin({

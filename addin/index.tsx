@@ -9,6 +9,7 @@ import { LoadingSkeleton } from './components/LoadingSkeleton';
 import { consentInDialog } from './office/consent-dialog';
 import { canOpenDialogs } from './office/dialog';
 import { currentItem, officeReady, onItemChanged, userAddress } from './office/mailbox';
+import { signInInDialog } from './office/sign-in-dialog';
 import type { HostInfo } from './office/types';
 import type { PaneServices } from './services';
 
@@ -19,13 +20,15 @@ import type { PaneServices } from './services';
 
 function services(host: HostInfo): PaneServices {
   const origin = window.location.origin;
+  const inDialog = host.inOutlook && canOpenDialogs();
   let auth: Promise<Auth> | undefined;
   const getAuth = (): Promise<Auth> => {
     auth ??= (async () => {
       const config = await api.authConfig();
       const { createAuth } = await import(/* webpackChunkName: "auth" */ './auth/msal-auth');
       const loginHint = host.inOutlook ? userAddress() : undefined;
-      return createAuth({ config, host, redirectUri: new URL('redirect.html', window.location.href).href, loginHint });
+      const dialogSignIn = inDialog && !host.nestedAppAuth ? () => signInInDialog(window.location.href, loginHint) : undefined;
+      return createAuth({ config, host, redirectUri: new URL('redirect.html', window.location.href).href, loginHint, dialogSignIn });
     })();
     // A failure (server down, auth not configured) is retried on the next call instead of being cached.
     auth.catch(() => (auth = undefined));
@@ -36,7 +39,6 @@ function services(host: HostInfo): PaneServices {
     token: async () => (await getAuth()).token(),
     fetch: (url, init) => window.fetch(url, init),
   });
-  const inDialog = host.inOutlook && canOpenDialogs();
   return {
     host,
     api,

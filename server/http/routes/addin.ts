@@ -24,7 +24,7 @@ export interface AddinRouteOptions {
 }
 
 /** Pages of the bundle (HtmlWebpackPlugin outputs). */
-const PAGES = new Set(['taskpane.html', 'commands.html', 'redirect.html', 'dialog-start.html', 'support.html']);
+const PAGES = new Set(['taskpane.html', 'commands.html', 'redirect.html', 'dialog-start.html', 'sign-in.html', 'support.html']);
 /** `name.<10 hex>.js`, as webpack.config.js names scripts. */
 const HASHED_SCRIPT = /^\/[\w-]+\.[0-9a-f]{10}\.js$/;
 /** The other files served: office.js, its mapping table, icons. */

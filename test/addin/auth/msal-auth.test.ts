@@ -32,7 +32,8 @@ jest.mock('@azure/msal-browser', () => {
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const msal = require('@azure/msal-browser') as { InteractionRequiredAuthError: new (code: string) => Error; BrowserAuthError: new (code: string) => Error };
-const { createAuth } = loadAddin<{ createAuth(o: { config: AuthConfig; host: HostInfo; redirectUri: string; loginHint?: string }): Promise<Auth> }>('auth/msal-auth');
+type DialogSignIn = { accessToken: string; expiresOn: Date; account: { username: string; name: string | null } };
+const { createAuth } = loadAddin<{ createAuth(o: { config: AuthConfig; host: HostInfo; redirectUri: string; loginHint?: string; dialogSignIn?: () => Promise<DialogSignIn> }): Promise<Auth> }>('auth/msal-auth');
 
 const CONFIG: AuthConfig = { authority: 'https://localhost:3443/tenant-1/', clientId: 'client-1', apiScope: 'api://client-1/access_as_user', audience: 'client-1' };
 const ACCOUNT = { username: 'admin@contoso.test', name: 'Adele', homeAccountId: 'h', environment: 'localhost:3443', tenantId: 't', localAccountId: 'l' };
@@ -103,3 +104,27 @@ it.each([
   const auth = await createAuth({ config: CONFIG, host: OUTSIDE, redirectUri: 'https://x/r' });
   await expect(flow === 'silent' ? auth.token() : auth.signIn()).rejects.toMatchObject({ code });
 });
+
+describe('in Outlook without nested app authentication', () => {
+  const HOST: HostInfo = { inOutlook: true, nestedAppAuth: false };
+  const fromDialog = (expiresInMs: number) => async (): Promise<DialogSignIn> => ({ accessToken: jwt(['Relaydesk.Admin']), expiresOn: new Date(Date.now() + expiresInMs), account: { username: ACCOUNT.username, name: 'Adele' } });
+
+  it("signs in through the Office dialog, not a popup, and uses the dialog's token while it is fresh", async () => {
+    const auth = await createAuth({ config: CONFIG, host: HOST, redirectUri: 'https://x/r', dialogSignIn: fromDialog(3_600_000) });
+    const session = await auth.signIn();
+    expect(session).toMatchObject({ username: ACCOUNT.username, name: 'Adele', isAdmin: true });
+    expect(pca.acquireTokenPopup).not.toHaveBeenCalled();
+    await expect(auth.token()).resolves.toBe(jwt(['Relaydesk.Admin']));
+    expect(pca.acquireTokenSilent).not.toHaveBeenCalled();
+  });
+
+  it('renews a token about to expire silently with the account the dialog left, or asks to sign in again', async () => {
+    const auth = await createAuth({ config: CONFIG, host: HOST, redirectUri: 'https://x/r', dialogSignIn: fromDialog(60_000) });
+    await auth.signIn();
+    await expect(auth.token()).rejects.toMatchObject({ name: 'AuthError', code: 'sign_in_required' });
+    pca.getAllAccounts.mockReturnValue([ACCOUNT]);
+    await expect(auth.token()).resolves.toBe(jwt(['Relaydesk.Agent']));
+    expect(pca.acquireTokenSilent).toHaveBeenCalledWith({ scopes: [CONFIG.apiScope], account: ACCOUNT });
+  });
+});
+

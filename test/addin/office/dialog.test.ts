@@ -7,6 +7,8 @@ import { installOffice, type Callback, type OfficeFake } from '../support/office
 
 const { dialogMessage } = loadAddin<{ dialogMessage(url: string): Promise<string> }>('office/dialog');
 const { consentInDialog } = loadAddin<{ consentInDialog(url: () => Promise<string>, paneUrl: string): Promise<LinkResultMessage> }>('office/consent-dialog');
+const { signInInDialog } = loadAddin<{ signInInDialog(paneUrl: string, loginHint: string | undefined): Promise<{ accessToken: string; expiresOn: Date; account: { username: string; name: string | null } }> }>('office/sign-in-dialog');
+const { signInSucceeded, signInFailed } = loadAddin<{ signInSucceeded(token: string, expiresOn: Date, account: { username: string; name?: string }): string; signInFailed(code: string, message: string): string }>('auth/sign-in-result');
 
 type DialogHandler = (arg: { message: string; origin: string | undefined } | { error: number }) => void;
 
@@ -102,3 +104,36 @@ describe('consentInDialog', () => {
     await expect(done).rejects.toMatchObject({ code: 'dialog_failed' });
   });
 });
+
+describe('signInInDialog', () => {
+  const PANE = 'https://relaydesk.test/addin/taskpane.html?_host_Info=Outlook';
+  const opened = async (d: ReturnType<typeof withDialog>) => {
+    await new Promise((r) => setTimeout(r, 0));
+    return new URL(d.opened[0] ?? '');
+  };
+
+  it("opens our sign-in page with Outlook's user as the login hint, and returns the token it answers with", async () => {
+    const d = withDialog();
+    const done = signInInDialog(PANE, 'alex@contoso.test');
+    const url = await opened(d);
+    expect(url.origin + url.pathname).toBe('https://relaydesk.test/addin/sign-in.html');
+    expect(url.searchParams.get('login_hint')).toBe('alex@contoso.test');
+    d.message(signInSucceeded('header.payload.signature', new Date('2030-01-01T10:00:00Z'), { username: 'alex@contoso.test', name: 'Alex' }));
+    await expect(done).resolves.toEqual({ accessToken: 'header.payload.signature', expiresOn: new Date('2030-01-01T10:00:00Z'), account: { username: 'alex@contoso.test', name: 'Alex' } });
+  });
+
+  it.each([
+    ['the user closes the dialog', (d: ReturnType<typeof withDialog>) => d.event(12006), 'sign_in_cancelled'],
+    ['the dialog cannot load the page', (d: ReturnType<typeof withDialog>) => d.event(12002), 'sign_in_failed'],
+    ['the user cancels on the sign-in page', (d: ReturnType<typeof withDialog>) => d.message(signInFailed('sign_in_cancelled', 'Sign-in was cancelled')), 'sign_in_cancelled'],
+    ['the sign-in fails', (d: ReturnType<typeof withDialog>) => d.message(signInFailed('sign_in_failed', 'invalid_client')), 'sign_in_failed'],
+    ['the answer is something else', (d: ReturnType<typeof withDialog>) => d.message('{"type":"relaydesk.link-result","ok":true}'), 'sign_in_failed'],
+  ])('rejects with AuthError when %s', async (_what, act, code) => {
+    const d = withDialog();
+    const done = signInInDialog(PANE, undefined);
+    expect((await opened(d)).searchParams.has('login_hint')).toBe(false);
+    act(d);
+    await expect(done).rejects.toMatchObject({ name: 'AuthError', code });
+  });
+});
+

@@ -8,9 +8,10 @@ import { buildAddin, DEMO_ADMIN, installFakeOutlook, type FakeOutlookControl, pa
 /**
  * Must-show of issue 7: the built task pane in headless Chromium against the real server in sandbox mode.
  * A fake Outlook host (./fake-office-host.js, injected before the bundle) selects emails the server ingested
- * and fires ItemChanged; sign-in is msal-browser's real popup flow on the sandbox's consent page; an admin links
- * mailboxes through an Office dialog (in Outlook) and through a popup (in a plain browser tab), each ending on
- * the server's OAuth callback page. Screenshots: test-artifacts/addin/ (ticket card, no ticket, mailboxes).
+ * and fires ItemChanged; sign-in is msal-browser's real redirect flow in an Office dialog (this Outlook has no
+ * nested app authentication) or its popup flow (a plain browser tab), on the sandbox's consent page; an admin
+ * links mailboxes through an Office dialog (in Outlook) and through a popup (in a plain browser tab), each
+ * ending on the server's OAuth callback page. Screenshots: test-artifacts/addin/ (ticket card, no ticket, mailboxes).
  */
 
 const BILLING = 'billing@contoso.test';
@@ -80,6 +81,16 @@ test('in Outlook: sign in, see the ticket, follow the selection, link a mailbox 
 
   // The ticket the server made from the selected email.
   await step('ticket card', statusShows(pane, 'ticket', question.internetMessageId));
+
+  // This Outlook has no nested app authentication: the sign-in ran in an Office dialog (a popup could not
+  // reach the pane there), pre-filled with Outlook's user, and answered with messageParent.
+  const signInDialogs = await pane.evaluate(() => (globalThis as unknown as PageGlobal).__fakeOutlook.dialogs());
+  expect(signInDialogs).toHaveLength(1);
+  const signInUrl = new URL(signInDialogs[0]?.url ?? '');
+  expect([signInUrl.pathname, signInUrl.searchParams.get('login_hint')]).toEqual(['/addin/sign-in.html', DEMO_ADMIN]);
+  expect(signInDialogs[0]?.closed).toBe(true);
+  expect(JSON.parse(signInDialogs[0]?.messages[0] ?? '{}')).toMatchObject({ type: 'relaydesk.sign-in-result', ok: true, account: { username: DEMO_ADMIN } });
+
   const id = await ticketOf(question);
   expect(await pane.getByTestId('ticket-number').textContent()).toMatch(new RegExp(`^#${id} · `));
   expect(await pane.getByTestId('ticket-subject').textContent()).toBe(question.subject);
@@ -129,7 +140,7 @@ test('in Outlook: sign in, see the ticket, follow the selection, link a mailbox 
   await step('billing listed', billing.waitFor());
   expect(await billing.getAttribute('data-state')).toBe('active');
   // It went through Office's dialog API: our dialog-start page first, the answer by messageParent, then closed.
-  const dialogs = await pane.evaluate(() => (globalThis as unknown as PageGlobal).__fakeOutlook.dialogs());
+  const dialogs = (await pane.evaluate(() => (globalThis as unknown as PageGlobal).__fakeOutlook.dialogs())).slice(1);
   expect(dialogs).toHaveLength(1);
   expect(new URL(dialogs[0]?.url ?? '').pathname).toBe('/addin/dialog-start.html');
   expect(dialogs[0]?.closed).toBe(true);

@@ -1,0 +1,45 @@
+import type { AuthConfig } from './api/types';
+import { msalConfiguration, toAuthError } from './auth/msal-shared';
+import { signInFailed, signInSucceeded } from './auth/sign-in-result';
+import { replyToPane } from './office/dialog-reply';
+
+/**
+ * sign-in.html, opened in an Office dialog by Outlook clients without nested app authentication, where a
+ * browser popup cannot reach the pane. It signs in with msal-browser's redirect flow (this page is its own
+ * redirect URI) and sends the access token to the pane with messageParent. The account stays in this
+ * origin's localStorage, where the pane's MSAL finds it for silent renewals when the client shares storage.
+ */
+async function main(): Promise<void> {
+  const status = document.getElementById('message') as HTMLElement;
+  const reply = async (message: string, text: string) => {
+    status.textContent = (await replyToPane(message)) ? text : 'Sign-in finished. Open Relaydesk from Outlook to use it.';
+  };
+  try {
+    const response = await fetch('/api/auth/config', { headers: { Accept: 'application/json' } });
+    if (!response.ok) throw new Error(`GET /api/auth/config answered ${response.status}`);
+    const config = (await response.json()) as AuthConfig;
+    const msal = await import(/* webpackChunkName: "msal" */ '@azure/msal-browser');
+    const redirectUri = `${window.location.origin}${window.location.pathname}`;
+    const pca = await msal.createStandardPublicClientApplication(msalConfiguration(msal, config, redirectUri));
+    let result;
+    try {
+      result = await pca.handleRedirectPromise();
+    } catch (error) {
+      const failure = toAuthError(msal, error);
+      await reply(signInFailed(failure.code, failure.message), 'Sign-in did not finish; you can close this window.');
+      return;
+    }
+    if (result) {
+      if (!result.accessToken || !result.expiresOn) throw new Error('The sign-in returned no access token');
+      await reply(signInSucceeded(result.accessToken, result.expiresOn, result.account), 'Signed in; this window closes.');
+      return;
+    }
+    // First visit: on to the sign-in page, pre-filled with Outlook's user.
+    const loginHint = new URLSearchParams(window.location.search).get('login_hint') ?? undefined;
+    await pca.loginRedirect({ scopes: [config.apiScope], prompt: 'select_account', ...(loginHint ? { loginHint } : {}) });
+  } catch (error) {
+    await reply(signInFailed('sign_in_failed', error instanceof Error ? error.message : String(error)), 'Sign-in failed; you can close this window.');
+  }
+}
+
+void main();
