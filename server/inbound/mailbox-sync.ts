@@ -9,7 +9,7 @@ import { filtersWith } from './filters';
 import type { SenderBurstOptions } from './filters/sender-burst';
 import { mimeRequiredReason } from './graph-to-inbound';
 import type { IngestOutcome } from './ingest';
-import { ingestBatch, type BatchContext } from './ingest-batch';
+import { ingestBatch, type BatchContext, type BatchOutcome } from './ingest-batch';
 import { readAhead } from './read-ahead';
 import { heldBytes, readMessage, type ReadMessage } from './read-message';
 import { filterEnvironment } from './store-filter-environment';
@@ -88,25 +88,6 @@ export async function syncMailbox(deps: SyncDeps, mailbox: MailboxRow, shouldCon
   // Ingest checks again inside its transaction; this check only saves the work.
   const recorded = await store.mailMessages.recordedIn(mailbox.id, [...new Set(messageIds.values())]);
 
-  let batch: ReadMessage[] = [];
-  let batchBytes = 0;
-  const commit = async () => {
-    const taken = batch;
-    batch = [];
-    batchBytes = 0;
-    const outcomes = await ingestBatch(store, taken, batchContext);
-    outcomes.forEach((outcome, i) => {
-      const message = taken[i]!.message;
-      if (outcome.kind === 'dead_lettered') result.deadLettered++;
-      else if (outcome.kind === 'already_recorded') result.alreadyRecorded++;
-      else {
-        result.ingested++;
-        deps.onIngested?.(outcome, message);
-      }
-      handled.push(message.id);
-    });
-  };
-
   const toRead: GraphMailMessage[] = [];
   for (const message of messages) {
     if (!recorded.has(messageIds.get(message.id)!)) toRead.push(message);
@@ -117,18 +98,15 @@ export async function syncMailbox(deps: SyncDeps, mailbox: MailboxRow, shouldCon
   }
   const read = (message: GraphMailMessage) =>
     readMessage(message, messageIds.get(message.id)!, { client, mailboxAddress: mailbox.address, maxMimeBytes: settings.maxMimeBytes, attachments: attachments.get(message.id) });
-  try {
-    // MIME downloads (delivery reports) overlap, up to the governor's slots; messages are recorded in order.
-    for await (const message of readAhead(toRead, EXCHANGE_CONCURRENCY, read, shouldContinue)) {
-      batch.push(message);
-      batchBytes += heldBytes(message);
-      if (batch.length >= settings.ingestBatchSize || batchBytes >= settings.ingestBatchBytes) await commit();
+  await readAndRecord(toRead, read, { store, settings, context: batchContext, shouldContinue }, (outcome, message) => {
+    if (outcome.kind === 'dead_lettered') result.deadLettered++;
+    else if (outcome.kind === 'already_recorded') result.alreadyRecorded++;
+    else {
+      result.ingested++;
+      deps.onIngested?.(outcome, message);
     }
-  } finally {
-    // Whatever was read before a throttled download or a lost grant is still recorded; it is marked read
-    // by the next sync, which finds it recorded.
-    await commit();
-  }
+    handled.push(message.id);
+  });
 
   const marked = await markRead(client, mailbox.address, handled, (ms) => log.info({ waitMs: ms }, 'mark-read throttled'));
   result.markedRead = marked.done.length;
@@ -140,6 +118,39 @@ export async function syncMailbox(deps: SyncDeps, mailbox: MailboxRow, shouldCon
   const unhandled = messages.filter((m) => !handledIds.has(m.id) || stillUnread.has(m.id));
   result.oldestUnreadAt = unhandled[0]?.receivedDateTime ?? (messages.length >= settings.perSyncCap ? (messages.at(-1)?.receivedDateTime ?? null) : null);
   return result;
+}
+
+/**
+ * Reads the messages (MIME downloads of delivery reports overlap, up to the governor's slots) and records
+ * them oldest first, in batches of `ingestBatchSize` messages or `ingestBatchBytes` of mail, one transaction
+ * each; `recorded` hears of each message once its batch committed. When a read fails (throttled, a lost grant)
+ * what was read before it is still recorded, and the error then ends the sync; the next sync marks those
+ * messages read, finding them recorded.
+ */
+async function readAndRecord(
+  messages: readonly GraphMailMessage[],
+  read: (message: GraphMailMessage) => Promise<ReadMessage>,
+  deps: { store: Store; settings: SyncSettings; context: BatchContext; shouldContinue: () => boolean },
+  recorded: (outcome: BatchOutcome, message: GraphMailMessage) => void,
+): Promise<void> {
+  let batch: ReadMessage[] = [];
+  let bytes = 0;
+  const commit = async () => {
+    const taken = batch;
+    batch = [];
+    bytes = 0;
+    const outcomes = await ingestBatch(deps.store, taken, deps.context);
+    outcomes.forEach((outcome, i) => recorded(outcome, taken[i]!.message));
+  };
+  try {
+    for await (const message of readAhead(messages, EXCHANGE_CONCURRENCY, read, deps.shouldContinue)) {
+      batch.push(message);
+      bytes += heldBytes(message);
+      if (batch.length >= deps.settings.ingestBatchSize || bytes >= deps.settings.ingestBatchBytes) await commit();
+    }
+  } finally {
+    await commit();
+  }
 }
 
 /**
