@@ -1,5 +1,5 @@
 import type { Logger } from '../logger';
-import { isStoreError, isUniqueViolation } from '../store/sql-helpers';
+import { isStoreError, isTransientConflict, isUniqueViolation } from '../store/sql-helpers';
 import type { Repositories, Store } from '../store/store';
 import { newFilterContext, type Filter, type FilterEnvironment } from './filter-context';
 import { ingestIn, recordDuplicate, type IngestOptions, type IngestOutcome } from './ingest';
@@ -26,13 +26,25 @@ export interface BatchContext {
  */
 export async function ingestBatch(store: Store, batch: readonly ReadMessage[], context: BatchContext): Promise<BatchOutcome[]> {
   if (batch.length === 0) return [];
-  return store.transaction(async (repos) => {
-    const env = context.environment(repos);
-    const outcomes: BatchOutcome[] = [];
-    for (const item of batch) outcomes.push(await ingestOne(repos, item, env, context));
-    return outcomes;
-  });
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await store.transaction(async (repos) => {
+        const env = context.environment(repos);
+        const outcomes: BatchOutcome[] = [];
+        for (const item of batch) outcomes.push(await ingestOne(repos, item, env, context));
+        return outcomes;
+      });
+    } catch (error) {
+      // Two instances' batches took the same tickets' locks in opposite orders: the database chose one to
+      // fail. The batch was rolled back whole, so it can simply run again (it re-checks what is recorded).
+      if (attempt >= CONFLICT_ATTEMPTS || !isTransientConflict(error)) throw error;
+      context.log.info({ attempt, code: (error as { code?: unknown }).code }, 'ingest batch conflicted with another transaction; running it again');
+    }
+  }
 }
+
+/** Runs of a batch that conflicts with concurrent transactions before the sync gives up until its next pass. */
+const CONFLICT_ATTEMPTS = 3;
 
 async function ingestOne(repos: Repositories, item: ReadMessage, env: FilterEnvironment, context: BatchContext): Promise<BatchOutcome> {
   if (item.kind === 'dead_letter') return deadLetterIn(repos, item, item.reasonCode, item.reason, context);

@@ -34,3 +34,16 @@ export function isStoreError(error: unknown): boolean {
   }
   return false;
 }
+
+/**
+ * True for a conflict with a concurrent transaction that running the same transaction again resolves:
+ * a PostgreSQL deadlock or serialization failure, SQLite's busy database (another process writing).
+ */
+export function isTransientConflict(error: unknown): boolean {
+  for (let e: unknown = error; e && typeof e === 'object'; e = (e as { cause?: unknown }).cause) {
+    const code = (e as { code?: unknown }).code;
+    if (code === '40P01' || code === '40001' || code === 'SQLITE_BUSY' || code === 'SQLITE_BUSY_SNAPSHOT') return true;
+  }
+  return false;
+}
+

@@ -85,15 +85,32 @@ describe('ingestBatch', () => {
 
   it('rolls the whole batch back on a database error, so the next sync takes all of it up again', async () => {
     const outage = onMessage(REPLY_ID, () => {
-      throw Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' });
+      throw Object.assign(new Error('disk I/O error'), { code: 'SQLITE_IOERR' });
     });
     const batch = [await read(question(), 'g-1'), await read(reply(), 'g-2')];
-    await expect(ingestBatch(seeded.store, batch, await context(seeded.support, [...FILTERS, outage]))).rejects.toThrow('database is locked');
+    await expect(ingestBatch(seeded.store, batch, await context(seeded.support, [...FILTERS, outage]))).rejects.toThrow('disk I/O error');
     expect(await dispositionOf(NEW_ID)).toEqual([]);
     expect(await seeded.store.deadLetters.list({ state: 'open', limit: 10 })).toEqual([]);
 
     const again = await ingestBatch(seeded.store, batch, await context());
     expect(again.map((o) => o.kind)).toEqual(['ticket_created', 'comment_added']);
+  });
+
+  it('runs a batch again when it lost a deadlock to another transaction, and gives up when that keeps happening', async () => {
+    let conflicts = 1;
+    const deadlockOnce = onMessage(REPLY_ID, () => {
+      if (conflicts-- > 0) throw Object.assign(new Error('deadlock detected'), { code: '40P01' });
+    });
+    const batch = [await read(question(), 'g-1'), await read(reply(), 'g-2')];
+    const outcomes = await ingestBatch(seeded.store, batch, await context(seeded.support, [...FILTERS, deadlockOnce]));
+    expect(outcomes.map((o) => o.kind)).toEqual(['ticket_created', 'comment_added']);
+    expect(await dispositionOf(NEW_ID)).toEqual(['ticket_created']);
+
+    const alwaysDeadlocked = onMessage('<other@mail.customer.example>', () => {
+      throw Object.assign(new Error('deadlock detected'), { code: '40P01' });
+    });
+    await expect(ingestBatch(seeded.store, [await read(question('<other@mail.customer.example>'), 'g-3')], await context(seeded.support, [...FILTERS, alwaysDeadlocked]))).rejects.toThrow('deadlock detected');
+    expect(await dispositionOf('<other@mail.customer.example>')).toEqual([]);
   });
 
   it('records a message listed twice in one batch once', async () => {
