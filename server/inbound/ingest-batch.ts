@@ -2,7 +2,7 @@ import type { Logger } from '../logger';
 import { isStoreError, isTransientConflict, isUniqueViolation } from '../store/sql-helpers';
 import type { Repositories, Store } from '../store/store';
 import { newFilterContext, type Filter, type FilterEnvironment } from './filter-context';
-import { ingestIn, recordDuplicate, type IngestOptions, type IngestOutcome } from './ingest';
+import { ingestIn, recordDuplicate, recordsOf, type IngestOptions, type IngestOutcome } from './ingest';
 import { runFilters } from './pipeline';
 import type { ReadMessage } from './read-message';
 
@@ -75,11 +75,9 @@ async function ingestOne(repos: Repositories, item: ReadMessage, env: FilterEnvi
 async function deadLetterIn(repos: Repositories, item: ReadMessage, reasonCode: string, reason: string, context: BatchContext): Promise<BatchOutcome> {
   const { message, internetMessageId, raw } = item;
   return repos.atomically(async () => {
-    const records = await repos.mailMessages.findByMessageIds([internetMessageId]);
-    const own = records.find((r) => r.mailbox_id === context.mailbox.id);
+    const { own, primary } = await recordsOf(repos, context.mailbox.id, internetMessageId);
     // The same Message-ID listed twice in one mailbox: the first copy decided.
     if (own) return { kind: 'already_recorded', ticketId: own.ticket_id };
-    const primary = records.find((r) => r.direction === 'inbound' && r.disposition !== 'duplicate');
     const letter = await repos.deadLetters.insert({
       mailboxId: context.mailbox.id,
       graphMessageId: message.id,

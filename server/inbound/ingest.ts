@@ -30,7 +30,7 @@ export interface IngestOptions {
  */
 export async function ingestIn(repos: Repositories, ctx: FilterContext, graphMessageId: string, options: IngestOptions): Promise<IngestOutcome> {
   const { mail, mailbox } = ctx;
-  const { own, primary } = await recordsOf(repos, ctx);
+  const { own, primary } = await recordsOf(repos, mailbox.id, mail.internetMessageId);
   if (own) return { kind: 'already_recorded', ticketId: own.ticket_id };
   if (primary) return recordDuplicate(repos, ctx, graphMessageId);
 
@@ -109,7 +109,7 @@ export async function ingestIn(repos: Repositories, ctx: FilterContext, graphMes
 /** Records the message as a copy of the same email that another mailbox (or a concurrent sync) recorded first. */
 export async function recordDuplicate(repos: Repositories, ctx: FilterContext, graphMessageId: string): Promise<IngestOutcome> {
   const { mail, mailbox } = ctx;
-  const { own, primary } = await recordsOf(repos, ctx);
+  const { own, primary } = await recordsOf(repos, mailbox.id, mail.internetMessageId);
   if (own) return { kind: 'already_recorded', ticketId: own.ticket_id };
   await repos.mailMessages.insert({
     mailboxId: mailbox.id,
@@ -126,11 +126,11 @@ export async function recordDuplicate(repos: Repositories, ctx: FilterContext, g
   return { kind: 'duplicate_of_other_mailbox', ticketId: primary?.ticket_id ?? null };
 }
 
-/** This mailbox's record of the message, and the primary record of it in any mailbox, in one query. */
-async function recordsOf(repos: Repositories, ctx: FilterContext): Promise<{ own?: MailMessageRow; primary?: MailMessageRow }> {
-  const rows = await repos.mailMessages.findByMessageIds([ctx.mail.internetMessageId]);
+/** This mailbox's record of a Message-ID, and the primary record of it in any mailbox, in one query. */
+export async function recordsOf(repos: Repositories, mailboxId: number, internetMessageId: string): Promise<{ own?: MailMessageRow; primary?: MailMessageRow }> {
+  const rows = await repos.mailMessages.findByMessageIds([internetMessageId]);
   return {
-    own: rows.find((m) => m.mailbox_id === ctx.mailbox.id),
+    own: rows.find((m) => m.mailbox_id === mailboxId),
     primary: rows.find((m) => m.direction === 'inbound' && m.disposition !== 'duplicate'),
   };
 }
