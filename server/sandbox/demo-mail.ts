@@ -25,6 +25,11 @@ export interface DemoMailOptions {
   toName?: string;
   seed?: number;
   now?: () => Date;
+  /**
+   * How many customers write (default and minimum: the 10 built-in ones). More spread a large backlog over
+   * as many senders as a helpdesk has, instead of ten people each writing hundreds of emails.
+   */
+  customers?: number;
 }
 
 /** Weights of each kind in `next()`: mostly genuine requests, with the noise a real support inbox gets. */
@@ -41,7 +46,9 @@ const MIX: [DemoMailKind, number][] = [
   ['noreply', 4],
 ];
 
-const CUSTOMERS = [
+type Customer = { name: string; address: string };
+
+const CUSTOMERS: readonly Customer[] = [
   { name: 'Jordan Miller', address: 'jordan@fabrikam.test' },
   { name: '李伟', address: 'li.wei@northwind.test' },
   { name: 'José Müller', address: 'jose.mueller@example.de' },
@@ -77,9 +84,14 @@ export class DemoMailGenerator {
   /** Recent thread starters to follow up on (bounded: the generator may run for hours). */
   private readonly threads: { messageId: string; subject: string; from: { name: string; address: string }; references: string[] }[] = [];
 
+  private readonly customers: readonly Customer[];
+  private readonly nonAsciiCustomers: readonly Customer[];
+
   constructor(private readonly options: DemoMailOptions) {
     this.state = (options.seed ?? 1) >>> 0 || 1;
     this.now = options.now ?? (() => new Date());
+    this.customers = [...CUSTOMERS, ...moreCustomers((options.customers ?? 0) - CUSTOMERS.length)];
+    this.nonAsciiCustomers = this.customers.filter((c) => /[^\x20-\x7e]/.test(c.name) || /\.(de|jp|fr|hu)$/.test(c.address));
   }
 
   /** The next message; a random kind by the realistic mix unless one is asked for. */
@@ -118,7 +130,7 @@ export class DemoMailGenerator {
   }
 
   private async question(kind: 'question' | 'html' | 'attachment' | 'cc' | 'non-ascii'): Promise<DemoMail> {
-    const from = kind === 'non-ascii' ? this.pick(CUSTOMERS.filter((c) => /[^\x20-\x7e]/.test(c.name) || /\.(de|jp|fr|hu)$/.test(c.address))) : this.pick(CUSTOMERS);
+    const from = this.pick(kind === 'non-ascii' ? this.nonAsciiCustomers : this.customers);
     const template = kind === 'non-ascii' ? this.pick(NON_ASCII) : this.pick(QUESTIONS);
     const fill = (s: string): string =>
       s
@@ -144,7 +156,7 @@ export class DemoMailGenerator {
       ];
     }
     if (kind === 'cc') {
-      const others = CUSTOMERS.filter((c) => c.address !== from.address);
+      const others = this.customers.filter((c) => c.address !== from.address);
       extra.cc = [this.pick(others), this.pick(others)].filter((v, i, a) => a.findIndex((x) => x.address === v.address) === i);
     }
     const mail = await this.compose(kind, from, { subject, text, ...extra });
@@ -165,7 +177,7 @@ export class DemoMailGenerator {
   }
 
   private async autoReply(): Promise<DemoMail> {
-    const from = this.pick(CUSTOMERS);
+    const from = this.pick(this.customers);
     const about = this.threads.length > 0 ? this.pick(this.threads).subject : 'Your request';
     return this.compose('auto-reply', from, {
       subject: `Automatic reply: ${about}`,
@@ -261,6 +273,20 @@ export class DemoMailGenerator {
     for (let i = 0; i < bytes; i++) s += this.int(256).toString(16).padStart(2, '0');
     return s;
   }
+}
+
+const FIRST_NAMES = ['Ana', 'Ben', 'Chloé', 'Dmitri', 'Eva', 'Farah', 'Gábor', 'Hana', 'Ivan', 'Jun', 'Kofi', 'Lena', 'Mateo', 'Nadia', 'Oskar', 'Priya', 'Rui', 'Sofía', 'Tomás', 'Yuki'];
+const LAST_NAMES = ['Berg', 'Costa', 'Dubois', 'Fischer', 'García', 'Horváth', 'Ito', 'Jensen', 'Kim', 'Lopez', 'Müller', 'Nakamura', 'Okafor', 'Patel', 'Rossi', 'Schmidt', 'Tanaka', 'Varga', 'Wong', 'Zhang'];
+const DOMAINS = ['fabrikam.test', 'northwind.test', 'tailspin.example', 'example.de', 'example.jp', 'example.fr', 'example.hu', 'contractor.example', 'lagos-logistics.example', 'example.ie'];
+
+/** `count` more customers, the same for every generator (and seed), so mail to several mailboxes shares them. */
+function moreCustomers(count: number): Customer[] {
+  return Array.from({ length: Math.max(0, count) }, (_, i) => {
+    const first = FIRST_NAMES[i % FIRST_NAMES.length]!;
+    const last = LAST_NAMES[Math.floor(i / FIRST_NAMES.length) % LAST_NAMES.length]!;
+    const local = `${first}.${last}`.normalize('NFD').replace(/[^\x20-\x7e]/g, '').toLowerCase();
+    return { name: `${first} ${last}`, address: `${local}.${i}@${DOMAINS[i % DOMAINS.length]}` };
+  });
 }
 
 function tinyPng(): Buffer {

@@ -19,10 +19,10 @@ function send(reply: ChildReply): void {
   process.send?.(reply);
 }
 
-async function generate(addresses: string[], messages: number, seed: number): Promise<Record<string, number>> {
+async function generate(addresses: string[], messages: number, seed: number, customers: number): Promise<Record<string, number>> {
   batches = addresses.map(() => []);
   // One generator per mailbox, so that replies thread onto questions sent to the same mailbox.
-  const generators = addresses.map((to, i) => new DemoMailGenerator({ to, seed: seed + i }));
+  const generators = addresses.map((to, i) => new DemoMailGenerator({ to, seed: seed + i, customers }));
   const kinds: Record<string, number> = {};
   for (let n = 0; n < messages; n++) {
     const i = n % addresses.length;
@@ -64,7 +64,7 @@ async function deliver(addresses: string[], receivedBase: number, deadline: numb
 async function handle(request: Exclude<ChildRequest, { type: 'close' }>): Promise<ChildReply> {
   switch (request.type) {
     case 'generate':
-      return { type: 'generated', id: request.id, kinds: await generate(request.addresses, request.messages, request.seed) };
+      return { type: 'generated', id: request.id, kinds: await generate(request.addresses, request.messages, request.seed, request.customers) };
     case 'deliver':
       return { type: 'delivered', id: request.id, deliveries: await deliver(request.addresses, request.receivedBase, request.deadline) };
     case 'usage':

@@ -21,7 +21,8 @@ export interface Delivery {
 
 export type ChildRequest =
   /** Generate `messages` demo messages addressed round-robin to `addresses`, and keep them. */
-  | { type: 'generate'; id: number; addresses: string[]; messages: number; seed: number }
+  /** `customers`: how many distinct customers write the mail (DemoMailOptions.customers). */
+  | { type: 'generate'; id: number; addresses: string[]; messages: number; seed: number; customers: number }
   /** Deliver the kept messages (again): those of mailbox index i to addresses[i]. */
   | { type: 'deliver'; id: number; addresses: string[]; receivedBase: number; deadline: number }
   /** The child's CPU time and RSS so far. */

@@ -127,4 +127,21 @@ describe('demo mail generator', () => {
     };
     expect(await subjects(a)).toEqual(await subjects(b));
   });
+
+  test('spreads the mail over as many customers as asked for, the same ones for every generator', async () => {
+    const senders = async (g: DemoMailGenerator): Promise<string[]> => {
+      const out: string[] = [];
+      for (let i = 0; i < 300; i++) out.push((await g.next('question')).from.address);
+      return out;
+    };
+    const few = new Set(await senders(new DemoMailGenerator({ to: 'support@contoso.test', seed: 7 })));
+    expect(few.size).toBeLessThanOrEqual(10);
+    const many = await senders(new DemoMailGenerator({ to: 'support@contoso.test', seed: 7, customers: 500 }));
+    expect(new Set(many).size).toBeGreaterThan(150);
+    const others = new Set(await senders(new DemoMailGenerator({ to: 'billing@contoso.test', seed: 8, customers: 500 })));
+    // Two mailboxes' generators draw on one pool: some customers write to both.
+    expect(many.some((address) => others.has(address))).toBe(true);
+    const nonAscii = await new DemoMailGenerator({ to: 'support@contoso.test', seed: 9, customers: 500 }).next('non-ascii');
+    expect(/[^\x20-\x7e]/.test(nonAscii.from.name) || /\.(de|jp|fr|hu)$/.test(nonAscii.from.address)).toBe(true);
+  });
 });
