@@ -196,7 +196,7 @@ export class RelayWorker {
     const ticket = await store.tickets.findById(row.ticket_id);
     if (!ticket) throw new Error(`Ticket ${row.ticket_id} of outbox row ${row.id} not found`);
     const requester = await store.users.findById(ticket.requester_id);
-    const comment = row.comment_id ? (await store.tickets.listComments(ticket.id)).find((c) => c.id === row.comment_id) : undefined;
+    const comment = row.comment_id ? await store.tickets.findComment(ticket.id, row.comment_id) : undefined;
     const thread = await store.mailMessages.listForTicket(ticket.id);
     const lastInbound = [...thread].reverse().find((m) => m.direction === 'inbound');
     const recipients = JSON.parse(row.recipients) as { to: string[]; cc: string[] };

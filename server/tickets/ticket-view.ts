@@ -1,5 +1,5 @@
 import type { CommentRow, TicketRow } from '../store/schema';
-import type { ParticipantRow, TicketListRow } from '../store/repositories/tickets';
+import type { CommentWithAuthor, ParticipantRow, TicketListRow } from '../store/repositories/tickets';
 import { referenceToken, ticketReference } from './reference';
 
 /** The shapes the API returns: camelCase, no internal columns. */
@@ -72,7 +72,7 @@ function personOf(p: ParticipantRow): PersonView {
 export function detailView(
   row: TicketListRow,
   participants: readonly ParticipantRow[],
-  comments: readonly (CommentRow & { author_email: string; author_name: string | null })[],
+  comments: readonly CommentWithAuthor[],
 ): TicketDetailView {
   return {
     ...cardView(row, participants),

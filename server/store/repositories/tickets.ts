@@ -41,6 +41,8 @@ export interface ParticipantRow {
   created_at: string;
 }
 
+export type CommentWithAuthor = CommentRow & { author_email: string; author_name: string | null };
+
 export interface NewComment {
   ticketId: number;
   authorId: number;
@@ -196,14 +198,16 @@ export class TicketsRepository {
       .executeTakeFirstOrThrow();
   }
 
-  listComments(ticketId: number): Promise<(CommentRow & { author_email: string; author_name: string | null })[]> {
-    return this.db
-      .selectFrom('comments as c')
-      .innerJoin('users as u', 'u.id', 'c.author_id')
-      .selectAll('c')
-      .select(['u.email as author_email', 'u.display_name as author_name'])
-      .where('c.ticket_id', '=', ticketId)
-      .orderBy('c.id')
-      .execute();
+  listComments(ticketId: number): Promise<CommentWithAuthor[]> {
+    return this.commentsWithAuthor().where('c.ticket_id', '=', ticketId).orderBy('c.id').execute();
+  }
+
+  /** One comment of a ticket with its author (what an outgoing email quotes). */
+  findComment(ticketId: number, commentId: number): Promise<CommentWithAuthor | undefined> {
+    return this.commentsWithAuthor().where('c.ticket_id', '=', ticketId).where('c.id', '=', commentId).executeTakeFirst();
+  }
+
+  private commentsWithAuthor() {
+    return this.db.selectFrom('comments as c').innerJoin('users as u', 'u.id', 'c.author_id').selectAll('c').select(['u.email as author_email', 'u.display_name as author_name']);
   }
 }

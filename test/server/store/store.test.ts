@@ -90,6 +90,17 @@ describe('tickets', () => {
     expect(await store.tickets.removeParticipant(t.id, cc.id, 'cc')).toBe(false);
   });
 
+  it("finds one of a ticket's comments with its author, and none of another ticket's", async () => {
+    const t = await newTicket('Comments', 'commenter@example.test');
+    const other = await newTicket('Other comments');
+    const author = await store.users.ensureByEmail('commenter@example.test', 'Cam Commenter');
+    const first = await store.tickets.addComment({ ticketId: t.id, authorId: author.id, visibility: 'public', source: 'email', bodyText: 'first' });
+    const second = await store.tickets.addComment({ ticketId: t.id, authorId: author.id, visibility: 'internal', source: 'api', bodyText: 'second' });
+    expect(await store.tickets.findComment(t.id, second.id)).toMatchObject({ id: second.id, body_text: 'second', author_email: 'commenter@example.test', author_name: 'Cam Commenter' });
+    expect(await store.tickets.findComment(t.id, first.id)).toMatchObject({ body_text: 'first' });
+    expect(await store.tickets.findComment(other.id, first.id)).toBeUndefined();
+  });
+
   it('rolls a transaction back entirely when it throws', async () => {
     const before = (await store.tickets.search({ limit: 1000 })).length;
     await expect(
