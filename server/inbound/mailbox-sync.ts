@@ -71,14 +71,7 @@ export async function syncMailbox(deps: SyncDeps, mailbox: MailboxRow, shouldCon
   const log = deps.logger.child({ mailbox: mailbox.address });
   const client = deps.clients.client(mailbox.id);
   const messages = await listUnreadInbox(client, mailbox.address, { pageSize: settings.pageSize, limit: settings.perSyncCap });
-  const linkedAddresses = await store.mailboxes.linkedAddresses();
-  const batchContext: BatchContext = {
-    mailbox: { id: mailbox.id, address: mailbox.address },
-    environment: (repos) => filterEnvironment(repos, { messageIdDomain: settings.messageIdDomain, linkedAddresses }),
-    filters: filtersWith({ burst: settings.burst }),
-    options: { burstBlockMs: settings.burstBlockMs },
-    log,
-  };
+  const batchContext = await syncBatchContext(deps, mailbox, log);
   const attachments = await prefetchAttachments(deps, mailbox, messages);
   const handled: string[] = [];
   const result: SyncResult = { listed: messages.length, ingested: 0, alreadyRecorded: 0, deadLettered: 0, markedRead: 0, markReadFailed: 0, oldestUnreadAt: null };
@@ -118,6 +111,23 @@ export async function syncMailbox(deps: SyncDeps, mailbox: MailboxRow, shouldCon
   const unhandled = messages.filter((m) => !handledIds.has(m.id) || stillUnread.has(m.id));
   result.oldestUnreadAt = unhandled[0]?.receivedDateTime ?? (messages.length >= settings.perSyncCap ? (messages.at(-1)?.receivedDateTime ?? null) : null);
   return result;
+}
+
+/**
+ * What a sync pass's batches share: the mailbox, the filters with the configured burst limits, and the
+ * filters' view of the store (linked addresses read once per pass, so a mailbox linked meanwhile is seen
+ * on the next one).
+ */
+export async function syncBatchContext(deps: Pick<SyncDeps, 'store' | 'settings'>, mailbox: MailboxRow, log: Logger): Promise<BatchContext> {
+  const { settings } = deps;
+  const linkedAddresses = await deps.store.mailboxes.linkedAddresses();
+  return {
+    mailbox: { id: mailbox.id, address: mailbox.address },
+    environment: (repos) => filterEnvironment(repos, { messageIdDomain: settings.messageIdDomain, linkedAddresses }),
+    filters: filtersWith({ burst: settings.burst }),
+    options: { burstBlockMs: settings.burstBlockMs },
+    log,
+  };
 }
 
 /**

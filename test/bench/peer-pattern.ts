@@ -1,11 +1,9 @@
 import type { Client } from '@microsoft/microsoft-graph-client';
 import { GraphRequestError, toGraphRequestError } from '../../server/graph/errors';
 import { getMime } from '../../server/graph/mail-operations';
-import { filtersWith } from '../../server/inbound/filters';
-import { ingestBatch, type BatchContext } from '../../server/inbound/ingest-batch';
-import type { SyncDeps } from '../../server/inbound/mailbox-sync';
+import { ingestBatch } from '../../server/inbound/ingest-batch';
+import { syncBatchContext, type SyncDeps } from '../../server/inbound/mailbox-sync';
 import { normalizeMessageId, parseMime } from '../../server/inbound/parse-mime';
-import { filterEnvironment } from '../../server/inbound/store-filter-environment';
 import type { MailboxRow } from '../../server/store/schema';
 import { isStoreError } from '../../server/store/sql-helpers';
 
@@ -33,15 +31,8 @@ export async function peerSyncMailbox(deps: SyncDeps, mailbox: MailboxRow, shoul
   const client = deps.clients.client(mailbox.id);
   const user = `/users/${encodeURIComponent(mailbox.address)}`;
   const ids = await listUnreadIds(client, user, settings.pageSize, settings.perSyncCap);
-  const linkedAddresses = await store.mailboxes.linkedAddresses();
   // One message per transaction, as peers commit: the same filters and ingest as Relaydesk's batches.
-  const context: BatchContext = {
-    mailbox: { id: mailbox.id, address: mailbox.address },
-    environment: (repos) => filterEnvironment(repos, { messageIdDomain: settings.messageIdDomain, linkedAddresses }),
-    filters: filtersWith({ burst: settings.burst }),
-    options: { burstBlockMs: settings.burstBlockMs },
-    log: deps.logger,
-  };
+  const context = await syncBatchContext(deps, mailbox, deps.logger);
   const result: PeerSyncResult = { listed: ids.length, ingested: 0, alreadyRecorded: 0, failed: 0 };
 
   for (const id of ids) {
