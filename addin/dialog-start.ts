@@ -1,16 +1,19 @@
+import type { AuthConfig } from './api/types';
+import { consentTarget } from './link/consent-target';
+
 /**
  * First page of the consent dialog (dialog-start.html#to=<authorize URL>). Office only opens dialogs on the
- * add-in's own origin; this page then forwards to the identity provider. It refuses any target that is not on
- * the identity provider's origin (from GET /api/auth/config), so it cannot serve as an open redirect.
+ * add-in's own origin; this page then forwards to the identity provider, but only to our authority's
+ * authorize endpoint for our client id (from GET /api/auth/config): it must not serve as an open redirect.
  */
 async function forward(): Promise<void> {
   const message = document.getElementById('message') as HTMLElement;
   const to = new URLSearchParams(window.location.hash.slice(1)).get('to') ?? '';
   try {
-    const target = new URL(to);
     const response = await fetch('/api/auth/config', { headers: { Accept: 'application/json' } });
-    const config = (await response.json()) as { authority?: string };
-    if (!config.authority || target.protocol !== 'https:' || target.origin !== new URL(config.authority).origin) {
+    if (!response.ok) throw new Error(`GET /api/auth/config answered ${response.status}`);
+    const target = consentTarget(to, (await response.json()) as AuthConfig);
+    if (!target) {
       message.textContent = 'This sign-in link does not go to your organization’s sign-in page, so Relaydesk will not open it.';
       return;
     }

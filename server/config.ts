@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import { authorityTenant, isHttpsOn, MICROSOFT_AUTHORITY_HOSTS, MICROSOFT_GRAPH_HOSTS, MULTI_TENANT_SEGMENTS } from './identity/microsoft-hosts';
 
 /**
  * The one configuration object, parsed from the environment once at start. Every variable is documented in
@@ -13,6 +14,7 @@ const emptyAsUndefined = (value: unknown): unknown => (value === '' ? undefined 
 const optionalString = z.preprocess(emptyAsUndefined, z.string().optional());
 const optionalUrl = z.preprocess(emptyAsUndefined, z.url().optional());
 const port = z.coerce.number({ error: 'must be a port number (0-65535)' }).int('must be a port number (0-65535)').min(0).max(65535);
+const GUID = /^[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$/i;
 const positiveInt = z.coerce.number({ error: 'must be a positive whole number' }).int('must be a positive whole number').positive();
 
 const EnvSchema = z.object({
@@ -34,7 +36,14 @@ const EnvSchema = z.object({
   SHUTDOWN_TIMEOUT_MS: z.preprocess(emptyAsUndefined, positiveInt.default(10_000)),
   AUTH_AUTHORITY: optionalUrl,
   AUTH_AUDIENCE: optionalString,
-  AUTH_TENANT_ID: optionalString,
+  AUTH_TENANT_ID: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .refine((v) => tenantList(v).length > 0 && tenantList(v).every((t) => GUID.test(t)), 'must be a tenant id (GUID) or a comma-separated list of them')
+      .optional(),
+  ),
+  ALLOW_CUSTOM_IDENTITY_HOST: z.preprocess(emptyAsUndefined, z.enum(['true', 'false']).default('false')),
   PUBLIC_ORIGIN: optionalUrl,
   TLS_CERT_FILE: optionalString,
   TLS_KEY_FILE: optionalString,
@@ -57,6 +66,10 @@ const EnvSchema = z.object({
   OFFICE_JS_URL: z.preprocess(emptyAsUndefined, z.url().default('https://appsforoffice.microsoft.com/lib/1/hosted/office.js')),
   SANDBOX_PORT: z.preprocess(emptyAsUndefined, port.default(3443)),
   SANDBOX_DEMO_MAIL: z.preprocess(emptyAsUndefined, z.enum(['true', 'false', 'on', 'off']).default('on')),
+  METRICS_PORT: z.preprocess(emptyAsUndefined, port.optional()),
+  METRICS_HOST: z.preprocess(emptyAsUndefined, z.string().default('127.0.0.1')),
+  API_RATE_LIMIT_PER_MINUTE: z.preprocess(emptyAsUndefined, positiveInt.default(600)),
+  API_RATE_LIMIT_PER_IP_PER_MINUTE: z.preprocess(emptyAsUndefined, positiveInt.default(3000)),
 });
 
 export interface Config {
@@ -68,7 +81,7 @@ export interface Config {
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   readonly shutdownTimeoutMs: number;
   /** API caller authentication; in sandbox mode it is filled in from the sandbox once it runs. */
-  readonly auth: { readonly authority: string; readonly audience: string; readonly tenantId: string | undefined } | undefined;
+  readonly auth: { readonly authority: string; readonly audience: string; readonly tenantIds: readonly string[] } | undefined;
   /**
    * How this server speaks HTTPS (Office add-ins require it): certificate files, the sandbox's local CA in the
    * default setup, or not at all (`none`: behind a TLS-terminating proxy).
@@ -88,6 +101,10 @@ export interface Config {
   readonly addinDir: string;
   /** Where pages load office.js from (Microsoft's CDN by default). */
   readonly officeJsUrl: string;
+  /** Prometheus /metrics on its own listener (it names every mailbox); undefined: not served at all. */
+  readonly metrics: { readonly port: number; readonly host: string } | undefined;
+  /** Requests per minute on /api, per verified caller and per client address. */
+  readonly rateLimits: { readonly perUserPerMinute: number; readonly perIpPerMinute: number };
   /** The Microsoft app that mailboxes consent to, or the local Exchange Online sandbox when none is set. */
   readonly microsoft: MicrosoftConfig;
   /** Token vault keys as configured (base64 or hex); undefined means "generate one in the data folder". */
@@ -137,6 +154,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
     // The sandbox and a generated key are for trying Relaydesk out, never for real mailboxes.
     if (!e.MICROSOFT_CLIENT_ID) problems.push({ variable: 'MICROSOFT_CLIENT_ID', message: 'required in production (the sandbox is for development)' });
     if (!e.RELAYDESK_SECRET_KEY) problems.push({ variable: 'RELAYDESK_SECRET_KEY', message: 'required in production (it encrypts mailbox tokens)' });
+    problems.push(...productionIdentityProblems(e));
   }
   if (problems.length > 0) throw new ConfigError(problems);
 
@@ -160,11 +178,12 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
         graphBaseUrl: e.MICROSOFT_GRAPH_URL.replace(/\/+$/, ''),
       }
     : { mode: 'sandbox', port: e.SANDBOX_PORT, demoMail: e.SANDBOX_DEMO_MAIL === 'true' || e.SANDBOX_DEMO_MAIL === 'on' };
+  const tenantIds = tenantList(e.AUTH_TENANT_ID);
   const auth =
     e.AUTH_AUTHORITY && e.AUTH_AUDIENCE
-      ? { authority: e.AUTH_AUTHORITY, audience: e.AUTH_AUDIENCE, tenantId: e.AUTH_TENANT_ID }
+      ? { authority: e.AUTH_AUTHORITY, audience: e.AUTH_AUDIENCE, tenantIds }
       : microsoft.mode === 'entra'
-        ? { authority: `${microsoft.authorityHost}/${microsoft.tenant}`, audience: microsoft.clientId, tenantId: e.AUTH_TENANT_ID }
+        ? { authority: `${microsoft.authorityHost}/${microsoft.tenant}`, audience: microsoft.clientId, tenantIds }
         : undefined;
   return deepFreeze({
     env: e.NODE_ENV,
@@ -181,6 +200,8 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
     publicOrigin,
     redirectUri: e.OAUTH_REDIRECT_URI ?? `${publicOrigin}/oauth/callback`,
     officeJsUrl: e.OFFICE_JS_URL,
+    metrics: e.METRICS_PORT === undefined ? undefined : { port: e.METRICS_PORT, host: e.METRICS_HOST },
+    rateLimits: { perUserPerMinute: e.API_RATE_LIMIT_PER_MINUTE, perIpPerMinute: e.API_RATE_LIMIT_PER_IP_PER_MINUTE },
     addinDir: path.resolve(e.ADDIN_DIR),
     // Host and port name one instance across restarts; with a random port, only the process does.
     instanceId: e.INSTANCE_ID ?? (e.PORT === 0 ? `${os.hostname()}:pid-${process.pid}` : `${os.hostname()}:${e.PORT}`),
@@ -195,6 +216,32 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
         }
       : undefined,
   } satisfies Config);
+}
+
+type Env = z.infer<typeof EnvSchema>;
+
+/**
+ * Whoever runs the authority can mint any caller's token, and whoever runs "Graph" receives every mailbox's
+ * access token; so in production both must be Microsoft's, and a multi-tenant authority (which signs tokens
+ * for every Entra tenant) needs the explicit list of tenants whose users may call the API.
+ */
+function productionIdentityProblems(e: Env): { variable: string; message: string }[] {
+  const problems: { variable: string; message: string }[] = [];
+  if (e.ALLOW_CUSTOM_IDENTITY_HOST !== 'true') {
+    const hostMessage = "must be one of Microsoft's hosts in production (set ALLOW_CUSTOM_IDENTITY_HOST=true to allow another)";
+    if (!isHttpsOn(e.MICROSOFT_AUTHORITY_HOST, MICROSOFT_AUTHORITY_HOSTS)) problems.push({ variable: 'MICROSOFT_AUTHORITY_HOST', message: hostMessage });
+    if (e.AUTH_AUTHORITY && !isHttpsOn(e.AUTH_AUTHORITY, MICROSOFT_AUTHORITY_HOSTS)) problems.push({ variable: 'AUTH_AUTHORITY', message: hostMessage });
+    if (!isHttpsOn(e.MICROSOFT_GRAPH_URL, MICROSOFT_GRAPH_HOSTS)) problems.push({ variable: 'MICROSOFT_GRAPH_URL', message: hostMessage });
+  }
+  const authorityTenantSegment = e.AUTH_AUTHORITY ? authorityTenant(e.AUTH_AUTHORITY) : e.MICROSOFT_TENANT.toLowerCase();
+  if (MULTI_TENANT_SEGMENTS.has(authorityTenantSegment) && tenantList(e.AUTH_TENANT_ID).length === 0) {
+    problems.push({ variable: 'AUTH_TENANT_ID', message: `required in production with the multi-tenant authority '${authorityTenantSegment}': the tenant id(s) whose users may call the API` });
+  }
+  return problems;
+}
+
+function tenantList(value: string | undefined): string[] {
+  return (value ?? '').split(',').map((t) => t.trim().toLowerCase()).filter(Boolean);
 }
 
 /** Reads `.env` from the working directory into process.env without overriding what is already set. */

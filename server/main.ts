@@ -3,6 +3,7 @@ import { ConfigError, loadDotEnv, parseConfig, type Config } from './config';
 import { MailboxClients } from './graph/mailbox-clients';
 import { createApp } from './http/app';
 import { listen } from './http/server';
+import { createMetricsApp } from './http/routes/metrics';
 import { DEFAULT_SYNC_SETTINGS } from './inbound/mailbox-sync';
 import { SyncScheduler } from './inbound/scheduler';
 import { DEFAULT_RELAY_SETTINGS, RelayWorker } from './outbound/relay-worker';
@@ -16,6 +17,7 @@ import { startSandbox, type RunningSandbox } from './sandbox';
 import { sandboxMicrosoftApp } from './sandbox-mode';
 import { Store } from './store/store';
 import { trustCertificateAuthority } from './tls/trust-ca';
+import { ensurePrivateDirectory } from './private-files';
 
 /** Entry point: config -> store -> (sandbox) -> http app; graceful shutdown on SIGTERM / SIGINT. */
 async function main(): Promise<void> {
@@ -32,14 +34,16 @@ async function main(): Promise<void> {
   }
 
   const logger = createLogger(config.logLevel);
+  // Before anything writes into it: the database, secret.key and the sandbox CA key live here.
+  ensurePrivateDirectory(config.dataDir);
   const store = await Store.open(
     config.database.kind === 'sqlite' ? { kind: 'sqlite', file: config.database.file } : { kind: 'postgres', url: config.database.url },
   );
   logger.info({ database: config.database.kind === 'sqlite' ? config.database.file : 'postgres' }, 'store ready');
 
   const { app: microsoftApp, sandbox } = await microsoftFor(config, logger);
-  const auth = config.auth ?? (sandbox ? { authority: sandbox.authority, audience: sandbox.app.apiAudience, tenantId: sandbox.tenantId } : undefined);
-  const tokenVerifier = auth ? new TokenVerifier(auth) : undefined;
+  const auth = config.auth ?? (sandbox ? { authority: sandbox.authority, audience: sandbox.app.apiAudience, tenantIds: [sandbox.tenantId] } : undefined);
+  const tokenVerifier = auth ? new TokenVerifier({ ...auth, apiScope: microsoftApp.api.apiScope }) : undefined;
   const vault = openTokenVault(config, logger);
   const tokens = new MailboxTokens(microsoftApp, store, vault, logger);
   const clients = new MailboxClients(microsoftApp.graph, (mailboxId, forceRefresh) => tokens.accessToken(mailboxId, { forceRefresh }));
@@ -59,6 +63,7 @@ async function main(): Promise<void> {
     tokenVerifier,
     microsoft: { app: microsoftApp, linking, officeJsUrl: config.officeJsUrl, publicOrigin: config.publicOrigin },
     inbound: syncSettings,
+    rateLimits: config.rateLimits,
     addin: { distDir: config.addinDir, publicOrigin: config.publicOrigin, officeJsUrl: config.officeJsUrl },
   });
   const tls =
@@ -68,6 +73,9 @@ async function main(): Promise<void> {
         ? { certPem: sandbox.localhostTls.certPem, keyPem: sandbox.localhostTls.keyPem }
         : undefined;
   const http = await listen(app, config.port, config.host, tls);
+  // Plain HTTP on loopback (by default): only Prometheus on this host (or a sidecar) scrapes it.
+  const metrics = config.metrics ? await listen(createMetricsApp(store), config.metrics.port, config.metrics.host) : undefined;
+  if (metrics) logger.info({ port: metrics.port, host: config.metrics?.host }, 'metrics listening');
   logger.info({ port: http.port, host: config.host, https: tls !== undefined, publicOrigin: config.publicOrigin, sandbox: sandbox?.baseUrl }, 'relaydesk listening');
   scheduler.start();
   relay.start();
@@ -77,7 +85,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down');
-    await http.stop(config.shutdownTimeoutMs);
+    await Promise.all([http.stop(config.shutdownTimeoutMs), metrics?.stop(config.shutdownTimeoutMs)]);
     await Promise.all([scheduler.stop(), relay.stop()]);
     await sandbox?.close();
     await store.close();

@@ -1,4 +1,4 @@
-import type { Client } from '@microsoft/microsoft-graph-client';
+import { ResponseType, type Client } from '@microsoft/microsoft-graph-client';
 import { parseRetryAfter, toGraphRequestError, GraphRequestError, graphErrorKind } from './errors';
 
 /** A message as Graph's list returns it with SYNC_SELECT (Graph's own JSON names). */
@@ -46,64 +46,136 @@ const MARK_READ_ATTEMPTS = 6;
 
 const mailboxPath = (address: string) => `/users/${encodeURIComponent(address)}`;
 
+/** What a message is listed with when its full JSON is too large for a page of its own: its MIME is read instead. */
+export const METADATA_SELECT = ['id', 'internetMessageId', 'subject', 'from', 'sender', 'receivedDateTime', 'hasAttachments'];
+
+export interface ListPagesOptions {
+  /** $top of each page. */
+  pageSize: number;
+  /** Messages listed in all, at most. */
+  limit: number;
+  /** A page's JSON is read up to this many bytes; a larger page is asked for again with half the $top. */
+  maxPageBytes: number;
+}
+
 /**
- * Unread inbox messages, oldest first, following @odata.nextLink until `limit` messages. Graph requires an
- * $orderby property to appear first in $filter (else InefficientFilter), hence the receivedDateTime clause.
+ * Unread inbox messages, oldest first, one page at a time: the caller handles a page before the next is
+ * fetched, so a sync holds one page in memory, never its whole backlog. A page whose JSON passes
+ * `maxPageBytes` is fetched again at the same position with half the $top; a single message still too
+ * large comes with METADATA_SELECT only (no body), and is read from its MIME.
+ *
+ * Pages follow @odata.nextLink, which pages by $skip: the caller must not mark messages read before the
+ * listing ends, or later pages would skip unread mail. Graph requires an $orderby property to appear first
+ * in $filter (else InefficientFilter), hence the receivedDateTime clause.
  */
-export async function listUnreadInbox(client: Client, address: string, options: { pageSize: number; limit: number }): Promise<GraphMailMessage[]> {
-  const messages: GraphMailMessage[] = [];
-  try {
-    let page = (await client
-      .api(`${mailboxPath(address)}/mailFolders/inbox/messages`)
-      .filter('receivedDateTime ge 1900-01-01T00:00:00Z and isRead eq false')
-      .orderby('receivedDateTime asc')
-      .select(SYNC_SELECT)
-      .top(Math.min(options.pageSize, options.limit))
-      .get()) as { value: GraphMailMessage[]; '@odata.nextLink'?: string };
-    for (;;) {
-      messages.push(...page.value);
-      const next = page['@odata.nextLink'];
-      if (!next || messages.length >= options.limit) break;
-      page = (await client.api(next).get()) as typeof page;
-    }
-  } catch (error) {
-    throw toGraphRequestError(error);
+export async function* listUnreadPages(client: Client, address: string, options: ListPagesOptions): AsyncGenerator<GraphMailMessage[]> {
+  const top = Math.max(1, Math.min(options.pageSize, options.limit));
+  let url: string | undefined = pageUrl(`${mailboxPath(address)}/mailFolders/inbox/messages`, {
+    $filter: 'receivedDateTime ge 1900-01-01T00:00:00Z and isRead eq false',
+    $orderby: 'receivedDateTime asc',
+    $select: SYNC_SELECT.join(','),
+    $top: String(top),
+  });
+  let listed = 0;
+  while (url && listed < options.limit) {
+    const page = await cappedPage(client, url, options.maxPageBytes);
+    const messages = page.value.slice(0, options.limit - listed);
+    listed += messages.length;
+    if (messages.length > 0) yield messages;
+    // Back to the full page size once past the large message(s).
+    url = page['@odata.nextLink'] ? pageUrl(page['@odata.nextLink'], { $top: String(top), $select: SYNC_SELECT.join(',') }) : undefined;
   }
-  return messages.slice(0, options.limit);
+}
+
+type MessagePage = { value: GraphMailMessage[]; '@odata.nextLink'?: string };
+
+async function cappedPage(client: Client, url: string, maxBytes: number): Promise<MessagePage> {
+  for (let top = Number(queryValue(url, '$top') ?? '1'); ; top = Math.ceil(top / 2)) {
+    const attempt = pageUrl(url, { $top: String(top) });
+    try {
+      return JSON.parse((await getCapped(client, attempt, maxBytes)).toString('utf8')) as MessagePage;
+    } catch (error) {
+      if (!(error instanceof MimeTooLargeError)) throw error;
+      if (top === 1) return JSON.parse((await getCapped(client, pageUrl(attempt, { $select: METADATA_SELECT.join(',') }), maxBytes)).toString('utf8')) as MessagePage;
+    }
+  }
 }
 
 /**
  * The attachments of `wanted` unread inbox messages, fetched with the list itself (`$expand=attachments`,
  * ten messages a request) rather than one download per message: Exchange counts each request once, so this
- * costs a tenth. Messages it does not find (read or moved meanwhile) are simply absent from the result.
+ * costs a tenth. A page is read up to `maxPageBytes`; past it, the listing stops there and the messages it
+ * did not deliver are read from their MIME, one at a time. Messages it does not find (read or moved
+ * meanwhile) are simply absent from the result.
  */
 export async function listUnreadAttachments(
   client: Client,
   address: string,
-  options: { wanted: ReadonlySet<string>; since: string; maxPages: number },
+  options: { wanted: ReadonlySet<string>; since: string; maxPages: number; maxPageBytes: number },
 ): Promise<Map<string, GraphAttachmentJson[]>> {
   const found = new Map<string, GraphAttachmentJson[]>();
   if (options.wanted.size === 0) return found;
-  try {
-    let page = (await client
-      .api(`${mailboxPath(address)}/mailFolders/inbox/messages`)
-      .filter(`receivedDateTime ge ${options.since} and isRead eq false and hasAttachments eq true`)
-      .orderby('receivedDateTime asc')
-      .select(['id'])
-      .expand('attachments')
-      .top(ATTACHMENT_PAGE_SIZE)
-      .get()) as { value: { id: string; attachments?: GraphAttachmentJson[] }[]; '@odata.nextLink'?: string };
-    for (let pages = 1; ; pages++) {
-      for (const m of page.value) if (options.wanted.has(m.id)) found.set(m.id, m.attachments ?? []);
-      const next = page['@odata.nextLink'];
-      if (!next || found.size >= options.wanted.size || pages >= options.maxPages) break;
-      page = (await client.api(next).get()) as typeof page;
+  let url: string | undefined = pageUrl(`${mailboxPath(address)}/mailFolders/inbox/messages`, {
+    $filter: `receivedDateTime ge ${options.since} and isRead eq false and hasAttachments eq true`,
+    $orderby: 'receivedDateTime asc',
+    $select: 'id',
+    $expand: 'attachments',
+    $top: String(Math.min(ATTACHMENT_PAGE_SIZE, options.wanted.size)),
+  });
+  for (let pages = 0; url && pages < options.maxPages && found.size < options.wanted.size; pages++) {
+    let page: { value: { id: string; attachments?: GraphAttachmentJson[] }[]; '@odata.nextLink'?: string };
+    try {
+      page = JSON.parse((await getCapped(client, url, options.maxPageBytes)).toString('utf8')) as typeof page;
+    } catch (error) {
+      if (error instanceof MimeTooLargeError) break;
+      throw error;
     }
-  } catch (error) {
-    throw toGraphRequestError(error);
+    for (const m of page.value) if (options.wanted.has(m.id)) found.set(m.id, m.attachments ?? []);
+    url = page['@odata.nextLink'];
   }
   return found;
 }
+
+/**
+ * A GET's body, refused past `maxBytes` without holding more than that. The raw response, because the SDK's
+ * stream mode drops the error JSON (and with it Graph's error code) of a failed request.
+ */
+async function getCapped(client: Client, url: string, maxBytes: number): Promise<Buffer> {
+  let response: Response;
+  try {
+    response = (await client.api(url).responseType(ResponseType.RAW).get()) as Response;
+  } catch (error) {
+    throw toGraphRequestError(error);
+  }
+  if (!response.ok) throw await errorOf(response);
+  if (!response.body) return Buffer.alloc(0);
+  return readAll(response.body, maxBytes);
+}
+
+/** Graph's `{"error":{"code","message"}}` of a failed response, read up to 64 KB. */
+async function errorOf(response: Response): Promise<GraphRequestError> {
+  let body: { error?: { code?: string; message?: string } } = {};
+  try {
+    body = response.body ? (JSON.parse((await readAll(response.body, 64 * 1024)).toString('utf8')) as typeof body) : {};
+  } catch {
+    // Not JSON (a gateway's HTML page): the status decides alone.
+  }
+  const code = body.error?.code ?? `http_${response.status}`;
+  return new GraphRequestError(graphErrorKind(response.status, code), code, response.status, body.error?.message ?? code, parseRetryAfter(response.headers.get('Retry-After')));
+}
+
+/** `url` (relative or absolute) with these query parameters set. */
+function pageUrl(url: string, params: Record<string, string>): string {
+  const parsed = new URL(url, RELATIVE_BASE);
+  for (const [name, value] of Object.entries(params)) parsed.searchParams.set(name, value);
+  return parsed.origin === RELATIVE_BASE ? `${parsed.pathname}${parsed.search}` : parsed.toString();
+}
+
+function queryValue(url: string, name: string): string | null {
+  return new URL(url, RELATIVE_BASE).searchParams.get(name);
+}
+
+const RELATIVE_BASE = 'https://relative.invalid';
 
 export interface GraphAttachmentJson {
   '@odata.type'?: string;
@@ -124,13 +196,7 @@ export class MimeTooLargeError extends Error {
 
 /** The message's full MIME (for attachments and delivery reports), refused past `maxBytes`. */
 export async function getMime(client: Client, address: string, messageId: string, maxBytes: number): Promise<Buffer> {
-  let stream: ReadableStream<Uint8Array> | NodeJS.ReadableStream;
-  try {
-    stream = (await client.api(`${mailboxPath(address)}/messages/${encodeURIComponent(messageId)}/$value`).getStream()) as typeof stream;
-  } catch (error) {
-    throw toGraphRequestError(error);
-  }
-  return readAll(stream, maxBytes);
+  return getCapped(client, `${mailboxPath(address)}/messages/${encodeURIComponent(messageId)}/$value`, maxBytes);
 }
 
 export interface MarkReadResult {

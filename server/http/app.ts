@@ -5,7 +5,7 @@ import type { MailboxLinking } from '../identity/mailbox-linking';
 import type { MicrosoftApp } from '../identity/microsoft-app';
 import { DEFAULT_SYNC_SETTINGS, type SyncSettings } from '../inbound/mailbox-sync';
 import type { TokenVerifier } from '../identity/token-verifier';
-import type { Logger } from '../logger';
+import { requestLogSerializer, type Logger } from '../logger';
 import type { Store } from '../store/store';
 import { TicketService } from '../tickets/ticket-service';
 import { authenticate, requireRole } from './auth';
@@ -15,10 +15,11 @@ import { healthRoutes } from './routes/health';
 import { lookupRoutes } from './routes/lookup';
 import { addinRoutes, type AddinRouteOptions } from './routes/addin';
 import { mailboxRoutes } from './routes/mailboxes';
-import { metricsRoutes } from './routes/metrics';
 import { oauthCallbackRoutes } from './routes/oauth-callback';
 import { settingsRoutes } from './routes/settings';
 import { ticketRoutes } from './routes/tickets';
+import { apiRateLimits, DEFAULT_API_RATE_LIMITS, type ApiRateLimits } from './rate-limit';
+import { noStore, securityHeaders } from './security-headers';
 
 export interface AppDependencies {
   store: Store;
@@ -30,7 +31,9 @@ export interface AppDependencies {
   /** The built Outlook add-in and this server's origin; undefined serves no add-in. */
   addin?: AddinRouteOptions | undefined;
   /** The inbound settings dead-letter replay uses (the sync's own). */
-  inbound?: Pick<SyncSettings, 'messageIdDomain' | 'burstBlockMs' | 'burst'>;
+  inbound?: Pick<SyncSettings, 'messageIdDomain' | 'burstBlockMs' | 'burst' | 'parseDeadlineMs'>;
+  /** /api rate limits (config.ts); default DEFAULT_API_RATE_LIMITS. */
+  rateLimits?: ApiRateLimits;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -51,23 +54,28 @@ export function createApp(deps: AppDependencies): Express {
         res.setHeader('x-request-id', id);
         return id;
       },
-      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' || req.url === '/metrics' },
+      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
+      serializers: { req: requestLogSerializer },
     }),
   );
 
+  app.use(securityHeaders);
   app.use(healthRoutes(deps.store));
-  app.use(metricsRoutes(deps.store));
+  // No /metrics here: it names every mailbox, so it has its own loopback listener (createMetricsApp, main.ts).
   if (deps.addin) app.use(addinRoutes(deps.addin));
   if (deps.microsoft) app.use(oauthCallbackRoutes(deps.microsoft.linking, { officeJsUrl: deps.microsoft.officeJsUrl, appOrigin: deps.microsoft.publicOrigin }));
 
   const api = Router();
+  const limits = apiRateLimits(deps.rateLimits ?? DEFAULT_API_RATE_LIMITS);
+  api.use(noStore, limits.perIp);
   // Public: the task pane needs it before it can sign in.
   api.get('/auth/config', (_req, res) => {
     if (!deps.microsoft) throw new HttpError(503, 'auth_not_configured', 'No Microsoft app is configured');
     res.json(deps.microsoft.app.api);
   });
   // Authenticate before parsing, so strangers cannot make the server read large bodies.
-  api.use(authenticate(deps.tokenVerifier));
+  api.use(authenticate(deps.tokenVerifier, deps.store.users));
+  api.use(limits.perUser);
   api.use(express.json({ limit: JSON_LIMIT }));
   const admin = requireRole('admin');
   if (deps.microsoft) api.use('/mailboxes', admin, mailboxRoutes(deps.store, deps.microsoft.linking));

@@ -3,6 +3,7 @@ import { ZodError } from 'zod';
 import { LinkError, type LinkErrorCode } from '../identity/link-errors';
 import { ReplayError, type ReplayErrorCode } from '../inbound/replay';
 import { TokenError } from '../identity/token-verifier';
+import { StaffIdentityConflict } from '../store/repositories/users';
 import { DomainError, type DomainErrorCode } from '../tickets/errors';
 
 /** An error with the HTTP status and the machine-readable code the client receives. */
@@ -42,6 +43,7 @@ export function toHttpError(error: unknown): HttpError {
     const issues = error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
     return new HttpError(400, 'validation_failed', issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; '), { issues });
   }
+  if (error instanceof StaffIdentityConflict) return new HttpError(409, error.code, error.message);
   if (error instanceof TokenError) {
     return error.code === 'authority_unreachable'
       ? new HttpError(503, error.code, 'The identity provider is unreachable; try again shortly')

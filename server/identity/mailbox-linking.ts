@@ -107,7 +107,7 @@ export class MailboxLinking {
         code: params.code,
         scopes: MAILBOX_SCOPES.filter((s) => s !== 'offline_access'),
         redirectUri: this.redirectUri,
-        codeVerifier: this.vault.decrypt(link.code_verifier),
+        codeVerifier: this.vault.decrypt(link.code_verifier, { mailboxId: link.mailbox_id, field: 'code_verifier' }),
         nonce: link.nonce,
       });
     } catch (error) {
@@ -138,7 +138,7 @@ export class MailboxLinking {
       const row = await repos.mailboxes.update(mailbox.id, {
         state: reactivate,
         state_reason: signedInAs === mailbox.address ? null : `linked through ${signedInAs}, who may open this mailbox`,
-        token_cache: this.vault.encrypt(client.getTokenCache().serialize()),
+        token_cache: this.vault.encrypt(client.getTokenCache().serialize(), { mailboxId: mailbox.id, field: 'token_cache' }),
         home_account_id: result.account?.homeAccountId ?? null,
         linked_by: link.requested_by,
         linked_at: new Date().toISOString(),
@@ -210,7 +210,7 @@ export class MailboxLinking {
       stateHash: hashState(state),
       mailboxId: mailbox.id,
       purpose,
-      codeVerifierSealed: this.vault.encrypt(verifier),
+      codeVerifierSealed: this.vault.encrypt(verifier, { mailboxId: mailbox.id, field: 'code_verifier' }),
       nonce,
       requestedBy: actor,
       expiresAt: new Date(Date.now() + (this.options.linkTtlMs ?? LINK_TTL_MS)).toISOString(),

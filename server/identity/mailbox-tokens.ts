@@ -94,11 +94,11 @@ export class MailboxTokens {
     return {
       beforeCacheAccess: async (context: TokenCacheContext) => {
         const mailbox = await this.store.mailboxes.findById(mailboxId);
-        if (mailbox?.token_cache) context.tokenCache.deserialize(this.vault.decrypt(mailbox.token_cache));
+        if (mailbox?.token_cache) context.tokenCache.deserialize(this.vault.decrypt(mailbox.token_cache, { mailboxId, field: 'token_cache' }));
       },
       afterCacheAccess: async (context: TokenCacheContext) => {
         if (!context.cacheHasChanged) return;
-        await this.store.mailboxes.update(mailboxId, { token_cache: this.vault.encrypt(context.tokenCache.serialize()) });
+        await this.store.mailboxes.update(mailboxId, { token_cache: this.vault.encrypt(context.tokenCache.serialize(), { mailboxId, field: 'token_cache' }) });
       },
     };
   }

@@ -3,11 +3,15 @@ import fs from 'node:fs';
 import { ConfidentialClientApplication, type ICachePlugin, type Configuration as MsalConfiguration } from '@azure/msal-node';
 import type { MicrosoftConfig } from '../config';
 import type { GraphEndpoint } from '../graph/client';
+import { MICROSOFT_AUTHORITY_HOSTS, MICROSOFT_GRAPH_HOSTS } from './microsoft-hosts';
 
 /** Delegated permissions a linked mailbox consents to. */
 export const MAILBOX_SCOPES = ['offline_access', 'Mail.ReadWrite', 'Mail.Send', 'User.Read'] as const;
 /** Scopes for token requests (MSAL adds openid, profile and offline_access itself). */
 export const MAILBOX_TOKEN_SCOPES = ['https://graph.microsoft.com/Mail.ReadWrite', 'https://graph.microsoft.com/Mail.Send', 'https://graph.microsoft.com/User.Read'];
+
+/** The API's delegated permission; access tokens for the API name it in `scp`. */
+export const API_SCOPE_NAME = 'access_as_user';
 
 /** Everything needed to reach Microsoft (or the local sandbox): the app, its authority, Graph, and the API. */
 export interface MicrosoftApp {
@@ -22,10 +26,6 @@ export interface MicrosoftApp {
   api: { authority: string; clientId: string; apiScope: string; audience: string };
 }
 
-/** Microsoft's identity and Graph hosts (global and national clouds); MSAL and the Graph SDK know them. */
-const MICROSOFT_AUTHORITY_HOSTS = new Set(['login.microsoftonline.com', 'login.microsoftonline.us', 'login.chinacloudapi.cn', 'login.partner.microsoftonline.cn']);
-const MICROSOFT_GRAPH_HOSTS = new Set(['graph.microsoft.com', 'graph.microsoft.us', 'dod-graph.microsoft.us', 'microsoftgraph.chinacloudapi.cn']);
-
 export function entraApp(config: Extract<MicrosoftConfig, { mode: 'entra' }>): MicrosoftApp {
   const authority = `${config.authorityHost}/${config.tenant}`;
   const authorityHost = new URL(config.authorityHost);
@@ -38,7 +38,7 @@ export function entraApp(config: Extract<MicrosoftConfig, { mode: 'entra' }>): M
     // the Graph SDK, or MSAL tries Microsoft's instance discovery and the SDK withholds the bearer token.
     knownAuthorities: MICROSOFT_AUTHORITY_HOSTS.has(authorityHost.hostname) ? [] : [authorityHost.host],
     graph: { baseUrl: config.graphBaseUrl, customHosts: MICROSOFT_GRAPH_HOSTS.has(graphHost) ? [] : [graphHost] },
-    api: { authority, clientId: config.clientId, apiScope: `api://${config.clientId}/access_as_user`, audience: config.clientId },
+    api: { authority, clientId: config.clientId, apiScope: `api://${config.clientId}/${API_SCOPE_NAME}`, audience: config.clientId },
   };
 }
 

@@ -1,14 +1,27 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 
 /**
- * Encrypts mailbox token caches at rest with AES-256-GCM. Each ciphertext names the key that made it
- * (`v1.<keyId>.<iv>.<ciphertext>.<tag>`, base64url), so a new key can take over while older ciphertexts
- * still open with the previous one until they are rewritten.
+ * Encrypts mailbox token caches and PKCE verifiers at rest with AES-256-GCM. Each ciphertext names the key
+ * that made it (`v2.<keyId>.<iv>.<ciphertext>.<tag>`, base64url), so a new key can take over while older
+ * ciphertexts still open with the previous one until they are rewritten. The AAD binds a v2 ciphertext to its
+ * key, its mailbox and its column: copied into another mailbox's row (whose tokens another admin linked), it
+ * fails to open instead of lending that mailbox the first one's refresh token. v1 ciphertexts, written
+ * before the binding existed, still open under their old AAD (key only) and are rewritten as v2 on the
+ * next token refresh.
  */
 
-const VERSION = 'v1';
+const VERSION = 'v2';
+const LEGACY_VERSION = 'v1';
 const IV_BYTES = 12;
+/** GCM tags are pinned to the full 16 bytes: Node would otherwise accept a truncated tag, which is forgeable. */
+const TAG_BYTES = 16;
 const KEY_BYTES = 32;
+
+/** Where a ciphertext is stored; it opens only there. */
+export interface VaultBinding {
+  mailboxId: number;
+  field: 'token_cache' | 'code_verifier';
+}
 
 export class VaultError extends Error {
   constructor(readonly code: 'unknown_key' | 'corrupt_ciphertext' | 'invalid_key', message: string) {
@@ -42,29 +55,36 @@ export class TokenVault {
     this.byId = new Map([...previous, current].map((k) => [k.id, k.key]));
   }
 
-  encrypt(plaintext: string): string {
+  encrypt(plaintext: string, binding: VaultBinding): string {
     const iv = randomBytes(IV_BYTES);
-    const cipher = createCipheriv('aes-256-gcm', this.current.key, iv);
-    // The key id is authenticated too, so a ciphertext cannot be relabelled to another key.
-    cipher.setAAD(Buffer.from(`${VERSION}.${this.current.id}`));
+    const cipher = createCipheriv('aes-256-gcm', this.current.key, iv, { authTagLength: TAG_BYTES });
+    cipher.setAAD(aad(VERSION, this.current.id, binding));
     const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
     return [VERSION, this.current.id, iv, body, cipher.getAuthTag()].map((p) => (typeof p === 'string' ? p : p.toString('base64url'))).join('.');
   }
 
-  decrypt(sealed: string): string {
+  decrypt(sealed: string, binding: VaultBinding): string {
     const [version, keyId, iv, body, tag, ...rest] = sealed.split('.');
-    if (version !== VERSION || !keyId || iv === undefined || body === undefined || tag === undefined || rest.length > 0) {
+    if ((version !== VERSION && version !== LEGACY_VERSION) || !keyId || iv === undefined || body === undefined || tag === undefined || rest.length > 0) {
       throw new VaultError('corrupt_ciphertext', 'Not a token vault ciphertext');
     }
     const key = this.byId.get(keyId);
     if (!key) throw new VaultError('unknown_key', `The ciphertext was made with key ${keyId}, which is not configured`);
+    const ivBytes = Buffer.from(iv, 'base64url');
+    const tagBytes = Buffer.from(tag, 'base64url');
+    if (ivBytes.length !== IV_BYTES || tagBytes.length !== TAG_BYTES) throw new VaultError('corrupt_ciphertext', 'The ciphertext has a malformed IV or tag');
     try {
-      const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'));
-      decipher.setAAD(Buffer.from(`${version}.${keyId}`));
-      decipher.setAuthTag(Buffer.from(tag, 'base64url'));
+      const decipher = createDecipheriv('aes-256-gcm', key, ivBytes, { authTagLength: TAG_BYTES });
+      decipher.setAAD(aad(version, keyId, binding));
+      decipher.setAuthTag(tagBytes);
       return Buffer.concat([decipher.update(Buffer.from(body, 'base64url')), decipher.final()]).toString('utf8');
     } catch {
       throw new VaultError('corrupt_ciphertext', 'The ciphertext failed authentication');
     }
   }
+}
+
+/** The key id is authenticated in both versions, so a ciphertext cannot be relabelled to another key. */
+function aad(version: string, keyId: string, binding: VaultBinding): Buffer {
+  return Buffer.from(version === LEGACY_VERSION ? `${version}.${keyId}` : `${version}.${keyId}.mailbox:${binding.mailboxId}.${binding.field}`);
 }

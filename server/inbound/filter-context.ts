@@ -1,3 +1,4 @@
+import type { SenderAuthFailure } from '../store/schema';
 import type { InboundMail, MailAddress } from './inbound-mail';
 
 /** Why a message makes no ticket and no comment. Recorded with the message. */
@@ -35,6 +36,8 @@ export interface FilterContext {
   followers: number[];
   /** The new text of a reply (above the quote or reply delimiter); the whole body for a new ticket. */
   replyText: string;
+  /** Our tenant's EOP found the From address forged (see authentication-results): flag, never acknowledge. */
+  senderAuthFailure: SenderAuthFailure | null;
 }
 
 /** Read-only lookups the filters need; the real one is backed by the store. */
@@ -58,6 +61,8 @@ export interface FilterEnvironment {
    */
   /** `countUpTo`: counting stops there (the burst limit), so a flooding sender costs no more than a quiet one. */
   senderActivity(address: string, windowMs: number, countUpTo?: number): Promise<{ blockedUntil: string | null; recentMessages: number }>;
+  /** Whether the address is the ticket's requester or one of its CCs. */
+  isOnTicket(ticketId: number, address: string): Promise<boolean>;
 }
 
 export interface Filter {
@@ -78,5 +83,6 @@ export function newFilterContext(mail: InboundMail, mailbox: { id: number; addre
     droppedCcs: [],
     followers: [],
     replyText: mail.text,
+    senderAuthFailure: null,
   };
 }

@@ -1,6 +1,6 @@
 import type { GraphAttachmentJson as GraphAttachment } from '../graph/mail-operations';
-import { cleanText, type InboundAttachment, type InboundMail, type MailAddress } from './inbound-mail';
-import { htmlToText, sanitizeMailHtml } from './mail-html';
+import { capText, cleanText, type InboundAttachment, type InboundMail, type MailAddress } from './inbound-mail';
+import { htmlBody } from './mail-html';
 import {
   ATTACHMENT_OVER_SIZE_CAP,
   DEFAULT_MAX_ATTACHMENT_BYTES,
@@ -75,6 +75,7 @@ export function graphToInbound(message: GraphMailMessage, attachments?: readonly
   const headers = headersFromEntries((message.internetMessageHeaders ?? []).map((h) => [h.name, h.value] as const));
   const body = message.body ?? { contentType: 'text', content: '' };
   const isHtml = body.contentType.toLowerCase() === 'html';
+  const html = isHtml ? htmlBody(body.content) : null;
   const subject = cleanText(message.subject ?? '').trim();
   const from = address(message.from);
   const date = parseDateHeader(headers.get('date')) ?? parseDateHeader(message.receivedDateTime ?? undefined);
@@ -84,7 +85,7 @@ export function graphToInbound(message: GraphMailMessage, attachments?: readonly
     // Exchange gives every message an id, but a draft-like item may have none: hash what identifies it.
     internetMessageId:
       normalizeMessageId(message.internetMessageId ?? '') ??
-      synthesizeMessageId([from?.address ?? '', subject, message.receivedDateTime ?? '', body.content]),
+      synthesizeMessageId([from?.address ?? '', subject, message.receivedDateTime ?? '', body.content.slice(0, 64 * 1024)]),
     subject,
     from,
     sender: address(message.sender),
@@ -95,8 +96,8 @@ export function graphToInbound(message: GraphMailMessage, attachments?: readonly
     headers,
     inReplyTo: messageIdsIn(headers.getAll('in-reply-to').join(' ')),
     references: lastReferences(messageIdsIn(headers.getAll('references').join(' '))),
-    text: isHtml ? htmlToText(body.content) : cleanText(body.content).trim(),
-    html: isHtml ? sanitizeMailHtml(body.content) : null,
+    text: html ? html.text : capText(cleanText(body.content)).trim(),
+    html: html?.html ?? null,
     attachments: (attachments ?? []).map((a) => fileAttachment(a, maxAttachmentBytes)),
     deliveryReport: null,
     contentType: contentTypeHeader || (isHtml ? 'text/html' : 'text/plain'),

@@ -83,6 +83,22 @@ export interface InboundMail {
   contentType: string;
 }
 
+/**
+ * The most text one message keeps (about 1 MB): enough for any letter a person wrote, and a bound on what
+ * the filters, the database and the task pane handle per message. The rest is cut with a visible marker.
+ */
+export const MAX_TEXT_CHARS = 1_000_000;
+
+/** Appended where text was cut, so an agent knows there was more: never a silent cut. */
+export function truncationMarker(droppedChars: number): string {
+  return `\n\n[Relaydesk: the message is longer than shown; ${droppedChars} more characters were cut]`;
+}
+
+/** `text` cut to MAX_TEXT_CHARS, with the marker when it was longer. */
+export function capText(text: string): string {
+  return text.length > MAX_TEXT_CHARS ? `${text.slice(0, MAX_TEXT_CHARS)}${truncationMarker(text.length - MAX_TEXT_CHARS)}` : text;
+}
+
 /** PostgreSQL text cannot hold NUL, and a stray one would make the ingest transaction fail forever. */
 export function cleanText(value: string): string {
   return value.replace(/\0/g, '').replace(/\r\n?/g, '\n');

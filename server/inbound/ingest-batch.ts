@@ -32,6 +32,8 @@ export async function ingestBatch(store: Store, batch: readonly ReadMessage[], c
         const env = context.environment(repos);
         const outcomes: BatchOutcome[] = [];
         for (const item of batch) outcomes.push(await ingestOne(repos, item, env, context));
+        // Their reading ends with this commit (crash-loop protection, see syncMailbox).
+        await repos.inboundReads.end(context.mailbox.id, batch.map((item) => item.message.id));
         return outcomes;
       });
     } catch (error) {

@@ -52,7 +52,9 @@ export async function ingestIn(repos: Repositories, ctx: FilterContext, graphMes
   };
 
   if (ctx.suppressed) {
-    if (ctx.suppressed.reason === 'sender_burst' && mail.from) {
+    // A burst whose From failed authentication was sent in someone else's name: blocking that name would let
+    // anyone silence anyone. Each such message is still suppressed by the count.
+    if (ctx.suppressed.reason === 'sender_burst' && mail.from && ctx.senderAuthFailure === null) {
       const sender = await repos.users.ensureByEmail(mail.from.address, mail.from.name);
       await repos.users.blockUntil(sender.id, new Date(Date.now() + options.burstBlockMs).toISOString());
     }
@@ -95,11 +97,14 @@ export async function ingestIn(repos: Repositories, ctx: FilterContext, graphMes
     status: 'new',
     requesterId: requester.id,
     referenceTag: newReferenceTag(),
+    senderAuthFailure: ctx.senderAuthFailure,
   });
   const comment = await repos.tickets.addComment({ ticketId: ticket.id, authorId: requester.id, visibility: 'public', source: 'email', bodyText: ctx.replyText, bodyHtml: mail.html });
   await addParticipants(repos, ticket.id, ctx);
   await storeAttachments(repos, ticket.id, comment.id, ctx);
-  if (mayEmail(requester)) {
+  if (ctx.senderAuthFailure) await noteSenderAuthFailure(repos, ticket.id, ctx.senderAuthFailure);
+  // No acknowledgement to a From that failed authentication: it would mail the forger's text to whoever they named.
+  else if (mayEmail(requester)) {
     await repos.outbox.insert({ ticketId: ticket.id, mailboxId: mailbox.id, commentId: comment.id, kind: 'ticket_received', to: [requester.email], cc: [] });
   }
   await record('ticket_created', null, ticket.id, comment.id);
@@ -152,6 +157,19 @@ async function addParticipants(repos: Repositories, ticketId: number, ctx: Filte
     const system = await repos.users.ensureSystemUser();
     await repos.tickets.addComment({ ticketId, authorId: system.id, visibility: 'internal', source: 'system', bodyText: `Not added as CCs (a ticket has at most ${MAX_CCS}): ${ctx.droppedCcs.join(', ')}` });
   }
+}
+
+/** The flag on the ticket says it; the note says it where agents read the conversation. */
+async function noteSenderAuthFailure(repos: Repositories, ticketId: number, failure: NonNullable<FilterContext['senderAuthFailure']>): Promise<void> {
+  const system = await repos.users.ensureSystemUser();
+  const method = failure === 'dmarc_fail' ? 'DMARC' : 'composite authentication';
+  await repos.tickets.addComment({
+    ticketId,
+    authorId: system.id,
+    visibility: 'internal',
+    source: 'system',
+    bodyText: `The sender's address failed ${method} (Authentication-Results from Exchange Online Protection): it may be forged. No acknowledgement was sent; check before replying.`,
+  });
 }
 
 async function storeAttachments(repos: Repositories, ticketId: number, commentId: number, ctx: FilterContext): Promise<void> {

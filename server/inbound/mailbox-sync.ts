@@ -1,15 +1,17 @@
 import { createHash } from 'node:crypto';
-import { listUnreadAttachments, listUnreadInbox, markRead, type GraphAttachmentJson, type GraphMailMessage } from '../graph/mail-operations';
+import { listUnreadAttachments, listUnreadPages, markRead, type GraphAttachmentJson, type GraphMailMessage } from '../graph/mail-operations';
 import { EXCHANGE_CONCURRENCY } from '../graph/governor';
 import type { MailboxClients } from '../graph/mailbox-clients';
 import type { Logger } from '../logger';
 import type { MailboxRow } from '../store/schema';
 import type { Store } from '../store/store';
+import { normalizeMessageId } from '../tickets/message-id';
 import { filtersWith } from './filters';
 import type { SenderBurstOptions } from './filters/sender-burst';
 import { mimeRequiredReason } from './graph-to-inbound';
 import type { IngestOutcome } from './ingest';
 import { ingestBatch, type BatchContext, type BatchOutcome } from './ingest-batch';
+import { DEFAULT_PARSE_DEADLINE_MS, sharedParsePool, type ParsePool } from './parse-pool';
 import { readAhead } from './read-ahead';
 import { heldBytes, readMessage, type ReadMessage } from './read-message';
 import { filterEnvironment } from './store-filter-environment';
@@ -23,8 +25,14 @@ export interface SyncSettings {
   maxMimeBytes: number;
   /** Messages recorded per transaction: one commit for many messages, the results marked read after it. */
   ingestBatchSize: number;
-  /** A batch commits early once the messages it holds in memory (MIME, bodies, attachments) reach this. */
+  /**
+   * The mail one sync holds in memory, besides the one message being downloaded: a quarter for the list
+   * page, a quarter for the page of attachments, half for the batch being recorded (which commits early
+   * when full).
+   */
   ingestBatchBytes: number;
+  /** A message whose parse runs longer is stopped and dead-lettered as `too_complex`. */
+  parseDeadlineMs: number;
   burstBlockMs: number;
   messageIdDomain: string;
   /** Sender burst limits (default: 20 messages in 10 minutes). */
@@ -37,6 +45,7 @@ export const DEFAULT_SYNC_SETTINGS: SyncSettings = {
   maxMimeBytes: 35 * 1024 * 1024,
   ingestBatchSize: 50,
   ingestBatchBytes: 32 * 1024 * 1024,
+  parseDeadlineMs: DEFAULT_PARSE_DEADLINE_MS,
   burstBlockMs: 60 * 60 * 1000,
   messageIdDomain: 'relaydesk.localhost',
 };
@@ -46,6 +55,8 @@ export interface SyncDeps {
   clients: MailboxClients;
   logger: Logger;
   settings: SyncSettings;
+  /** Where messages are parsed; default: the process's shared pool. */
+  parsePool?: ParsePool;
   /** Called for each message once its batch's transaction commits (benchmarks measure delivery-to-ticket latency). */
   onIngested?: (outcome: IngestOutcome, message: GraphMailMessage) => void;
 }
@@ -60,38 +71,29 @@ export interface SyncResult {
   oldestUnreadAt: string | null;
 }
 
+/** A message whose reading began this many times without ending is not read again: it is poison. */
+export const POISON_ATTEMPTS = 2;
+
 /**
- * One pass over a mailbox's unread inbox: messages are read (from the list, or their MIME when needed),
- * then filtered and recorded in batches, one transaction each, and only then marked read, in $batch calls
- * of 20. Messages that cannot be processed become dead letters (also marked read) so that they never block
- * the mailbox.
+ * One pass over a mailbox's unread inbox, a page at a time: each page's messages are read (from the list,
+ * or their MIME when needed), then filtered and recorded in batches, one transaction each, and at the end
+ * marked read, in $batch calls of 20. Messages that cannot be processed become dead letters (also marked
+ * read) so that they never block the mailbox.
+ *
+ * Crash-loop protection: before a batch is read, its messages are recorded as being read (inbound_reads),
+ * and the batch's commit ends that. Messages a crashed process was reading are read again one at a time,
+ * each recorded alone, so a second crash names the message that caused it; a message whose reading began
+ * POISON_ATTEMPTS times without ending becomes a `poison` dead letter instead of being read again.
  */
 export async function syncMailbox(deps: SyncDeps, mailbox: MailboxRow, shouldContinue: () => boolean = () => true): Promise<SyncResult> {
   const { store, settings } = deps;
   const log = deps.logger.child({ mailbox: mailbox.address });
   const client = deps.clients.client(mailbox.id);
-  const messages = await listUnreadInbox(client, mailbox.address, { pageSize: settings.pageSize, limit: settings.perSyncCap });
-  const batchContext = await syncBatchContext(deps, mailbox, log);
-  const attachments = await prefetchAttachments(deps, mailbox, messages);
+  const context = await syncBatchContext(deps, mailbox, log);
   const handled: string[] = [];
-  const result: SyncResult = { listed: messages.length, ingested: 0, alreadyRecorded: 0, deadLettered: 0, markedRead: 0, markReadFailed: 0, oldestUnreadAt: null };
-
-  const messageIds = new Map(messages.map((m) => [m.id, m.internetMessageId?.trim() || syntheticMessageId(m.id)]));
-  // Messages recorded before a crash (or before a failed mark-read) are only marked read: no second fetch.
-  // Ingest checks again inside its transaction; this check only saves the work.
-  const recorded = await store.mailMessages.recordedIn(mailbox.id, [...new Set(messageIds.values())]);
-
-  const toRead: GraphMailMessage[] = [];
-  for (const message of messages) {
-    if (!recorded.has(messageIds.get(message.id)!)) toRead.push(message);
-    else {
-      result.alreadyRecorded++;
-      handled.push(message.id);
-    }
-  }
-  const read = (message: GraphMailMessage) =>
-    readMessage(message, messageIds.get(message.id)!, { client, mailboxAddress: mailbox.address, maxMimeBytes: settings.maxMimeBytes, attachments: attachments.get(message.id) });
-  await readAndRecord(toRead, read, { store, settings, context: batchContext, shouldContinue }, (outcome, message) => {
+  const listed: { id: string; receivedDateTime: string | undefined }[] = [];
+  const result: SyncResult = { listed: 0, ingested: 0, alreadyRecorded: 0, deadLettered: 0, markedRead: 0, markReadFailed: 0, oldestUnreadAt: null };
+  const recorded = (outcome: BatchOutcome, message: GraphMailMessage) => {
     if (outcome.kind === 'dead_lettered') result.deadLettered++;
     else if (outcome.kind === 'already_recorded') result.alreadyRecorded++;
     else {
@@ -99,7 +101,30 @@ export async function syncMailbox(deps: SyncDeps, mailbox: MailboxRow, shouldCon
       deps.onIngested?.(outcome, message);
     }
     handled.push(message.id);
-  });
+  };
+  const reader: ChunkReader = { deps, mailbox, context, shouldContinue, download: oneAtATime(), pool: deps.parsePool ?? sharedParsePool(), recorded };
+
+  const pages = listUnreadPages(client, mailbox.address, { pageSize: settings.pageSize, limit: settings.perSyncCap, maxPageBytes: settings.ingestBatchBytes / 4 });
+  for await (const page of pages) {
+    result.listed += page.length;
+    for (const m of page) listed.push({ id: m.id, receivedDateTime: m.receivedDateTime });
+    const ids = new Map(page.map((m) => [m.id, recordedMessageId(m)]));
+    // Messages recorded before a crash (or before a failed mark-read) are only marked read: no second read.
+    // Ingest checks again inside its transaction; this check only saves the work.
+    const known = await store.mailMessages.recordedIn(mailbox.id, [...new Set(ids.values())]);
+    const toRead: GraphMailMessage[] = [];
+    for (const message of page) {
+      if (!known.has(ids.get(message.id)!)) toRead.push(message);
+      else {
+        result.alreadyRecorded++;
+        handled.push(message.id);
+      }
+    }
+    for (let i = 0; i < toRead.length && shouldContinue(); i += settings.ingestBatchSize) {
+      await readChunk(reader, toRead.slice(i, i + settings.ingestBatchSize), ids);
+    }
+    if (!shouldContinue()) break;
+  }
 
   const marked = await markRead(client, mailbox.address, handled, (ms) => log.info({ waitMs: ms }, 'mark-read throttled'));
   result.markedRead = marked.done.length;
@@ -108,9 +133,80 @@ export async function syncMailbox(deps: SyncDeps, mailbox: MailboxRow, shouldCon
 
   const stillUnread = new Set(marked.failed.map((f) => f.id));
   const handledIds = new Set(handled);
-  const unhandled = messages.filter((m) => !handledIds.has(m.id) || stillUnread.has(m.id));
-  result.oldestUnreadAt = unhandled[0]?.receivedDateTime ?? (messages.length >= settings.perSyncCap ? (messages.at(-1)?.receivedDateTime ?? null) : null);
+  const unhandled = listed.find((m) => !handledIds.has(m.id) || stillUnread.has(m.id));
+  result.oldestUnreadAt = unhandled?.receivedDateTime ?? (listed.length >= settings.perSyncCap ? (listed.at(-1)?.receivedDateTime ?? null) : null);
   return result;
+}
+
+interface ChunkReader {
+  deps: SyncDeps;
+  mailbox: MailboxRow;
+  context: BatchContext;
+  shouldContinue: () => boolean;
+  download: <T>(work: () => Promise<T>) => Promise<T>;
+  pool: ParsePool;
+  recorded: (outcome: BatchOutcome, message: GraphMailMessage) => void;
+}
+
+/**
+ * Reads and records one batch's worth of messages. Normally: one row per message says reading began, the
+ * messages are read up to four at a time and recorded in batches. When any of them was being read by a
+ * process that died, the chunk goes carefully: one message at a time, each begun and committed alone.
+ */
+async function readChunk(reader: ChunkReader, chunk: readonly GraphMailMessage[], ids: ReadonlyMap<string, string>): Promise<void> {
+  const { deps, mailbox } = reader;
+  const { store, settings } = deps;
+  const graphIds = chunk.map((m) => m.id);
+  const attachments = await prefetchAttachments(deps, mailbox, chunk);
+  const begun = await store.inboundReads.attempts(mailbox.id, graphIds);
+  const careful = begun.size > 0;
+  if (careful) reader.context.log.warn({ suspects: begun.size }, 'a process stopped while reading some of these messages: reading them one at a time');
+  else await store.inboundReads.begin(mailbox.id, graphIds);
+
+  const read = async (message: GraphMailMessage): Promise<ReadMessage> => {
+    const internetMessageId = ids.get(message.id)!;
+    const attempts = begun.get(message.id) ?? 0;
+    if (attempts >= POISON_ATTEMPTS) {
+      return { kind: 'dead_letter', message, internetMessageId, raw: null, reasonCode: 'poison', reason: `Reading this message began ${attempts} times and each time the process stopped before it ended` };
+    }
+    if (careful) await store.inboundReads.begin(mailbox.id, [message.id]);
+    return readMessage(message, internetMessageId, {
+      client: deps.clients.client(mailbox.id),
+      mailboxAddress: mailbox.address,
+      maxMimeBytes: settings.maxMimeBytes,
+      attachments: attachments.get(message.id),
+      pool: reader.pool,
+      parseDeadlineMs: settings.parseDeadlineMs,
+      download: reader.download,
+    });
+  };
+  const done = new Set<string>();
+  try {
+    await readAndRecord(chunk, read, { store, settings, context: reader.context, shouldContinue: reader.shouldContinue, careful }, (outcome, message) => {
+      done.add(message.id);
+      reader.recorded(outcome, message);
+    });
+  } finally {
+    // Reading stopped by an error this process handled (throttling, an outage, a stop) crashed nothing:
+    // those messages are not suspects next time. A crash never gets here, which is the point.
+    const open = graphIds.filter((id) => !done.has(id));
+    if (open.length > 0) await store.inboundReads.end(mailbox.id, open).catch((error: unknown) => reader.context.log.warn({ err: error }, 'could not clear read marks'));
+  }
+}
+
+/** The id a listed message is recorded and looked up by: Exchange's own, canonical; ours when it has none. */
+function recordedMessageId(message: GraphMailMessage): string {
+  return normalizeMessageId(message.internetMessageId ?? '') ?? syntheticMessageId(message.id);
+}
+
+/** Runs the work handed to it one at a time, in order. */
+function oneAtATime(): <T>(work: () => Promise<T>) => Promise<T> {
+  let tail: Promise<unknown> = Promise.resolve();
+  return <T>(work: () => Promise<T>) => {
+    const run = tail.then(work, work);
+    tail = run.catch(() => undefined);
+    return run;
+  };
 }
 
 /**
@@ -140,11 +236,13 @@ export async function syncBatchContext(deps: Pick<SyncDeps, 'store' | 'settings'
 async function readAndRecord(
   messages: readonly GraphMailMessage[],
   read: (message: GraphMailMessage) => Promise<ReadMessage>,
-  deps: { store: Store; settings: SyncSettings; context: BatchContext; shouldContinue: () => boolean },
+  deps: { store: Store; settings: SyncSettings; context: BatchContext; shouldContinue: () => boolean; careful: boolean },
   recorded: (outcome: BatchOutcome, message: GraphMailMessage) => void,
 ): Promise<void> {
   let batch: ReadMessage[] = [];
   let bytes = 0;
+  // Careful: each message read alone and committed alone, so a crash points at one message.
+  const [ahead, batchSize] = deps.careful ? [1, 1] : [EXCHANGE_CONCURRENCY, deps.settings.ingestBatchSize];
   const commit = async () => {
     const taken = batch;
     batch = [];
@@ -153,10 +251,10 @@ async function readAndRecord(
     outcomes.forEach((outcome, i) => recorded(outcome, taken[i]!.message));
   };
   try {
-    for await (const message of readAhead(messages, EXCHANGE_CONCURRENCY, read, deps.shouldContinue)) {
+    for await (const message of readAhead(messages, ahead, read, deps.shouldContinue)) {
       batch.push(message);
       bytes += heldBytes(message);
-      if (batch.length >= deps.settings.ingestBatchSize || bytes >= deps.settings.ingestBatchBytes) await commit();
+      if (batch.length >= batchSize || bytes >= deps.settings.ingestBatchBytes / 2) await commit();
     }
   } finally {
     await commit();
@@ -172,7 +270,12 @@ async function prefetchAttachments(deps: SyncDeps, mailbox: MailboxRow, messages
   const since = wanted[0]?.receivedDateTime;
   if (!since) return new Map();
   const ids = new Set(wanted.map((m) => m.id));
-  return listUnreadAttachments(deps.clients.client(mailbox.id), mailbox.address, { wanted: ids, since, maxPages: Math.ceil(messages.length / 10) + 2 });
+  return listUnreadAttachments(deps.clients.client(mailbox.id), mailbox.address, {
+    wanted: ids,
+    since,
+    maxPages: Math.ceil(wanted.length / 10) + 2,
+    maxPageBytes: deps.settings.ingestBatchBytes / 4,
+  });
 }
 
 /** Graph can list a message without a Message-ID (a draft-like item); give it a stable one of our own. */

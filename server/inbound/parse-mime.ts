@@ -1,8 +1,13 @@
 import { createHash } from 'node:crypto';
 import { MailParser, type AddressObject, type AttachmentStream, type HeaderLines, type Headers, type MessageText } from 'mailparser';
+import { messageIdsIn, normalizeMessageId } from '../tickets/message-id';
+import { normalizeHeaderCharset } from './header-charset';
 import type { DeliveryReport, InboundAttachment, InboundMail, MailAddress } from './inbound-mail';
-import { cleanText, MailHeaders } from './inbound-mail';
-import { htmlToText, sanitizeMailHtml } from './mail-html';
+import { capText, cleanText, MailHeaders } from './inbound-mail';
+import { htmlBody } from './mail-html';
+
+// One canonical spelling of Message-IDs, shared with the ticket lookup.
+export { messageIdsIn, normalizeMessageId } from '../tickets/message-id';
 
 /**
  * Raw RFC 822 bytes -> InboundMail. Everything a sender controls is normalised here once (addresses lower-cased,
@@ -23,8 +28,17 @@ export const DEFAULT_MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024;
 export const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
 /** mailparser's own default, stated here so it cannot change under us with an upgrade: a header bomb is an error. */
 export const MAX_HEADER_BLOCK_BYTES = 1024 * 1024;
-/** A message with thousands of tiny MIME parts costs parse time for nothing a human wrote. */
+/**
+ * A message with thousands of tiny MIME parts costs parse time for nothing a human wrote. The count bounds
+ * depth as well: every level of nesting is a part.
+ */
 export const MAX_MIME_PARTS = 500;
+/** Header fields kept per message; Exchange itself refuses header blocks past 256 KB. */
+export const MAX_HEADER_FIELDS = 1000;
+/** A longer header value is cut here (DKIM signatures and long References stay far below it). */
+export const MAX_HEADER_VALUE_CHARS = 64 * 1024;
+/** RFC 2047 encoded words decoded per header value; the rest stay as they are. */
+export const MAX_ENCODED_WORDS = 256;
 /** Threading looks these up in the database; a References header with thousands of ids must not become one query. */
 export const MAX_REFERENCES = 50;
 /** Enough of a returned message to read its header block, however large its own attachments are. */
@@ -67,13 +81,13 @@ export async function parseMime(raw: Buffer, options: ParseMimeOptions = {}): Pr
     throw new MailParseError('message_too_large', `The message is ${raw.length} bytes, over the limit of ${maxMessageBytes}`);
   }
 
-  const parsed = await runMailparser(raw, maxAttachmentBytes);
+  const parsed = await runMailparser(normalizeHeaderCharset(raw), maxAttachmentBytes);
   const headers = headersFromLines(parsed.headerLines);
   const contentType = topContentType(parsed.headers);
   const rawHtml = typeof parsed.text.html === 'string' ? parsed.text.html : null;
-  const html = rawHtml === null ? null : sanitizeMailHtml(rawHtml);
   // Our own converter rather than mailparser's, so that Graph's HTML bodies (graph-to-inbound) read the same.
-  const text = parsed.text.text || (rawHtml === null ? '' : htmlToText(rawHtml));
+  const body = rawHtml === null ? null : htmlBody(rawHtml);
+  const text = parsed.text.text ? capText(cleanText(parsed.text.text)) : (body?.text ?? '');
 
   return {
     internetMessageId: normalizeMessageId(headers.get('message-id') ?? '') ?? synthesizeMessageId([raw]),
@@ -87,8 +101,8 @@ export async function parseMime(raw: Buffer, options: ParseMimeOptions = {}): Pr
     headers,
     inReplyTo: messageIdsIn(headers.getAll('in-reply-to').join(' ')),
     references: lastReferences(messageIdsIn(headers.getAll('references').join(' '))),
-    text: cleanText(text).trim(),
-    html,
+    text: text.trim(),
+    html: body?.html ?? null,
     attachments: parsed.attachments.map((a) => a.attachment),
     deliveryReport: deliveryReportOf(contentType, parsed.attachments),
     contentType,
@@ -293,20 +307,6 @@ export function normalizeAddress(address: string | null | undefined, name: strin
   return { address: normalized, name: display && display.toLowerCase() !== normalized ? display : null };
 }
 
-/** Every `<id>` in a header value, in order, de-duplicated; a bare `id@host` (a sloppy client) is wrapped. */
-export function messageIdsIn(value: string): string[] {
-  const found: string[] = [...(value.match(/<[^<>\s]+>/g) ?? [])];
-  if (found.length === 0) {
-    const bare = value.trim();
-    if (/^[^\s<>]+@[^\s<>]+$/.test(bare)) found.push(`<${bare}>`);
-  }
-  return [...new Set(found.map(cleanText))];
-}
-
-export function normalizeMessageId(value: string): string | null {
-  return messageIdsIn(value)[0] ?? null;
-}
-
 /** A stable Message-ID for mail that has none: the same input always gives the same id, so it dedupes. */
 export function synthesizeMessageId(parts: readonly (Buffer | string)[]): string {
   const hash = createHash('sha256');
@@ -338,16 +338,20 @@ function headersFromLines(lines: HeaderLines): MailHeaders {
   return headersFromEntries(entries);
 }
 
+/** Header fields, bounded: at most MAX_HEADER_FIELDS fields, each value cut at MAX_HEADER_VALUE_CHARS. */
 export function headersFromEntries(entries: Iterable<readonly [string, string]>): MailHeaders {
   const out: [string, string][] = [];
   for (const [name, value] of entries) {
-    const key = cleanText(name).trim();
+    if (out.length >= MAX_HEADER_FIELDS) break;
+    const key = cleanText(name.slice(0, 256)).trim();
+    const bounded = value.length > MAX_HEADER_VALUE_CHARS ? value.slice(0, MAX_HEADER_VALUE_CHARS) : value;
     // A decoded header must stay one line: a CR/LF smuggled in an encoded word would forge log lines.
-    if (key) out.push([key, cleanText(decodeEncodedWords(value)).replace(/[\r\n\t]+/g, ' ').trim()]);
+    if (key) out.push([key, cleanText(decodeEncodedWords(bounded)).replace(/[\r\n\t]+/g, ' ').trim()]);
   }
   return new MailHeaders(out);
 }
 
+// Each part excludes `?` and white space, so a failed match gives up at the next `?`: linear.
 const ENCODED_WORD = /=\?([^?\s]+)\?([bBqQ])\?([^?\s]*)\?=/g;
 
 /** RFC 2047: `=?UTF-8?B?w4RyZ2Vy?=` -> `Ärger`. Adjacent words are joined so a character split across two decodes. */
@@ -359,7 +363,9 @@ function decodeEncodedWords(value: string): string {
   const flush = (): void => {
     for (const piece of pieces.splice(0)) out += decodeBytes(piece.bytes, piece.charset);
   };
+  let words = 0;
   for (const match of value.matchAll(ENCODED_WORD)) {
+    if (++words > MAX_ENCODED_WORDS) break;
     const between = value.slice(last, match.index);
     if (pieces.length === 0 || between.trim() !== '') {
       flush();

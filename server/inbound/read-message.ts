@@ -1,9 +1,9 @@
 import type { Client } from '@microsoft/microsoft-graph-client';
 import { GraphRequestError } from '../graph/errors';
 import { getMime, MimeTooLargeError, type GraphAttachmentJson, type GraphMailMessage } from '../graph/mail-operations';
-import { graphToInbound, mimeRequiredReason, MimeRequiredError } from './graph-to-inbound';
+import { mimeRequiredReason } from './graph-to-inbound';
 import type { InboundMail } from './inbound-mail';
-import { MailParseError, parseMime } from './parse-mime';
+import { MessageParseFailure, type ParsePool } from './parse-pool';
 
 /** A listed message, read: its mail, or why it can only be a dead letter. */
 export type ReadMessage =
@@ -16,41 +16,64 @@ export interface ReadOptions {
   maxMimeBytes: number;
   /** The message's attachments, when they came with the list. */
   attachments: GraphAttachmentJson[] | undefined;
+  pool: ParsePool;
+  parseDeadlineMs: number;
+  /**
+   * Runs a MIME download and its parse. A sync passes one that runs them one at a time: each may be up to
+   * `maxMimeBytes`, and a sync holds at most one such message besides its batch.
+   */
+  download: <T>(work: () => Promise<T>) => Promise<T>;
 }
 
 /**
  * Builds the message's InboundMail from what the list returned, downloading its MIME only when nothing
- * else will do (delivery reports, attachments Graph could not expand). Throttling, outages and lost grants
- * are thrown: the message stays unread for the next sync. Everything else wrong with the message itself
- * becomes a dead-letter verdict.
+ * else will do (delivery reports, attachments Graph could not expand, a body too large to list). Parsing
+ * runs in the parse pool, under a deadline. Throttling, outages and lost grants are thrown: the message
+ * stays unread for the next sync. Everything else wrong with the message itself becomes a dead-letter
+ * verdict (`too_large`, `too_complex`, `mime_unparseable`, `content_unavailable`, ...).
+ *
+ * `internetMessageId` is the id the message is recorded and looked up by: Graph's (Exchange's), in its
+ * canonical form, whatever the MIME says. The task pane asks with the id Outlook shows, which is the same.
  */
 export async function readMessage(message: GraphMailMessage, internetMessageId: string, options: ReadOptions): Promise<ReadMessage> {
   let raw: Buffer | null = null;
   const deadLetter = (reasonCode: string, reason: string): ReadMessage => ({ kind: 'dead_letter', message, internetMessageId, raw, reasonCode, reason });
   try {
-    const expanded = options.attachments && message.body ? fromExpandedAttachments(message, options.attachments, options.maxMimeBytes) : undefined;
-    if (expanded === 'too_large') throw new MimeTooLargeError(options.maxMimeBytes);
-    let mail: InboundMail;
-    if (expanded) {
-      mail = expanded;
-    } else if (mimeRequiredReason(message) || !message.body) {
+    if (options.attachments && message.body && expandedSize(message, options.attachments) > options.maxMimeBytes) throw new MimeTooLargeError(options.maxMimeBytes);
+    let mail = await fromListedJson(message, options);
+    mail ??= await options.download(async () => {
       raw = await getMime(options.client, options.mailboxAddress, message.id, options.maxMimeBytes);
-      mail = await parseMime(raw);
-    } else {
-      mail = graphToInbound(message);
-    }
-    // The id the sync looks messages up by must be the one they are recorded under.
-    if (!message.internetMessageId?.trim()) mail = { ...mail, internetMessageId };
-    return { kind: 'mail', message, internetMessageId, mail, raw };
+      return options.pool.parse({ kind: 'mime', raw }, options.parseDeadlineMs);
+    });
+    return { kind: 'mail', message, internetMessageId, mail: { ...mail, internetMessageId }, raw };
   } catch (error) {
     if (error instanceof MimeTooLargeError) return deadLetter('too_large', error.message);
+    if (error instanceof MessageParseFailure) return deadLetter(error.code, error.message);
     if (error instanceof GraphRequestError) {
       // Graph will never serve this message's content: keep what the list returned.
       if (error.kind === 'permanent') return deadLetter('content_unavailable', `${error.graphCode}: ${error.message}`);
       throw error;
     }
-    return deadLetter(error instanceof MailParseError ? error.code : 'parse_failed', error instanceof Error ? error.message : String(error));
+    throw error;
   }
+}
+
+/** The message parsed from its listed JSON (with expanded attachments), or undefined when only its MIME will do. */
+async function fromListedJson(message: GraphMailMessage, options: ReadOptions): Promise<InboundMail | undefined> {
+  const reason = mimeRequiredReason(message);
+  if (!message.body || reason === 'delivery_report' || (reason === 'has_attachments' && !options.attachments)) return undefined;
+  try {
+    return await options.pool.parse({ kind: 'graph', message, attachments: options.attachments }, options.parseDeadlineMs);
+  } catch (error) {
+    // Attachments Graph could not expand as plain files (an attached email, a missing contentBytes).
+    if (error instanceof MessageParseFailure && error.code === 'mime_required') return undefined;
+    throw error;
+  }
+}
+
+/** The same limit as a MIME download (body plus attachments): an oversized message is a dead letter either way. */
+function expandedSize(message: GraphMailMessage, attachments: readonly GraphAttachmentJson[]): number {
+  return Buffer.byteLength(message.body?.content ?? '') + attachments.reduce((sum, a) => sum + (a.size ?? 0), 0);
 }
 
 /** Roughly the memory a read message holds until its batch commits: its MIME, bodies and attachments. */
@@ -61,17 +84,4 @@ export function heldBytes(read: ReadMessage): number {
     for (const a of read.mail.attachments) bytes += a.content?.length ?? 0;
   }
   return bytes;
-}
-
-/** The message built from its JSON and expanded attachments; undefined when only its MIME will do. */
-function fromExpandedAttachments(message: GraphMailMessage, attachments: GraphAttachmentJson[], maxBytes: number): InboundMail | 'too_large' | undefined {
-  // The same limit as a MIME download (body plus attachments): an oversized message is a dead letter either way.
-  const size = Buffer.byteLength(message.body?.content ?? '') + attachments.reduce((sum, a) => sum + (a.size ?? 0), 0);
-  if (size > maxBytes) return 'too_large';
-  try {
-    return graphToInbound(message, attachments);
-  } catch (error) {
-    if (error instanceof MimeRequiredError) return undefined;
-    throw error;
-  }
 }

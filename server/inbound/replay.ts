@@ -2,11 +2,11 @@ import type { GraphMailMessage } from '../graph/mail-operations';
 import type { Store } from '../store/store';
 import { newFilterContext } from './filter-context';
 import { filtersWith } from './filters';
-import { graphToInbound } from './graph-to-inbound';
 import type { InboundMail } from './inbound-mail';
 import { ingestIn, type IngestOutcome } from './ingest';
 import type { SyncSettings } from './mailbox-sync';
-import { parseMime } from './parse-mime';
+import { sharedParsePool, type ParsePool } from './parse-pool';
+import type { ParseTask } from './parse-worker';
 import { runFilters } from './pipeline';
 import { filterEnvironment } from './store-filter-environment';
 
@@ -24,7 +24,12 @@ export class ReplayError extends Error {
  * record, the new outcome and the letter's state change commit together; a replay that fails again leaves
  * the letter open and says why.
  */
-export async function replayDeadLetter(store: Store, id: number, settings: Pick<SyncSettings, 'messageIdDomain' | 'burstBlockMs' | 'burst'>): Promise<IngestOutcome> {
+export async function replayDeadLetter(
+  store: Store,
+  id: number,
+  settings: Pick<SyncSettings, 'messageIdDomain' | 'burstBlockMs' | 'burst' | 'parseDeadlineMs'>,
+  pool: ParsePool = sharedParsePool(),
+): Promise<IngestOutcome> {
   const letter = await store.deadLetters.findById(id);
   if (!letter) throw new ReplayError('not_found', `Dead letter ${id} not found`);
   if (letter.state !== 'open') throw new ReplayError('not_open', `Dead letter ${id} was already ${letter.state}`);
@@ -34,7 +39,8 @@ export async function replayDeadLetter(store: Store, id: number, settings: Pick<
 
   let mail: InboundMail;
   try {
-    mail = await parseStored(letter.raw);
+    // In the parse pool like any received mail: a poison letter must not take the server down on replay.
+    mail = await pool.parse(storedTask(letter.raw), settings.parseDeadlineMs);
   } catch (error) {
     throw new ReplayError('still_failing', `Dead letter ${id} still cannot be parsed: ${(error as Error).message}`);
   }
@@ -52,7 +58,7 @@ export async function replayDeadLetter(store: Store, id: number, settings: Pick<
 }
 
 /** Dead letters hold raw MIME, or Graph's JSON when the MIME was never downloaded. */
-async function parseStored(raw: Buffer): Promise<InboundMail> {
-  if (raw[0] === 0x7b /* { */) return graphToInbound(JSON.parse(raw.toString('utf8')) as GraphMailMessage);
-  return parseMime(raw);
+function storedTask(raw: Buffer): ParseTask {
+  if (raw[0] === 0x7b /* { */) return { kind: 'graph', message: JSON.parse(raw.toString('utf8')) as GraphMailMessage };
+  return { kind: 'mime', raw };
 }

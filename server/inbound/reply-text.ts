@@ -34,7 +34,10 @@ const MAX_OUTLOOK_HEADER_GAP = 4;
 // Dutch, Italian, Portuguese, Scandinavian).
 const ATTRIBUTION_START = /^\s*(on|am|le|el|op|il|em|den|det)\s/i;
 // The verb ends the line in English ("... wrote:") but comes before the name in German ("... schrieb Name:").
-const ATTRIBUTION = /^\s*\S.{0,400}\s(wrote|schrieb|a écrit|escribió|schreef|ha scritto|escreveu|skrev)(\s.{0,300})?\s*:\s*$/i;
+const ATTRIBUTION_VERBS: readonly string[] = ['wrote', 'schrieb', 'a écrit', 'escribió', 'schreef', 'ha scritto', 'escreveu', 'skrev'];
+/** Characters an attribution may have before its verb (date, name, address) and after it (German: the name). */
+const MAX_BEFORE_VERB = 401;
+const MAX_AFTER_VERB = 301;
 const OUTLOOK_FROM = /^\s*\*?(from|von|de|van|da|från|fra)\s*:\*?\s*\S/i;
 const OUTLOOK_SENT = /^\s*\*?(sent|date|gesendet|datum|envoyé|enviado|verzonden|inviato|skickat|sendt)\s*:\*?\s*\S/i;
 const ORIGINAL_MESSAGE = /^\s*-{2,}\s*(original message|ursprüngliche nachricht|message d'origine|mensaje original|oorspronkelijk bericht|messaggio originale|originalmeddelande)\s*-{2,}\s*$/i;
@@ -60,9 +63,37 @@ function firstQuoteHeader(lines: readonly string[], quotedLinesCount: boolean): 
 
 function isAttribution(lines: readonly string[], start: number): boolean {
   for (let n = 1; n <= MAX_ATTRIBUTION_LINES && start + n <= lines.length; n++) {
-    if (ATTRIBUTION.test(lines.slice(start, start + n).join(' '))) return true;
+    if (isAttributionText(lines.slice(start, start + n).join(' '))) return true;
   }
   return false;
+}
+
+/**
+ * `<text> <verb>[ <text>] :` with at most MAX_BEFORE_VERB characters before the verb and MAX_AFTER_VERB after it.
+ * Scanned by hand rather than with one regex: a pattern with bounded `.{0,400}` runs around a word backtracks
+ * hundreds of thousands of times per line of a hostile body, and this runs on every line that starts like one.
+ */
+function isAttributionText(text: string): boolean {
+  const trimmed = text.trimEnd();
+  if (!trimmed.endsWith(':')) return false;
+  const body = trimmed.slice(0, -1).trimEnd();
+  const lead = body.length - body.trimStart().length;
+  // The verb follows a white-space character that follows 1..MAX_BEFORE_VERB characters of text.
+  const last = Math.min(body.length - 1, lead + MAX_BEFORE_VERB);
+  for (let space = lead + 1; space <= last; space++) {
+    if (!isSpace(body[space] ?? '')) continue;
+    for (const verb of ATTRIBUTION_VERBS) {
+      const end = space + 1 + verb.length;
+      if (body.slice(space + 1, end).toLowerCase() !== verb) continue;
+      const tail = body.length - end;
+      if (tail === 0 || (tail <= MAX_AFTER_VERB && isSpace(body[end] ?? ''))) return true;
+    }
+  }
+  return false;
+}
+
+function isSpace(char: string): boolean {
+  return char !== '' && char.trim() === '';
 }
 
 /** Blank lines, lone `>` and separator lines left hanging at the end of the cut. */

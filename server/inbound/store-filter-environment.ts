@@ -81,5 +81,14 @@ export function filterEnvironment(repos: Repositories, options: FilterEnvironmen
       const recentMessages = await repos.mailMessages.countFromSince(address.trim().toLowerCase(), since, countUpTo);
       return { blockedUntil: user?.blocked_until ?? null, recentMessages };
     },
+
+    async isOnTicket(ticketId, address) {
+      const ticket = await repos.tickets.findById(ticketId);
+      if (!ticket) return false;
+      const user = await repos.users.findByEmail(address);
+      if (!user) return false;
+      if (user.id === ticket.requester_id) return true;
+      return (await repos.tickets.listParticipants(ticketId)).some((p) => p.kind === 'cc' && p.user_id === user.id);
+    },
   };
 }

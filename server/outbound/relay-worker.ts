@@ -212,6 +212,7 @@ export class RelayWorker {
         ticketSubject: ticket.subject,
         referenceToken: referenceToken(ticketReference(ticket.id, ticket.reference_tag)),
         requesterName: requester?.display_name ?? null,
+        requesterAddress: requester?.email ?? null,
         authorName: row.kind === 'ticket_received' ? null : (comment?.author_name ?? null),
         commentText: row.kind === 'ticket_received' ? null : (comment?.body_text ?? null),
       }),

@@ -1,4 +1,5 @@
 import { REPLY_DELIMITER } from '../tickets/reply-delimiter';
+import { echoedName, echoedSubject } from './echoed-text';
 
 /** The words of Relaydesk's emails. Text and HTML say the same; the HTML is built from escaped text only. */
 export interface EmailContent {
@@ -13,13 +14,19 @@ export interface TemplateInput {
   /** `[RD:1A-7QX2K]`: in the subject and the body, so replies thread even without headers. */
   referenceToken: string;
   requesterName: string | null;
+  /** The requester's address: its local part greets them when their display name is not safe to echo. */
+  requesterAddress: string | null;
   authorName: string | null;
   commentText: string | null;
 }
 
 export function renderEmail(input: TemplateInput): EmailContent {
-  const subject = `${/^re:/i.test(input.ticketSubject) ? '' : 'Re: '}${input.ticketSubject} ${input.referenceToken}`.replace(/\s+/g, ' ').trim();
-  const greeting = input.requesterName ? `Hello ${input.requesterName},` : 'Hello,';
+  // The acknowledgement goes to whoever the From claims, unasked: it repeats as little of the stranger's text as it can.
+  const automatic = input.kind === 'ticket_received';
+  const ticketSubject = automatic ? echoedSubject(input.ticketSubject) : input.ticketSubject;
+  const subject = `${/^re:/i.test(ticketSubject) ? '' : 'Re: '}${ticketSubject} ${input.referenceToken}`.replace(/\s+/g, ' ').trim();
+  const name = echoedName(input.requesterName, input.requesterAddress);
+  const greeting = name ? `Hello ${name},` : 'Hello,';
   let body: string[];
   switch (input.kind) {
     case 'ticket_received':

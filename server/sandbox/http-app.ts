@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import { controlRouter, type ControlInfo } from './control-api';
+import { cors, sameOriginOnly } from './cors';
 import { errorBody } from './graph/graph-error';
 import type { SandboxServices } from './graph/graph-types';
 import { graphHandler } from './graph/http-adapter';
@@ -14,8 +15,10 @@ export function createHttpApp(services: SandboxServices, info: ControlInfo): Exp
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  app.use(cors);
-  app.use('/sandbox', controlRouter(services, info));
+  const ownOrigin = new URL(info.baseUrl).origin;
+  // Before CORS: the control API never grants a cross-origin page anything.
+  app.use('/sandbox', sameOriginOnly(ownOrigin), controlRouter(services, info));
+  app.use(cors(ownOrigin));
   app.use('/v1.0', express.raw({ type: () => true, limit: GRAPH_MAX_REQUEST_BYTES }), graphHandler(() => services));
   app.use(identityRouter(services.identity));
   app.use((req: Request, res: Response) => {
@@ -40,30 +43,4 @@ export function createHttpApp(services: SandboxServices, info: ControlInfo): Exp
     res.status(500).json({ error: { code: 'InternalServerError', message: 'The sandbox failed to handle the request.' } });
   });
   return app;
-}
-
-/**
- * CORS on everything: the task pane (another origin) calls the token endpoint and, in some flows, Graph.
- * Origins are echoed rather than `*` so credentialed requests work too.
- */
-function cors(req: Request, res: Response, next: NextFunction): void {
-  const origin = req.get('origin');
-  if (origin) {
-    res.set({
-      'Access-Control-Allow-Origin': origin,
-      'Access-Control-Allow-Credentials': 'true',
-      'Access-Control-Expose-Headers': 'request-id, client-request-id, Retry-After, Location, Preference-Applied, WWW-Authenticate, x-ms-request-id',
-      Vary: 'Origin',
-    });
-  }
-  if (req.method === 'OPTIONS' && req.get('access-control-request-method')) {
-    res.set({
-      'Access-Control-Allow-Methods': 'GET, POST, PUT, PATCH, DELETE, OPTIONS',
-      'Access-Control-Allow-Headers': req.get('access-control-request-headers') ?? 'content-type, authorization',
-      'Access-Control-Max-Age': '86400',
-    });
-    res.status(204).end();
-    return;
-  }
-  next();
 }

@@ -68,6 +68,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
   const throttle = new Throttle({ ...EXCHANGE_LIMITS, ...(options.throttle ?? {}) });
   if (options.demoMail && !options.seedDemo) logger.warn('sandbox demoMail needs seedDemo; no demo mail will be delivered');
   const tls = ensureSandboxTls(path.join(options.dataDir, 'sandbox-ca'));
+  if (tls.caStatus === 'replaced') logger.warn({ ca: tls.caCertPath }, 'sandbox CA replaced by one limited to localhost names: trust the new ca.pem (browsers, NODE_EXTRA_CA_CERTS)');
   const stateFile = new IdentityStateFile(path.join(options.dataDir, 'sandbox-state', 'identity.json'));
   const state = stateFile.state;
 

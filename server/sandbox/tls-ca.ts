@@ -10,6 +10,8 @@ const LEAF_VALIDITY_DAYS = 397;
 /** Reissue the leaf this long before it expires, so a long-running demo never serves an expired one. */
 const LEAF_RENEW_BEFORE_DAYS = 30;
 const DAY_MS = 24 * 60 * 60 * 1000;
+/** id-ce-nameConstraints (RFC 5280 4.2.1.10). */
+const NAME_CONSTRAINTS_OID = '2.5.29.30';
 
 export interface SandboxTls {
   caCertPem: string;
@@ -18,6 +20,8 @@ export interface SandboxTls {
   caSpkiSha256: string;
   serverCertPem: string;
   serverKeyPem: string;
+  /** `replaced`: the CA in the folder lacked the name constraints and was issued anew (trust the new one). */
+  caStatus: 'created' | 'reused' | 'replaced';
 }
 
 const FILES = {
@@ -33,15 +37,27 @@ const FILES = {
  * keeps working; the leaf is reissued when missing, near expiry or not signed by the current CA.
  */
 export function ensureSandboxTls(dir: string): SandboxTls {
-  fs.mkdirSync(dir, { recursive: true });
+  // Whoever reads the CA key can mint certificates that whatever trusts the CA accepts for any host.
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  fs.chmodSync(dir, 0o700);
   const caCertPath = path.join(dir, FILES.caCert);
   const caKeyPath = path.join(dir, FILES.caKey);
-  let caCertPem: string;
-  let caKeyPem: string;
+  let caCertPem: string | undefined;
+  let caKeyPem: string | undefined;
+  let caStatus: SandboxTls['caStatus'] = 'created';
   if (fs.existsSync(caCertPath) && fs.existsSync(caKeyPath)) {
-    caCertPem = fs.readFileSync(caCertPath, 'utf8');
-    caKeyPem = fs.readFileSync(caKeyPath, 'utf8');
-  } else {
+    const pem = fs.readFileSync(caCertPath, 'utf8');
+    // A CA from before the name constraints could sign a certificate for any site: replace it.
+    if (hasOurNameConstraints(pem)) {
+      caCertPem = pem;
+      caKeyPem = fs.readFileSync(caKeyPath, 'utf8');
+      fs.chmodSync(caKeyPath, 0o600); // written by an older version, perhaps with the umask's mode
+      caStatus = 'reused';
+    } else {
+      caStatus = 'replaced';
+    }
+  }
+  if (!caCertPem || !caKeyPem) {
     ({ certPem: caCertPem, keyPem: caKeyPem } = createCa());
     writePrivate(caKeyPath, caKeyPem);
     fs.writeFileSync(caCertPath, caCertPem);
@@ -64,11 +80,13 @@ export function ensureSandboxTls(dir: string): SandboxTls {
     fs.writeFileSync(leafCertPath, serverCertPem);
   }
 
-  return { caCertPem, caCertPath, caSpkiSha256: spkiSha256(caCertPem), serverCertPem, serverKeyPem };
+  return { caCertPem, caCertPath, caSpkiSha256: spkiSha256(caCertPem), serverCertPem, serverKeyPem, caStatus };
 }
 
+/** Owner-only whatever the umask, and also when the file already existed (writeFileSync keeps its mode). */
 function writePrivate(file: string, pem: string): void {
   fs.writeFileSync(file, pem, { mode: 0o600 });
+  fs.chmodSync(file, 0o600);
 }
 
 /** node:crypto makes RSA keys natively (milliseconds); node-forge's pure-JS keygen takes seconds. */
@@ -102,6 +120,8 @@ function createCa(): { certPem: string; keyPem: string } {
   cert.setExtensions([
     { name: 'basicConstraints', cA: true, critical: true },
     { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true },
+    // Whoever trusts this CA trusts it for local names only: even with its key, nobody can intercept other sites.
+    { id: NAME_CONSTRAINTS_OID, critical: true, value: nameConstraintsDer() },
     { name: 'subjectKeyIdentifier' },
   ]);
   cert.sign(privateKey, forge.md.sha256.create());
@@ -136,6 +156,39 @@ function createLeaf(caCertPem: string, caKeyPem: string): { certPem: string; key
   ]);
   cert.sign(caKey, forge.md.sha256.create());
   return { certPem: forge.pki.certificateToPem(cert), keyPem };
+}
+
+/**
+ * NameConstraints permitting only DNS `localhost` (and its subdomains), `.localhost`, and the loopback addresses
+ * 127.0.0.1/32 and ::1/128, as DER. node-forge reads this extension but cannot build it, hence raw ASN.1.
+ */
+function nameConstraintsDer(): string {
+  const { asn1 } = forge;
+  const tagged = (tag: number, value: string) => asn1.create(asn1.Class.CONTEXT_SPECIFIC, tag, false, value);
+  const subtree = (base: forge.asn1.Asn1) => asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SEQUENCE, true, [base]);
+  const bytes = (...octets: number[]) => String.fromCharCode(...octets);
+  const dns = (name: string) => subtree(tagged(2, name));
+  // iPAddress constraints are the address followed by its mask.
+  const ip = (address: number[], mask: number[]) => subtree(tagged(7, bytes(...address, ...mask)));
+  const ipv6Loopback = [...Array<number>(15).fill(0), 1];
+  const permitted = asn1.create(asn1.Class.CONTEXT_SPECIFIC, 0, true, [
+    dns('localhost'),
+    dns('.localhost'),
+    ip([127, 0, 0, 1], [255, 255, 255, 255]),
+    ip(ipv6Loopback, Array<number>(16).fill(255)),
+  ]);
+  return asn1.toDer(asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SEQUENCE, true, [permitted])).getBytes();
+}
+
+/** Whether the CA carries exactly our critical name constraints. */
+function hasOurNameConstraints(caPem: string): boolean {
+  try {
+    const extensions = forge.pki.certificateFromPem(caPem).extensions as { id?: string; critical?: boolean; value?: unknown }[];
+    const extension = extensions.find((e) => e.id === NAME_CONSTRAINTS_OID);
+    return extension?.critical === true && extension.value === nameConstraintsDer();
+  } catch {
+    return false;
+  }
 }
 
 function leafStillGood(leafPem: string, caPem: string): boolean {

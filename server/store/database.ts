@@ -1,8 +1,8 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
+import { ensureParentDirectory, ensurePrivateFile, makePrivateIfExists } from '../private-files';
 import type { DialectKind } from './dialect';
 import type { DB } from './schema';
 import { withStatementCache } from './statement-cache';
@@ -28,10 +28,16 @@ const PG_INT8_OID = 20;
 
 export async function openDatabase(target: DatabaseTarget): Promise<Database> {
   if (target.kind === 'sqlite') {
-    if (target.file !== ':memory:') fs.mkdirSync(path.dirname(target.file), { recursive: true });
+    const onDisk = target.file !== ':memory:';
+    if (onDisk) {
+      ensureParentDirectory(path.dirname(target.file));
+      ensurePrivateFile(target.file);
+    }
     // Another process (a second instance, a migration) may hold the write lock briefly.
     const connection = new SQLite(target.file, { timeout: 5000 });
     await enableWal(connection);
+    // SQLite makes the WAL and shared-memory files itself; they hold recent rows, so they get the same mode.
+    if (onDisk) for (const suffix of ['-wal', '-shm']) makePrivateIfExists(`${target.file}${suffix}`);
     // SQLite's built-in lower() folds ASCII only, so 'Ärger' would never match a search for 'ärger'.
     connection.function('lower', { deterministic: true }, (value: unknown) => (typeof value === 'string' ? value.toLowerCase() : value));
     connection.pragma('foreign_keys = ON');
@@ -83,6 +89,7 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
  */
 async function withSqliteFileLock<T>(lockFile: string, work: () => Promise<T>): Promise<T> {
   if (lockFile.startsWith(':memory:')) return work();
+  ensurePrivateFile(lockFile);
   const lock = new SQLite(lockFile);
   try {
     lock.pragma(`busy_timeout = ${MIGRATION_LOCK_WAIT_MS}`);

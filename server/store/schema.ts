@@ -13,6 +13,9 @@ export type CommentSource = 'email' | 'api' | 'system';
 export type MailboxState = 'pending' | 'active' | 'paused' | 'needs_reauth' | 'unlinked';
 export type MailDirection = 'inbound' | 'outbound';
 export type OutboxState = 'pending' | 'sending' | 'sent' | 'failed';
+/** What our tenant's Exchange Online Protection said against a new ticket's From address (see authentication-results). */
+export const SENDER_AUTH_FAILURES = ['dmarc_fail', 'compauth_fail'] as const;
+export type SenderAuthFailure = (typeof SENDER_AUTH_FAILURES)[number];
 
 export interface UsersTable {
   id: Generated<number>;
@@ -89,6 +92,8 @@ export interface TicketsTable {
   assignee_id: number | null;
   /** The closed ticket this one follows up, when a customer replied to a closed ticket. */
   follow_up_of_id: number | null;
+  /** Set when the mail that opened the ticket failed sender authentication: no acknowledgement was sent. */
+  sender_auth_failure: SenderAuthFailure | null;
   created_at: string;
   updated_at: string;
 }
@@ -188,7 +193,16 @@ export interface AuditLogTable {
   created_at: string;
 }
 
+/** A message whose reading began and has not ended in a commit (crash-loop protection). */
+export interface InboundReadsTable {
+  mailbox_id: number;
+  graph_message_id: string;
+  attempts: number;
+  started_at: string;
+}
+
 export interface DB {
+  inbound_reads: InboundReadsTable;
   users: UsersTable;
   mailboxes: MailboxesTable;
   tickets: TicketsTable;

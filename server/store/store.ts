@@ -4,6 +4,7 @@ import { migrateToLatest, pendingMigrations } from './migrate';
 import { AttachmentsRepository } from './repositories/attachments';
 import { AuditRepository } from './repositories/audit';
 import { DeadLettersRepository } from './repositories/dead-letters';
+import { InboundReadsRepository } from './repositories/inbound-reads';
 import { OutboxRepository } from './repositories/outbox';
 import { MailboxesRepository } from './repositories/mailboxes';
 import { MailMessagesRepository } from './repositories/mail-messages';
@@ -24,6 +25,7 @@ export class Repositories {
   readonly mailMessages: MailMessagesRepository;
   readonly attachments: AttachmentsRepository;
   readonly deadLetters: DeadLettersRepository;
+  readonly inboundReads: InboundReadsRepository;
   readonly outbox: OutboxRepository;
 
   /** `outboxQueued` is called when this object writes an outbox row (for a transaction: once it commits). */
@@ -41,6 +43,7 @@ export class Repositories {
     this.mailMessages = new MailMessagesRepository(db);
     this.attachments = new AttachmentsRepository(db);
     this.deadLetters = new DeadLettersRepository(db);
+    this.inboundReads = new InboundReadsRepository(db);
     this.outbox = new OutboxRepository(db, outboxQueued);
   }
 

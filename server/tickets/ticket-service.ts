@@ -3,7 +3,7 @@ import type { TicketStatus, UserRow } from '../store/schema';
 import type { TicketListRow } from '../store/repositories/tickets';
 import { DomainError } from './errors';
 import { assertCanAddCc, assertCanFollow } from './participants';
-import { queueCommentEmail } from './notifications';
+import { queueCommentEmail, type NotEmailed } from './notifications';
 import { newReferenceTag } from './reference';
 import { canTransition, onAgentPublicReply, onAssign } from './status';
 import { detailView, summaryView, type TicketDetailView, type TicketSummaryView } from './ticket-view';
@@ -90,15 +90,16 @@ export class TicketService {
     });
   }
 
-  async addComment(id: number, actor: UserRow, input: CommentInput): Promise<TicketDetailView> {
+  /** `warnings`: who the comment was not emailed to, and why (coded), so an agent's reply is never dropped unseen. */
+  async addComment(id: number, actor: UserRow, input: CommentInput): Promise<TicketDetailView & { warnings: NotEmailed[] }> {
     return this.store.transaction(async (repos) => {
       const ticket = await this.lockOpenTicket(repos, id);
       const comment = await repos.tickets.addComment({ ticketId: id, authorId: actor.id, visibility: input.visibility, source: 'api', bodyText: input.body });
-      await queueCommentEmail(repos, ticket, comment);
+      const { notEmailed } = await queueCommentEmail(repos, ticket, comment);
       const next = input.status ?? (input.visibility === 'public' ? onAgentPublicReply(ticket.status) : ticket.status);
       await this.changeStatusIn(repos, ticket, next, actor);
       await repos.tickets.touch(id);
-      return this.detail(repos, id);
+      return { ...(await this.detail(repos, id)), warnings: notEmailed };
     });
   }
 

@@ -20,6 +20,8 @@ export interface TicketSummaryView {
   assignee: { id: number; email: string } | null;
   mailbox: string | null;
   followUpOf: number | null;
+  /** The opening mail failed sender authentication (the From may be forged); no acknowledgement was sent. */
+  senderAuthFailure: TicketRow['sender_auth_failure'];
   createdAt: string;
   updatedAt: string;
 }
@@ -56,6 +58,7 @@ export function summaryView(row: TicketListRow): TicketSummaryView {
     assignee: row.assignee_id !== null && row.assignee_email !== null ? { id: row.assignee_id, email: row.assignee_email } : null,
     mailbox: row.mailbox_address,
     followUpOf: row.follow_up_of_id,
+    senderAuthFailure: row.sender_auth_failure,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };

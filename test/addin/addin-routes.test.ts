@@ -100,3 +100,27 @@ it('picks up a build that appears after the server started', async () => {
 it.each(['https://relaydesk.contoso.com/app', 'relaydesk.contoso.com', 'https://relaydesk.contoso.com/?x=1'])('refuses a public origin with a path or no scheme: %s', (publicOrigin) => {
   expect(() => addinRoutes({ distDir: dist, publicOrigin })).toThrow(TypeError);
 });
+
+describe('Content-Security-Policy of the pages', () => {
+  const directives = (header: string | undefined): Map<string, string[]> =>
+    new Map((header ?? '').split(';').map((d) => d.trim().split(/\s+/)).map(([name = '', ...values]) => [name, values] as [string, string[]]));
+
+  it("allows scripts from the server and Microsoft's office.js CDN only, no plugins, no <base>, framing by Office", async () => {
+    const res = await request(app({ officeJsUrl: 'https://appsforoffice.microsoft.com/lib/1/hosted/office.js' })).get('/addin/taskpane.html');
+    const csp = directives(res.headers['content-security-policy']);
+    expect(csp.get('script-src')).toEqual(["'self'", 'https://appsforoffice.microsoft.com']);
+    expect(csp.get('object-src')).toEqual(["'none'"]);
+    expect(csp.get('base-uri')).toEqual(["'self'"]);
+    expect(csp.get('frame-ancestors')?.sort()).toEqual(
+      ["'self'", 'https://*.office.com', 'https://*.office365.com', 'https://*.microsoft.com', 'https://*.outlook.com', 'https://outlook.live.com'].sort(),
+    );
+    // Nothing that would let an injected inline script run.
+    expect([...csp.values()].flat()).not.toEqual(expect.arrayContaining(["'unsafe-inline'"]));
+    expect([...csp.values()].flat()).not.toEqual(expect.arrayContaining(['*']));
+  });
+
+  it('allows only this server for scripts when office.js is the bundled copy', async () => {
+    const res = await request(app()).get('/addin/taskpane.html');
+    expect(directives(res.headers['content-security-policy']).get('script-src')).toEqual(["'self'"]);
+  });
+});

@@ -49,7 +49,7 @@ export async function startRelaydesk(sandbox: SandboxChild, cleanup: Cleanup, na
   const app = createApp({
     store,
     logger,
-    tokenVerifier: new TokenVerifier({ authority: info.authority, audience: info.app.apiAudience, tenantId: info.tenantId }),
+    tokenVerifier: new TokenVerifier({ authority: info.authority, audience: info.app.apiAudience, tenantIds: [info.tenantId], apiScope: info.app.apiScope }),
     microsoft: { app: microsoft, linking, officeJsUrl: 'https://appsforoffice.microsoft.com/lib/1/hosted/office.js', publicOrigin: 'http://localhost:3000' },
   });
   const tokens = new MailboxTokens(microsoft, store, vault, logger);

@@ -169,7 +169,7 @@ describe('grants and lifecycle', () => {
     await rd.tokens.accessToken(billing.id, { forceRefresh: true });
     const after = (await rd.store.mailboxes.findById(billing.id))!.token_cache;
     expect(after).not.toBe(before);
-    const refreshTokens = (cache: string) => Object.values((JSON.parse(rd.vault.decrypt(cache)) as { RefreshToken: Record<string, { secret: string }> }).RefreshToken).map((t) => t.secret);
+    const refreshTokens = (cache: string) => Object.values((JSON.parse(rd.vault.decrypt(cache, { mailboxId: billing.id, field: 'token_cache' })) as { RefreshToken: Record<string, { secret: string }> }).RefreshToken).map((t) => t.secret);
     expect(refreshTokens(after!)).not.toEqual(refreshTokens(before!));
     // The old refresh token no longer works at the sandbox, so only the stored new one keeps the mailbox alive.
     await expect(rd.tokens.accessToken(billing.id, { forceRefresh: true })).resolves.toEqual(expect.any(String));
@@ -194,7 +194,7 @@ describe('grants and lifecycle', () => {
   it('keeps no plaintext access or refresh token anywhere in the database', async () => {
     const support = (await rd.store.mailboxes.findByAddress('support@contoso.test'))!;
     const accessToken = await rd.tokens.accessToken(support.id);
-    const cache = JSON.parse(rd.vault.decrypt((await rd.store.mailboxes.findById(support.id))!.token_cache!)) as { RefreshToken: Record<string, { secret: string }> };
+    const cache = JSON.parse(rd.vault.decrypt((await rd.store.mailboxes.findById(support.id))!.token_cache!, { mailboxId: support.id, field: 'token_cache' })) as { RefreshToken: Record<string, { secret: string }> };
     const refreshToken = Object.values(cache.RefreshToken)[0]!.secret;
     const dump = await databaseDump(rd);
     expect(dump.length).toBeGreaterThan(1000);

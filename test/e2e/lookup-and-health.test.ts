@@ -1,4 +1,5 @@
 import request from 'supertest';
+import { createMetricsApp } from '../../server/http/routes/metrics';
 import { SyncScheduler } from '../../server/inbound/scheduler';
 import { DemoMailGenerator } from '../../server/sandbox';
 import type { MailboxRow } from '../../server/store/schema';
@@ -78,8 +79,10 @@ describe('mailbox health', () => {
     expect(row?.health).toMatchObject({ lastSyncAt: expect.any(String), lagSeconds: 0, messagesIngested: 2, consecutiveFailures: 0, lastError: null });
   });
 
-  it('exports per-mailbox Prometheus metrics after a scheduled sync', async () => {
-    const res = await request(rd.app).get('/metrics');
+  it('exports per-mailbox Prometheus metrics after a scheduled sync, on the metrics listener only', async () => {
+    // The public app never serves them: they name every linked mailbox.
+    expect((await request(rd.app).get('/metrics')).status).toBe(404);
+    const res = await request(createMetricsApp(rd.store)).get('/metrics');
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toMatch(/^text\/plain/);
     expect(res.text).toContain(`relaydesk_mailbox_messages_ingested{mailbox="${mailbox.address}"} 2`);

@@ -24,6 +24,13 @@ describe('npm start', () => {
       expect(health.status).toBe(200);
       expect(await (await fetch(`${base}/readyz`)).json()).toEqual({ status: 'ready' });
       expect(fs.existsSync(path.join(cwd, 'data/relaydesk.db'))).toBe(true);
+      // Owner-only whatever the umask: the database holds sealed tokens, secret.key and the CA key open them.
+      const mode = (file: string) => fs.statSync(path.join(cwd, file)).mode & 0o777;
+      expect(mode('data')).toBe(0o700);
+      expect(mode('data/sandbox-ca')).toBe(0o700);
+      for (const file of ['data/relaydesk.db', 'data/relaydesk.db-wal', 'data/relaydesk.db-shm', 'data/secret.key', 'data/sandbox-ca/ca-key.pem']) {
+        expect([file, mode(file)]).toEqual([file, 0o600]);
+      }
 
       server.child.kill('SIGTERM');
       expect(await server.exited).toBe(0);
@@ -41,12 +48,50 @@ describe('npm start', () => {
     expect(fs.existsSync(path.join(cwd, 'data'))).toBe(false);
   });
 
+  // EX_CONFIG, naming the variable: the default authority (organizations) signs tokens for every Entra tenant.
+  it('exits 78 naming AUTH_TENANT_ID in production with a multi-tenant authority and no tenant list', async () => {
+    const server = startServerProcess(cwd, { NODE_ENV: 'production', MICROSOFT_CLIENT_ID: 'app-id', MICROSOFT_CLIENT_SECRET: 's', RELAYDESK_SECRET_KEY: 'k' });
+    expect(await server.exited).toBe(78);
+    expect(server.output()).toMatch(/\bAUTH_TENANT_ID\b/);
+  });
+
   it('honours a .env file in the working directory', async () => {
     fs.writeFileSync(path.join(cwd, '.env'), 'PORT=0\nSANDBOX_PORT=0\nDATA_DIR=./state\n');
     const server = startServerProcess(cwd, {});
     try {
       await server.waitForLog((l) => l.msg === 'relaydesk listening');
       expect(fs.existsSync(path.join(cwd, 'state/relaydesk.db'))).toBe(true);
+    } finally {
+      server.child.kill('SIGKILL');
+    }
+  });
+});
+
+// /metrics names every linked mailbox: it lives on its own loopback listener, never on the public one.
+describe('the metrics listener', () => {
+  let cwd: string;
+  beforeEach(() => {
+    cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'relaydesk-metrics-'));
+  });
+  afterEach(() => fs.rmSync(cwd, { recursive: true, force: true }));
+
+  it('serves /metrics on METRICS_PORT bound to 127.0.0.1, 404 on the public port, and stops with the server', async () => {
+    const server = startServerProcess(cwd, { PORT: '0', SANDBOX_PORT: '0', METRICS_PORT: '0' });
+    try {
+      const listening = await server.waitForLog((l) => l.msg === 'relaydesk listening');
+      const metrics = await server.waitForLog((l) => l.msg === 'metrics listening');
+      expect(metrics.host).toBe('127.0.0.1');
+      const scrape = await fetch(`http://127.0.0.1:${String(metrics.port)}/metrics`);
+      expect(scrape.status).toBe(200);
+      expect(await scrape.text()).toContain('relaydesk_process_');
+      trustCertificateAuthority(fs.readFileSync(path.join(cwd, 'data/sandbox-ca/ca.pem'), 'utf8'));
+      const publicMetrics = await fetch(`https://localhost:${String(listening.port)}/metrics`);
+      expect(publicMetrics.status).toBe(404);
+      expect(((await publicMetrics.json()) as { error: { code: string } }).error.code).toBe('route_not_found');
+
+      server.child.kill('SIGTERM');
+      expect(await server.exited).toBe(0);
+      await expect(fetch(`http://127.0.0.1:${String(metrics.port)}/metrics`)).rejects.toThrow();
     } finally {
       server.child.kill('SIGKILL');
     }

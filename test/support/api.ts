@@ -1,6 +1,6 @@
 import type { Express } from 'express';
 import pino from 'pino';
-import { createApp } from '../../server/http/app';
+import { createApp, type AppDependencies } from '../../server/http/app';
 import { TokenVerifier } from '../../server/identity/token-verifier';
 import type { Store } from '../../server/store/store';
 import { openTestStore } from './database';
@@ -14,13 +14,15 @@ export interface ApiHarness {
   close(): Promise<void>;
 }
 
-export async function startApiHarness(): Promise<ApiHarness> {
+/** `overrides`: app dependencies a test changes, e.g. lower rate limits or a logger that captures output. */
+export async function startApiHarness(overrides: Partial<Pick<AppDependencies, 'rateLimits' | 'logger'>> = {}): Promise<ApiHarness> {
   const { store, cleanup } = await openTestStore();
   const idp = await startTestIdentityProvider();
   const app = createApp({
     store,
     logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
-    tokenVerifier: new TokenVerifier({ authority: idp.authority, audience: idp.audience, tenantId: idp.tenantId }),
+    tokenVerifier: new TokenVerifier({ authority: idp.authority, audience: idp.audience, tenantIds: [idp.tenantId], apiScope: idp.apiScope }),
+    ...overrides,
   });
   return {
     app,

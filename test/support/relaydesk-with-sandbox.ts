@@ -83,7 +83,7 @@ export async function startRelaydeskWithSandbox(): Promise<RelaydeskWithSandbox>
   const app = createApp({
     store,
     logger: silent,
-    tokenVerifier: new TokenVerifier({ authority: sandbox.authority, audience: sandbox.app.apiAudience, tenantId: sandbox.tenantId }),
+    tokenVerifier: new TokenVerifier({ authority: sandbox.authority, audience: sandbox.app.apiAudience, tenantIds: [sandbox.tenantId], apiScope: sandbox.app.apiScope }),
     microsoft: { app: microsoft, linking: linking(), officeJsUrl: 'https://appsforoffice.microsoft.com/lib/1/hosted/office.js', publicOrigin: 'http://localhost:3000' },
   });
 

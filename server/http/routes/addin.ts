@@ -32,6 +32,11 @@ const PLAIN_FILES = /^\/(office\.js|o15apptofilemappingtable\.js|assets\/[\w-]+\
 /** The bundle's pages reference office.js with exactly this tag (addin/pages/*.html). */
 const OFFICE_JS_TAG = '<script src="office.js" id="office-js"></script>';
 const YEAR_SECONDS = 365 * 24 * 3600;
+/**
+ * Where Office hosts the pane in a frame (Outlook on the web and its Microsoft 365 / consumer variants); the
+ * desktop clients load it top-level. 'self': our own pages frame each other (MSAL's silent iframe, tests).
+ */
+const OFFICE_FRAME_ANCESTORS = ["'self'", 'https://*.office.com', 'https://*.office365.com', 'https://*.microsoft.com', 'https://*.outlook.com', 'https://outlook.live.com'];
 
 interface BuildInfo {
   origin: string;
@@ -51,6 +56,17 @@ function originOf(value: string, what: string): string {
   return url.origin;
 }
 
+/**
+ * The pages' Content-Security-Policy: scripts only from this origin and office.js's (an injected inline script,
+ * or one from elsewhere, never runs), no plugins, no <base> redirecting relative script URLs, and no framing
+ * except by Office. Styles are not restricted: Fluent UI inserts its own at run time.
+ */
+export function addinPagePolicy(officeJsUrl: string | undefined): string {
+  const officeOrigin = officeJsUrl ? new URL(officeJsUrl).origin : undefined;
+  const scripts = ["'self'", ...(officeOrigin ? [officeOrigin] : [])];
+  return [`script-src ${scripts.join(' ')}`, "object-src 'none'", "base-uri 'self'", `frame-ancestors ${OFFICE_FRAME_ANCESTORS.join(' ')}`].join('; ');
+}
+
 function notBuilt(res: Response, distDir: string): void {
   res
     .status(503)
@@ -61,6 +77,7 @@ function notBuilt(res: Response, distDir: string): void {
 export function addinRoutes(options: AddinRouteOptions): Router {
   const distDir = path.resolve(options.distDir);
   const publicOrigin = originOf(options.publicOrigin, 'publicOrigin');
+  const pagePolicy = addinPagePolicy(options.officeJsUrl);
   const officeJsTag = options.officeJsUrl ? `<script src="${escapeAttribute(new URL(options.officeJsUrl).href)}" id="office-js"></script>` : OFFICE_JS_TAG;
   const router = Router();
 
@@ -104,6 +121,7 @@ export function addinRoutes(options: AddinRouteOptions): Router {
       .type('html')
       .set('Cache-Control', 'no-cache')
       .set('X-Content-Type-Options', 'nosniff')
+      .set('Content-Security-Policy', pagePolicy)
       // No Cross-Origin-Opener-Policy: the consent popup must keep its opener to post the link result back.
       .set('Referrer-Policy', 'strict-origin-when-cross-origin')
       .send(html.split(OFFICE_JS_TAG).join(officeJsTag));

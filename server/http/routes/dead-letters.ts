@@ -10,7 +10,7 @@ const Id = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 const ListQuery = z.object({ state: z.enum(['open', 'replayed', 'discarded']).optional(), limit: z.coerce.number().int().min(1).max(500).default(100) });
 
 /** Admin-only: mail that could not be processed, to replay after a fix or to discard. Mounted at /api/dead-letters. */
-export function deadLetterRoutes(store: Store, settings: Pick<SyncSettings, 'messageIdDomain' | 'burstBlockMs' | 'burst'>): Router {
+export function deadLetterRoutes(store: Store, settings: Pick<SyncSettings, 'messageIdDomain' | 'burstBlockMs' | 'burst' | 'parseDeadlineMs'>): Router {
   const router = Router();
 
   router.get('/', async (req, res) => {

@@ -2,6 +2,8 @@ import { Router } from 'express';
 import { z } from 'zod';
 import type { Store } from '../../store/store';
 import { lookupMessage } from '../../tickets/lookup';
+import { normalizeMessageId } from '../../tickets/message-id';
+import { HttpError } from '../errors';
 
 const LookupQuery = z.object({
   internetMessageId: z.string().trim().min(3).max(998),
@@ -14,7 +16,9 @@ export function lookupRoutes(store: Store): Router {
   const router = Router();
   router.get('/lookup', async (req, res) => {
     const query = LookupQuery.parse(req.query);
-    const id = query.internetMessageId.startsWith('<') ? query.internetMessageId : `<${query.internetMessageId}>`;
+    // The same canonical form ingest records, whatever spelling Outlook or the caller sends.
+    const id = normalizeMessageId(query.internetMessageId);
+    if (!id) throw new HttpError(400, 'invalid_message_id', 'internetMessageId holds no Message-ID');
     res.json(await lookupMessage(store, { internetMessageId: id, mailbox: query.mailbox, receivedAt: query.receivedAt && new Date(query.receivedAt).toISOString() }));
   });
   return router;

@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import express, { Router, type Express } from 'express';
 import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Store } from '../../store/store';
 
@@ -6,8 +6,8 @@ const MAILBOX_STATES = ['pending', 'active', 'paused', 'needs_reauth'] as const;
 
 /**
  * Prometheus metrics at /metrics: per-mailbox health read from the store at scrape time (so every instance
- * reports the same truth), plus the process's own metrics. Unauthenticated, like /healthz: expose it only on
- * the internal network.
+ * reports the same truth), plus the process's own metrics. Unauthenticated, and it names every mailbox, so it
+ * is never on the public listener: createMetricsApp serves it on METRICS_PORT (loopback by default).
  */
 export function metricsRoutes(store: Store): Router {
   const registry = new Registry();
@@ -35,4 +35,15 @@ export function metricsRoutes(store: Store): Router {
     res.type(registry.contentType).send(await registry.metrics());
   });
   return router;
+}
+
+/** The metrics listener's whole app: /metrics, and 404 for anything else. */
+export function createMetricsApp(store: Store): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(metricsRoutes(store));
+  app.use((_req, res) => void res.status(404).json({ error: { code: 'route_not_found', message: 'Only /metrics is served here' } }));
+  // Express's default would answer with the stack trace.
+  app.use(((_error, _req, res, _next) => void res.status(500).json({ error: { code: 'internal_error', message: 'Reading the metrics failed' } })) as express.ErrorRequestHandler);
+  return app;
 }

@@ -38,6 +38,8 @@ export function oauthCallbackRoutes(linking: MailboxLinking, options: { officeJs
       .status(result.ok ? 200 : 400)
       .set('Content-Security-Policy', `default-src 'none'; style-src 'unsafe-inline'; script-src 'nonce-${nonce}' ${officeOrigin}; connect-src ${officeOrigin}; frame-ancestors 'none'`)
       .set('Cache-Control', 'no-store')
+      // The page's URL holds the code and state: its own requests (office.js) must not carry it in Referer.
+      .set('Referrer-Policy', 'no-referrer')
       .type('html')
       .send(linkResultPage(result, { nonce, officeJsUrl: options.officeJsUrl, appOrigin: options.appOrigin }));
   });

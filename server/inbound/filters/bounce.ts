@@ -49,7 +49,8 @@ export const bounce: Filter = {
 function plainNotice(mail: InboundMail): DeliveryReport | null {
   if (!NOTICE_SENDERS.test(mail.from?.address.split('@')[0] ?? '')) return null;
   const text = mail.text.slice(0, NOTICE_SCAN_CHARS);
-  const returnedId = /^[\s>]*message-id:\s*(<[^<>\s]+>)/im.exec(text)?.[1] ?? null;
+  // `[ \t>]*`, not `[\s>]*`: a prefix that could span lines would rescan every following line from each line start.
+  const returnedId = /^[ \t>]*message-id:\s*(<[^<>\s]+>)/im.exec(text)?.[1] ?? null;
   const recipients = [...text.matchAll(QMAIL_RECIPIENT)].map((m) => ({
     address: (m[1] ?? '').toLowerCase(),
     action: 'failed',

@@ -1,4 +1,5 @@
 import type { Filter } from '../filter-context';
+import { authenticationResults } from './authentication-results';
 import { autoResponse } from './auto-response';
 import { bounce } from './bounce';
 import { ownNotification } from './own-notification';
@@ -19,17 +20,20 @@ import { trustedHeaders } from './trusted-headers';
  *    auto-response would suppress every bounce and none would reach its ticket or flag the dead address.
  * 4. auto-response before sender-burst: an out-of-office storm is an auto-response (the precise reason), and
  *    a person's autoresponder must not get the person blocked for an hour.
- * 5. sender-burst before threading: a blocked sender stays blocked on replies too, and the cheap check spares
- *    the lookups below.
- * 6. threading, then participants (no From -> no_sender), then reply-text, which needs ctx.thread.
+ * 5. authentication-results before sender-burst: a burst whose From failed authentication is someone else
+ *    writing in that name, and the ingest step must know so before it blocks the address.
+ * 6. threading before sender-burst: a reply from the ticket's own requester or CC is never burst-suppressed,
+ *    so a forged flood in a customer's name cannot cut the customer off from their ticket.
+ * 7. participants (no From -> no_sender), then reply-text, which needs ctx.thread.
  */
 export const FILTERS: readonly Filter[] = Object.freeze([
   trustedHeaders,
   ownNotification,
   bounce,
   autoResponse,
-  senderBurst,
+  authenticationResults,
   threading,
+  senderBurst,
   participants,
   replyText,
 ]);

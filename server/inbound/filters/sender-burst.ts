@@ -4,7 +4,11 @@ import type { Filter } from '../filter-context';
  * One sender flooding the helpdesk (a script, a misconfigured printer, a loop with a mail system that sets no
  * auto-reply headers) would otherwise make a ticket per message. Past the limit the message is suppressed as
  * `sender_burst` and the ingest step blocks the sender for SENDER_BLOCK_MS; while blocked, everything from them
- * is suppressed as `sender_blocked`, replies to existing tickets included.
+ * is suppressed as `sender_blocked`.
+ *
+ * Except a reply to a ticket from its requester or one of its CCs, which is never suppressed here: From is
+ * easy to forge, and a burst sent in a customer's name must not silence the customer on their own ticket.
+ * So threading runs before this filter.
  */
 
 /** Zendesk's figure: more than 20 messages in 10 minutes is not a person typing. */
@@ -28,6 +32,7 @@ export function createSenderBurstFilter(options: SenderBurstOptions = {}): Filte
     async run(ctx, env) {
       const from = ctx.mail.from?.address;
       if (!from) return; // participants suppresses mail without a sender
+      if (ctx.thread && (await env.isOnTicket(ctx.thread.ticketId, from))) return;
       const activity = await env.senderActivity(from, windowMs, limit);
       const blockedUntil = activity.blockedUntil === null ? NaN : Date.parse(activity.blockedUntil);
       if (blockedUntil > env.now.getTime()) {

@@ -5,7 +5,8 @@ import { publicJwk } from './jwt';
 /**
  * OpenID discovery documents and the JWKS. MSAL (protocol mode AAD) fetches
  * `{authority}v2.0/.well-known/openid-configuration`; with `knownAuthorities` set it never calls Microsoft's
- * instance discovery, but the endpoint is served anyway for clients that ask.
+ * instance discovery, but the endpoint is served anyway for clients that ask. CORS comes from ../cors.ts (the
+ * sandbox's and the app's origins only), not `*` as Entra sends: nothing here needs to be read by other sites.
  */
 export function mountMetadata(router: Router, identity: IdentityService): void {
   const base = identity.baseUrl;
@@ -20,7 +21,6 @@ export function mountMetadata(router: Router, identity: IdentityService): void {
     // For common/organizations Entra publishes a templated issuer; MSAL substitutes the token's tid.
     const issuerTenant = tenant === 'multi' ? '{tenantid}' : tenant.id;
     const t = tenant === 'multi' ? segment : tenant.id;
-    res.set('Access-Control-Allow-Origin', '*');
     res.json({
       token_endpoint: `${base}/${t}/oauth2/v2.0/token`,
       token_endpoint_auth_methods_supported: ['client_secret_post', 'private_key_jwt', 'client_secret_basic'],
@@ -50,7 +50,6 @@ export function mountMetadata(router: Router, identity: IdentityService): void {
   });
 
   const keys = (_req: Request, res: Response): void => {
-    res.set('Access-Control-Allow-Origin', '*');
     res.json({ keys: [publicJwk(identity.signingKey)] });
   };
   router.get('/discovery/v2.0/keys', keys);
@@ -58,7 +57,6 @@ export function mountMetadata(router: Router, identity: IdentityService): void {
 
   router.get('/common/discovery/instance', (_req: Request, res: Response) => {
     const host = new URL(base).host;
-    res.set('Access-Control-Allow-Origin', '*');
     res.json({
       tenant_discovery_endpoint: `${base}/common/v2.0/.well-known/openid-configuration`,
       'api-version': '1.1',

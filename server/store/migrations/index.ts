@@ -5,6 +5,8 @@ import { mailboxLinking } from './0002-mailbox-linking';
 import { inbound } from './0003-inbound';
 import { relay } from './0004-relay';
 import { senderActivityIndex } from './0005-sender-activity-index';
+import { inboundReads } from './0006-inbound-reads';
+import { senderAuthFailure } from './0007-sender-auth-failure';
 
 /**
  * Every migration, in order. Names sort in application order; never rename or edit one that has shipped:
@@ -17,6 +19,8 @@ export function migrationProvider(dialect: DialectKind): MigrationProvider {
     '0003-inbound': inbound(dialect),
     '0004-relay': relay(),
     '0005-sender-activity-index': senderActivityIndex(),
+    '0006-inbound-reads': inboundReads(),
+    '0007-sender-auth-failure': senderAuthFailure(),
   };
   return { getMigrations: async () => migrations };
 }

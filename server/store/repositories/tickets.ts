@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import type { CommentRow, CommentSource, CommentVisibility, DB, ParticipantKind, TicketRow, TicketStatus, TicketUpdate } from '../schema';
+import type { CommentRow, CommentSource, CommentVisibility, DB, ParticipantKind, SenderAuthFailure, TicketRow, TicketStatus, TicketUpdate } from '../schema';
 import { isStorableId, likeContains, MAX_ID, nowIso } from '../sql-helpers';
 
 export interface NewTicket {
@@ -10,6 +10,7 @@ export interface NewTicket {
   assigneeId?: number | null;
   followUpOfId?: number | null;
   referenceTag: string;
+  senderAuthFailure?: SenderAuthFailure | null;
 }
 
 export interface TicketSearch {
@@ -66,6 +67,7 @@ export class TicketsRepository {
         requester_id: ticket.requesterId,
         assignee_id: ticket.assigneeId ?? null,
         follow_up_of_id: ticket.followUpOfId ?? null,
+        sender_auth_failure: ticket.senderAuthFailure ?? null,
         reference_tag: ticket.referenceTag,
         created_at: now,
         updated_at: now,

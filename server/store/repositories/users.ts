@@ -73,13 +73,14 @@ export class UsersRepository {
   }
 
   /**
-   * The agent or admin behind an API token, keyed by their Entra object id. A person first seen as an end
-   * user (CC'd on a ticket, say) keeps their row and is promoted; roles follow the token on every call.
+   * The agent or admin behind an API token, keyed by `tid:oid` only. A row made from mail (no external id: a
+   * requester or CC) with the token's address is adopted and promoted; a row that already belongs to another
+   * identity is never re-keyed by address, since an address can pass to someone else and the token's email
+   * claims prove nothing: that is a StaffIdentityConflict. Roles follow the token on every call.
    */
   async ensureStaff(identity: StaffIdentity): Promise<UserRow> {
     for (let attempt = 0; attempt < 2; attempt++) {
-      const byExternal = await this.db.selectFrom('users').selectAll().where('external_id', '=', identity.externalId).executeTakeFirst();
-      const row = byExternal ?? (await this.findByEmail(identity.email));
+      const row = await this.staffRowFor(identity);
       const now = nowIso();
       try {
         if (row) {
@@ -110,6 +111,35 @@ export class UsersRepository {
       }
     }
     throw new Error('unreachable');
+  }
+
+  /**
+   * Keeps a staff row's role in step with the caller's latest token: someone whose app role was taken away
+   * in Entra is an end user here from their next call on, and so stops getting follower mail. Reads first,
+   * so the usual call (nothing changed) takes no write lock.
+   */
+  async recordRole(externalId: string, role: UserRole): Promise<void> {
+    const row = await this.db.selectFrom('users').select(['id', 'role']).where('external_id', '=', externalId).executeTakeFirst();
+    if (!row || row.role === role) return;
+    await this.db.updateTable('users').set({ role, updated_at: nowIso() }).where('id', '=', row.id).execute();
+  }
+
+  private async staffRowFor(identity: StaffIdentity): Promise<UserRow | undefined> {
+    const byExternal = await this.db.selectFrom('users').selectAll().where('external_id', '=', identity.externalId).executeTakeFirst();
+    if (byExternal) return byExternal;
+    const byEmail = await this.findByEmail(identity.email);
+    if (byEmail?.external_id != null || byEmail?.email === SYSTEM_USER_EMAIL) throw new StaffIdentityConflict(identity.externalId);
+    return byEmail;
+  }
+}
+
+/** A staff identity whose address already belongs to another identity's row; nothing was merged. */
+export class StaffIdentityConflict extends Error {
+  readonly code = 'staff_identity_conflict';
+
+  constructor(readonly externalId: string) {
+    super('This address already belongs to another staff identity');
+    this.name = 'StaffIdentityConflict';
   }
 }
 

@@ -116,7 +116,7 @@ export async function startPaneServer(distDir: string): Promise<PaneServer> {
     createApp({
       store,
       logger: silent,
-      tokenVerifier: new TokenVerifier({ authority: sandbox.authority, audience: sandbox.app.apiAudience, tenantId: sandbox.tenantId }),
+      tokenVerifier: new TokenVerifier({ authority: sandbox.authority, audience: sandbox.app.apiAudience, tenantIds: [sandbox.tenantId], apiScope: sandbox.app.apiScope }),
       microsoft: { app: microsoft, linking, officeJsUrl, publicOrigin: origin },
     }),
   );

@@ -24,6 +24,8 @@ let browser: ChromiumSession;
 let question: FakeItem;
 let second: FakeItem;
 let autoReply: FakeItem;
+/** Every Content-Security-Policy violation in any page of the browser: `directive blocked-URI`. */
+const cspViolations: string[] = [];
 
 beforeAll(async () => {
   distDir = fs.mkdtempSync(path.join(os.tmpdir(), 'relaydesk-addin-dist-'));
@@ -38,6 +40,10 @@ beforeAll(async () => {
   await server.createMailbox(SALES);
   browser = await launchChromium({ trustSpkiSha256: [server.sandbox.caSpkiSha256], artifactsSubdir: 'addin', viewport: { width: 420, height: 760 } });
   await installFakeOutlook(browser.context);
+  await browser.context.exposeBinding('__reportCspViolation', (_source, violation: string) => void cspViolations.push(violation));
+  await browser.context.addInitScript({
+    content: `document.addEventListener('securitypolicyviolation', (e) => window.__reportCspViolation(e.effectiveDirective + ' ' + e.blockedURI));`,
+  });
 }, 60_000);
 
 afterAll(async () => {
@@ -181,4 +187,9 @@ test('the server serves the manifest for its own origin, and office.js to pages 
   const office = await fetch(`${server.origin}/addin/office.js`);
   expect(office.status).toBe(200);
   expect(await office.text()).toContain('OSFPerformance');
+});
+
+// Runs last: the pages above (pane, dialogs, popups, callback) ran under the add-in's Content-Security-Policy.
+test('no page broke its Content-Security-Policy', () => {
+  expect(cspViolations).toEqual([]);
 });

@@ -4,7 +4,7 @@ import request from 'supertest';
 import { createApp } from '../../../server/http/app';
 import { TokenVerifier } from '../../../server/identity/token-verifier';
 import { startApiHarness, type ApiHarness } from '../../support/api';
-import { ADMIN, AGENT, END_USER } from '../../support/identity-provider';
+import { ADMIN, AGENT, END_USER, type TokenClaims } from '../../support/identity-provider';
 
 /**
  * The API's front door: bearer-token checks by the real TokenVerifier against a local OpenID provider, role
@@ -107,6 +107,67 @@ describe('bearer token checks', () => {
     const res = await withBearer(token);
     expect(res.status).toBe(401);
     expect(res.body.error.code).toBe('invalid_token');
+  });
+});
+
+describe('only access tokens for this API, from our tenants', () => {
+  const OTHER_TENANT = '11111111-2222-3333-4444-555555555555';
+  /** The issuer another tenant's tokens carry at the same authority host: genuinely signed, just not ours. */
+  const otherTenantIssuer = () => harness.idp.issuer.replace(harness.idp.tenantId, OTHER_TENANT);
+
+  it('answers 200 to a delegated v2 access token with our scope from our tenant', async () => {
+    expect((await withBearer(await harness.idp.token(AGENT))).status).toBe(200);
+  });
+
+  it.each<[string, TokenClaims]>([
+    // Same audience (the client id) and signature as an access token; only scp/nonce tell them apart.
+    ['an ID token (nonce, no scp)', { ...AGENT, scp: undefined, nonce: 'n-0S6_WzA2Mj' }],
+    ['an ID token without a nonce (no scp)', { ...AGENT, scp: undefined }],
+    ['an access token for another of our permissions, not the API scope', { ...AGENT, scp: 'User.Read Mail.Read' }],
+    ['an access token whose scope only contains the name', { ...AGENT, scp: 'access_as_user_v2' }],
+    ['an app-only token with an admin app role (no scp)', { roles: ['Relaydesk.Admin'], oid: '00000000-0000-0000-0000-0000000000a9', idtyp: 'app', scp: undefined }],
+    ['a v1.0 token', { ...AGENT, ver: '1.0' }],
+  ])('answers 401 invalid_token to %s', async (_name, claims) => {
+    const res = await withBearer(await harness.idp.token(claims));
+    expect(res.status).toBe(401);
+    expect(res.body.error.code).toBe('invalid_token');
+  });
+
+  it('answers 401 invalid_token to an admin token of another tenant, with that tenant\'s own issuer', async () => {
+    const res = await withBearer(await harness.idp.token({ ...ADMIN, tid: OTHER_TENANT }, { issuer: otherTenantIssuer() }));
+    expect(res.status).toBe(401);
+    expect(res.body.error.code).toBe('invalid_token');
+  });
+
+  describe('behind a multi-tenant authority (organizations)', () => {
+    const silent = pino({ level: 'silent' });
+    // Entra publishes one issuer template for every tenant; the token's own tid must not be what fills it in.
+    const appFor = (tenantIds: string[]) =>
+      createApp({
+        store: harness.store,
+        logger: silent,
+        tokenVerifier: new TokenVerifier({ authority: harness.idp.multiTenantAuthority, audience: harness.idp.audience, tenantIds, apiScope: harness.idp.apiScope }),
+      });
+    const call = async (app: ReturnType<typeof appFor>, token: string) => request(app).get(AGENT_ROUTE).set('Authorization', `Bearer ${token}`);
+
+    it('accepts our tenant and refuses a consenting stranger tenant that made itself admin', async () => {
+      const app = appFor([OTHER_TENANT.replace(/1/g, '9'), harness.idp.tenantId]);
+      expect((await call(app, await harness.idp.token(ADMIN))).status).toBe(200);
+      const stranger = await call(app, await harness.idp.token({ ...ADMIN, tid: OTHER_TENANT }, { issuer: otherTenantIssuer() }));
+      expect(stranger.status).toBe(401);
+      expect(stranger.body.error.code).toBe('invalid_token');
+    });
+
+    it("refuses our tenant's tid under another tenant's issuer", async () => {
+      const res = await call(appFor([harness.idp.tenantId]), await harness.idp.token(ADMIN, { issuer: otherTenantIssuer() }));
+      expect(res.status).toBe(401);
+    });
+
+    it('accepts nobody while the tenant list is empty', async () => {
+      const res = await call(appFor([]), await harness.idp.token(ADMIN));
+      expect(res.status).toBe(401);
+      expect(res.body.error.code).toBe('invalid_token');
+    });
   });
 });
 
@@ -232,7 +293,7 @@ describe('identity provider configuration', () => {
 
   it('answers 503 authority_unreachable (not 401) when the OpenID metadata cannot be fetched', async () => {
     // Port 1 on loopback refuses connections at once.
-    const verifier = new TokenVerifier({ authority: 'http://127.0.0.1:1/tenant', audience: harness.idp.audience });
+    const verifier = new TokenVerifier({ authority: 'http://127.0.0.1:1/tenant', audience: harness.idp.audience, tenantIds: [harness.idp.tenantId], apiScope: harness.idp.apiScope });
     const app = createApp({ store: harness.store, logger: silent, tokenVerifier: verifier });
     const res = await request(app).get(AGENT_ROUTE).set('Authorization', `Bearer ${await harness.idp.token(AGENT)}`);
     expect(res.status).toBe(503);

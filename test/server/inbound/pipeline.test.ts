@@ -1,8 +1,10 @@
 import type { Filter } from '../../../server/inbound/filter-context';
 import { FILTERS } from '../../../server/inbound/filters';
+import { authenticationResults } from '../../../server/inbound/filters/authentication-results';
 import { autoResponse } from '../../../server/inbound/filters/auto-response';
 import { bounce } from '../../../server/inbound/filters/bounce';
 import { ownNotification } from '../../../server/inbound/filters/own-notification';
+import { createSenderBurstFilter, senderBurst } from '../../../server/inbound/filters/sender-burst';
 import { threading } from '../../../server/inbound/filters/threading';
 import { parseMime } from '../../../server/inbound/parse-mime';
 import { FilterFailedError, runFilters } from '../../../server/inbound/pipeline';
@@ -14,7 +16,7 @@ beforeAll(async () => {
 });
 afterAll(() => seeded.cleanup());
 
-const ALL = ['trusted-headers', 'own-notification', 'bounce', 'auto-response', 'sender-burst', 'threading', 'participants', 'reply-text'];
+const ALL = ['trusted-headers', 'own-notification', 'bounce', 'auto-response', 'authentication-results', 'threading', 'sender-burst', 'participants', 'reply-text'];
 
 /** FILTERS with `moved` put right before `before`: the order a careless edit could produce. */
 function reordered(moved: Filter, before: Filter): Filter[] {
@@ -57,6 +59,39 @@ describe('FILTERS', () => {
 
     const swapped = await run(rawFixture('own-notification.eml'), reordered(threading, ownNotification));
     expect(swapped.ctx.thread).toEqual({ ticketId: 1, matchedBy: 'in_reply_to' });
+  });
+
+  it('let a blocked requester reply on their own ticket because threading runs before sender-burst', async () => {
+    const { store, support } = seeded;
+    const carol = await store.users.ensureByEmail('carol.blocked@customer.example', null);
+    await store.users.blockUntil(carol.id, new Date(Date.now() + 3_600_000).toISOString());
+    const ticket = await store.tickets.insert({ mailboxId: support.id, subject: 'Scanner jams', status: 'open', requesterId: carol.id, referenceTag: 'C4R7K' });
+    await store.mailMessages.insert({ mailboxId: support.id, internetMessageId: '<carol-first@customer.example>', graphMessageId: null, direction: 'inbound', ticketId: ticket.id, commentId: null, disposition: 'ticket_created', dispositionReason: null, fromAddress: carol.email, subject: null });
+    const reply = variant('plain-customer.eml', {
+      remove: ['From'],
+      add: [`From: ${carol.email}`, 'In-Reply-To: <carol-first@customer.example>'],
+      replace: [['<20250603091358.4f2a@mail.customer.example>', '<carol-reply@customer.example>']],
+    });
+
+    const inOrder = await run(reply);
+    expect(inOrder.ctx.suppressed).toBeNull();
+    expect(inOrder.ctx.thread?.ticketId).toBe(ticket.id);
+
+    const swapped = await run(reply, reordered(senderBurst, threading));
+    expect(swapped.ctx.suppressed?.reason).toBe('sender_blocked');
+  });
+
+  it('know a burst failed authentication before it blocks anyone because authentication-results runs before sender-burst', async () => {
+    const tight = createSenderBurstFilter({ limit: 1, windowMs: 3_600_000 });
+    const withTight = (filters: readonly Filter[]) => filters.map((f) => (f === senderBurst ? tight : f));
+    // Bob has earlier mail recorded in the seed, so a limit of 1 makes this message a burst.
+    const inOrder = await run(rawFixture('auth-dmarc-fail.eml'), withTight(FILTERS));
+    expect(inOrder.ctx.suppressed?.reason).toBe('sender_burst');
+    expect(inOrder.ctx.senderAuthFailure).toBe('dmarc_fail');
+
+    const swapped = await run(rawFixture('auth-dmarc-fail.eml'), withTight(reordered(senderBurst, authenticationResults)));
+    expect(swapped.ctx.suppressed?.reason).toBe('sender_burst');
+    expect(swapped.ctx.senderAuthFailure).toBeNull();
   });
 });
 

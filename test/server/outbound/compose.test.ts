@@ -12,7 +12,7 @@ function email(overrides: Partial<OutgoingEmail> = {}): OutgoingEmail {
     messageId: '<relaydesk.7.42.abcdef@relaydesk.contoso.test>',
     inReplyTo: '<customer-1@fabrikam.test>',
     references: ['<customer-0@fabrikam.test>', '<customer-1@fabrikam.test>'],
-    content: renderEmail({ kind: 'public_reply', ticketSubject: 'Printer on fire', referenceToken: '[RD:7-ABCDE]', requesterName: 'Jordan', authorName: 'Alex Wilber', commentText: 'We sent a technician.' }),
+    content: renderEmail({ kind: 'public_reply', ticketSubject: 'Printer on fire', referenceToken: '[RD:7-ABCDE]', requesterName: 'Jordan', requesterAddress: null, authorName: 'Alex Wilber', commentText: 'We sent a technician.' }),
     accountId: 3,
     emailId: 42,
     attachments: [],
@@ -55,7 +55,7 @@ describe('composeMime', () => {
     ['a subject', { subject: 'Hello\r\nBcc: attacker@evil.test' }],
     ['a subject with a bare LF', { subject: 'Hello\nX-Injected: 1' }],
   ])('never lets CR/LF in %s add a header', async (_label, injected) => {
-    const content = { ...renderEmail({ kind: 'public_reply', ticketSubject: injected.subject, referenceToken: '[RD:7-ABCDE]', requesterName: null, authorName: null, commentText: 'x' }) };
+    const content = { ...renderEmail({ kind: 'public_reply', ticketSubject: injected.subject, referenceToken: '[RD:7-ABCDE]', requesterName: null, requesterAddress: null, authorName: null, commentText: 'x' }) };
     const mime = await composeMime(email({ content: { ...content, subject: injected.subject } }));
     const lines = headerBlock(mime);
     expect(lines.some((l) => /^(bcc|x-injected):/i.test(l))).toBe(false);
@@ -65,7 +65,7 @@ describe('composeMime', () => {
   });
 
   it('escapes comment text in the HTML body', () => {
-    const { html } = renderEmail({ kind: 'public_reply', ticketSubject: 's', referenceToken: '[RD:1-AAAAA]', requesterName: null, authorName: '<b>Eve</b>', commentText: '<script>alert(1)</script>' });
+    const { html } = renderEmail({ kind: 'public_reply', ticketSubject: 's', referenceToken: '[RD:1-AAAAA]', requesterName: null, requesterAddress: null, authorName: '<b>Eve</b>', commentText: '<script>alert(1)</script>' });
     expect(html).not.toContain('<script>');
     expect(html).toContain('&#60;script&#62;');
   });

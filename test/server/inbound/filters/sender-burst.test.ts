@@ -51,6 +51,24 @@ describe('sender-burst', () => {
     expect(ctx.suppressed).toEqual(expected);
   });
 
+  it.each([
+    ['the requester of the ticket the reply threads onto', 'requester', null],
+    ['a CC of that ticket', 'cc', null],
+    ['someone who is not on that ticket', 'stranger', 'sender_blocked'],
+  ])('on a reply, a blocked sender who is %s: %s', async (_name, role, expected) => {
+    const { store, support } = seeded;
+    const address = `${role}-replying@burst.example`;
+    const user = await store.users.ensureByEmail(address, null);
+    await store.users.blockUntil(user.id, new Date(Date.now() + SENDER_BLOCK_MS).toISOString());
+    const owner = role === 'requester' ? user : await store.users.ensureByEmail(`owner-of-${role}@burst.example`, null);
+    const ticket = await store.tickets.insert({ mailboxId: support.id, subject: 'Burst', status: 'open', requesterId: owner.id, referenceTag: 'B5R7T' });
+    if (role === 'cc') await store.tickets.addParticipant(ticket.id, user.id, 'cc');
+    const ctx = seeded.context(await from(address));
+    ctx.thread = { ticketId: ticket.id, matchedBy: 'in_reply_to' };
+    await senderBurst.run(ctx, await seeded.env());
+    expect(ctx.suppressed?.reason ?? null).toBe(expected);
+  });
+
   it('lets mail without a From through (participants suppresses it as no_sender)', async () => {
     const ctx = seeded.context(await parseMime(variant('plain-customer.eml', { remove: ['From'] })));
     await threeAllowed.run(ctx, await seeded.env());

@@ -1,0 +1,244 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { checkSync } from 'recheck';
+import ts from 'typescript';
+import { newFilterContext, type Filter } from '../../../server/inbound/filter-context';
+import { FILTERS } from '../../../server/inbound/filters';
+import { autoResponseSignal } from '../../../server/inbound/filters/auto-response';
+import { isOurMessageId } from '../../../server/inbound/filters/trusted-headers';
+import { MailHeaders, type InboundMail } from '../../../server/inbound/inbound-mail';
+import { htmlToText } from '../../../server/inbound/mail-html';
+import { headersFromEntries, messageIdsIn, normalizeAddress, parseDateHeader, parseMime } from '../../../server/inbound/parse-mime';
+import { extractReplyText } from '../../../server/inbound/reply-text';
+import { renderEmail } from '../../../server/outbound/templates';
+import { findReference, parseReference } from '../../../server/tickets/reference';
+import { seedStore, type Seeded } from './support';
+
+/**
+ * Inbound mail is hostile, and a regular expression that backtracks turns one crafted line into seconds of a
+ * blocked event loop for every mailbox on the instance. Two guards: every regex in the code that reads inbound
+ * text must be proven linear by recheck (collected from the source, so a new one is checked without anyone
+ * remembering to list it), and every public function that applies them must stay fast on 100 KB built to
+ * attack them.
+ */
+
+const ROOT = path.join(__dirname, '../../..');
+/** The folders whose code reads text a sender controls (outbound: the templates echo subjects and names). */
+const SCANNED = ['server/inbound', 'server/tickets', 'server/outbound'];
+
+interface FoundRegex {
+  where: string;
+  source: string;
+  flags: string;
+}
+
+function tsFiles(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const full = path.join(dir, e.name);
+    if (e.isDirectory()) return tsFiles(full);
+    return e.name.endsWith('.ts') ? [full] : [];
+  });
+}
+
+function isRegExpConstructor(node: ts.Node): node is ts.NewExpression | ts.CallExpression {
+  return (ts.isNewExpression(node) || ts.isCallExpression(node)) && ts.isIdentifier(node.expression) && node.expression.text === 'RegExp';
+}
+
+function literalText(node: ts.Node | undefined): string | null {
+  return node && (ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node)) ? node.text : null;
+}
+
+/** Regex literals and `new RegExp('literal')`; a RegExp built from a variable cannot be checked, so it is reported. */
+function regexesIn(file: string): { found: FoundRegex[]; unchecked: string[] } {
+  const source = ts.createSourceFile(file, fs.readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, true);
+  const found: FoundRegex[] = [];
+  const unchecked: string[] = [];
+  const where = (node: ts.Node) => `${path.relative(ROOT, file)}:${source.getLineAndCharacterOfPosition(node.getStart(source)).line + 1}`;
+  const visit = (node: ts.Node): void => {
+    if (node.kind === ts.SyntaxKind.RegularExpressionLiteral) {
+      const text = node.getText(source);
+      const end = text.lastIndexOf('/');
+      found.push({ where: where(node), source: text.slice(1, end), flags: text.slice(end + 1) });
+    } else if (isRegExpConstructor(node)) {
+      const [pattern, flags] = node.arguments ?? [];
+      const patternText = literalText(pattern);
+      const flagsText = flags === undefined ? '' : literalText(flags);
+      if (patternText === null || flagsText === null) unchecked.push(where(node));
+      else found.push({ where: where(node), source: patternText, flags: flagsText });
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(source);
+  return { found, unchecked };
+}
+
+const scanned = SCANNED.flatMap((dir) => tsFiles(path.join(ROOT, dir))).map(regexesIn);
+const REGEXES = scanned.flatMap((s) => s.found);
+const UNCHECKED = scanned.flatMap((s) => s.unchecked);
+
+describe('every regex that reads inbound text', () => {
+  it('is found by the scan (a broken scan must not pass for a clean one)', () => {
+    expect(REGEXES.length).toBeGreaterThan(30);
+    expect(REGEXES.map((r) => r.where)).toEqual(expect.arrayContaining([expect.stringMatching(/^server\/tickets\/reference\.ts:/)]));
+  });
+
+  it('has a literal pattern recheck can analyse', () => {
+    expect(UNCHECKED).toEqual([]);
+  });
+
+  it(
+    'is linear according to recheck',
+    () => {
+      const started = Date.now();
+      const unsafe: string[] = [];
+      for (const regex of REGEXES) {
+        const result = checkSync(regex.source, regex.flags, { timeout: 20_000 });
+        if (result.status !== 'safe') unsafe.push(`${regex.where} /${regex.source}/${regex.flags}: ${result.status}${result.status === 'vulnerable' ? ` (${result.complexity.type})` : ''}`);
+      }
+      expect(unsafe).toEqual([]);
+      // The whole check takes a few seconds with recheck's native backend (most of it the first call).
+      expect(Date.now() - started).toBeLessThan(240_000);
+    },
+    300_000,
+  );
+});
+
+// ---------------------------------------------------------------------------------------------------------------
+// Timing on hostile input
+
+const SIZE = 100 * 1024;
+const BUDGET_MS = 50;
+
+/** Runs of the characters the patterns repeat, and near-misses of what they look for. */
+const SEEDS = [
+  ' ', '\t', '\n', '\r\n', 'a', '-', '_', '.', '<', '>', '> ', '\n> ', '> > >\n', '(', '()', '((', ')', '@', 'a@', 'a@a@', '<a@', '<<>>', '<a',
+  '</a', '=?', '=?=?', '=?a?b?', '=?utf-8?q?', ';', 'a=', 'dmarc=', 'compauth=fail ', 'On ', 'On On On ', 'On x wrote ', 'On x\n', 'wrote ', ' wrote: x',
+  'From: ', 'From: a\n', 'Sent: ', '-----', '-- Original Message ', '[RD:', '[RD:1-', '[RD:1-AAAA', 'message-id: ', '\nmessage-id:', 'Mon, ',
+  '<p>', '<blockquote>', '<a href="', '&lt;', 'http://', 'www.', 'a.b ', 'Re: ', '\u00a0', 'ü', '😀',
+];
+
+/** Each seed repeated to 100 KB, and once more with a character that makes every match fail at the very end. */
+const ATTACKS: readonly string[] = SEEDS.flatMap((seed) => {
+  const run = seed.repeat(Math.ceil(SIZE / seed.length)).slice(0, SIZE);
+  return [run, `${run}\u0001`];
+});
+
+/** A run this far over the budget is no noise: the other two runs are skipped, so a failure stays quick to report. */
+const HOPELESS_MS = 20 * BUDGET_MS;
+
+/** The best of 3 runs, in ms: robust against a busy machine, which can only make a run slower. */
+function bestOf3(fn: () => unknown): number {
+  let best = Infinity;
+  for (let i = 0; i < 3 && (i === 0 || best < HOPELESS_MS); i++) {
+    const start = process.hrtime.bigint();
+    fn();
+    best = Math.min(best, Number(process.hrtime.bigint() - start) / 1e6);
+  }
+  return best;
+}
+
+async function bestOf3Async(fn: () => Promise<unknown>): Promise<number> {
+  let best = Infinity;
+  for (let i = 0; i < 3 && (i === 0 || best < HOPELESS_MS); i++) {
+    const start = process.hrtime.bigint();
+    await fn();
+    best = Math.min(best, Number(process.hrtime.bigint() - start) / 1e6);
+  }
+  return best;
+}
+
+/** `name (seed): ms` for every attack slower than the budget; the seed is shown escaped and short. */
+function slowCalls(name: string, fn: (input: string) => unknown): string[] {
+  const slow: string[] = [];
+  ATTACKS.forEach((input, i) => {
+    const ms = bestOf3(() => fn(input));
+    if (ms >= BUDGET_MS) slow.push(`${name} (${JSON.stringify(SEEDS[Math.floor(i / 2)])}${i % 2 ? ' + miss' : ''}): ${ms.toFixed(1)} ms`);
+  });
+  return slow;
+}
+
+function hostileMail(input: string, from: string): InboundMail {
+  const headerNames = ['Authentication-Results', 'Auto-Submitted', 'Precedence', 'X-Auto-Response-Suppress', 'List-Id', 'X-Relaydesk-Email-Id', 'X-Relaydesk-From-Account-Id', 'Date'];
+  return {
+    internetMessageId: `<${input.slice(0, 200).replace(/[\s<>]/g, 'x')}@example.test>`,
+    subject: input,
+    from: { address: from, name: input },
+    sender: null,
+    replyTo: [],
+    to: [],
+    cc: [],
+    date: null,
+    headers: new MailHeaders(headerNames.map((name) => [name, input] as const)),
+    inReplyTo: [],
+    references: [],
+    text: input,
+    html: null,
+    attachments: [],
+    deliveryReport: null,
+    contentType: 'text/plain',
+  };
+}
+
+describe('functions that apply those regexes to inbound text stay under 50 ms on 100 KB built to attack them', () => {
+  it.each<[string, (input: string) => unknown]>([
+    ['extractReplyText', (s) => extractReplyText(s)],
+    ['findReference', (s) => findReference(s)],
+    ['parseReference', (s) => parseReference(s)],
+    ['parseDateHeader', (s) => parseDateHeader(s)],
+    ['messageIdsIn', (s) => messageIdsIn(s)],
+    ['normalizeAddress', (s) => normalizeAddress(s, s)],
+    ['headersFromEntries (encoded words)', (s) => headersFromEntries([['Subject', s], ['From', s]])],
+    ['isOurMessageId', (s) => isOurMessageId(s, 'relaydesk.acme.test')],
+    ['autoResponseSignal', (s) => autoResponseSignal(hostileMail(s, `${s.slice(0, 64)}@example.test`))],
+    ['renderEmail (acknowledgement)', (s) => renderEmail({ kind: 'ticket_received', ticketSubject: s, referenceToken: '[RD:1-K4QX9]', requesterName: s, requesterAddress: `${s.slice(0, 64)}@example.test`, authorName: null, commentText: null })],
+  ])('%s', (name, fn) => {
+    expect(slowCalls(name, fn)).toEqual([]);
+  });
+
+  it('htmlToText', () => {
+    expect(slowCalls('htmlToText', (s) => htmlToText(s))).toEqual([]);
+  }, 120_000);
+
+  it('parseMime on a delivery report whose status fields are hostile (bounce field parsing)', async () => {
+    const slow: string[] = [];
+    for (const [i, input] of ATTACKS.entries()) {
+      const field = input.replace(/\r?\n/g, '\n ');
+      const raw = Buffer.from(
+        'From: MAILER-DAEMON@mx.example\nTo: support@acme.test\nSubject: Undelivered\nMessage-ID: <dsn@mx.example>\n' +
+          'MIME-Version: 1.0\nContent-Type: multipart/report; report-type=delivery-status; boundary="b"\n\n' +
+          '--b\nContent-Type: text/plain\n\nfailed\n--b\nContent-Type: message/delivery-status\n\n' +
+          `Reporting-MTA: dns; mx.example\n\nFinal-Recipient: rfc822; ${field}\nAction: failed\nStatus: ${field}\nDiagnostic-Code: smtp; ${field}\n` +
+          `--b\nContent-Type: text/rfc822-headers\n\nMessage-ID: ${field}\n--b--\n`,
+      );
+      const ms = await bestOf3Async(() => parseMime(raw));
+      // The parser's own work on 300 KB is part of the figure; the budget scales with the three copies.
+      if (ms >= 3 * BUDGET_MS) slow.push(`parseMime report (${JSON.stringify(SEEDS[Math.floor(i / 2)])}): ${ms.toFixed(1)} ms`);
+    }
+    expect(slow).toEqual([]);
+  }, 120_000);
+});
+
+describe('every filter stays under 50 ms on a message whose every field is 100 KB built to attack it', () => {
+  let seeded: Seeded;
+  beforeAll(async () => {
+    seeded = await seedStore();
+  });
+  afterAll(() => seeded.cleanup());
+
+  it.each(FILTERS.map((f) => [f.name, f] as [string, Filter]))('%s', async (name, filter) => {
+    const env = await seeded.env();
+    const slow: string[] = [];
+    for (const [i, input] of ATTACKS.entries()) {
+      // mailer-daemon: the bounce filter scans the body of plain notices from it.
+      for (const from of ['mailer-daemon@mx.example', 'bob.meyer@customer.example']) {
+        const ms = await bestOf3Async(async () => {
+          const ctx = newFilterContext(hostileMail(input, from), { id: seeded.support.id, address: seeded.support.address });
+          ctx.thread = { ticketId: seeded.ticket1, matchedBy: 'in_reply_to' }; // reply-text only cuts replies
+          await filter.run(ctx, env);
+        });
+        if (ms >= BUDGET_MS) slow.push(`${name} from ${from} (${JSON.stringify(SEEDS[Math.floor(i / 2)])}): ${ms.toFixed(1)} ms`);
+      }
+    }
+    expect(slow).toEqual([]);
+  }, 120_000);
+});
