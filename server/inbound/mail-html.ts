@@ -116,7 +116,7 @@ function stripTags(html: string): string {
     if (out.length > MAX_TEXT_CHARS) break;
   }
   if (last < html.length && out.length <= MAX_TEXT_CHARS) out += html.slice(last);
-  return unescapeHtml(out).replace(/[ \t\u00a0]+/g, ' ').replace(/ *\n[\n ]*/g, (m) => (m.split('\n').length > 2 ? '\n\n' : '\n')).trim();
+  return unescapeHtml(out).replace(/[ \t\u00a0]+/g, ' ').replace(/(?<! ) *\n[\n ]*/g, (m) => (m.split('\n').length > 2 ? '\n\n' : '\n')).trim();
 }
 
 function escapeHtml(text: string): string {
@@ -184,7 +184,7 @@ function renderText(html: string): { text: string; dropped: number } {
   let link: { href: string; start: number; line: number } | null = null;
   let pre = 0;
   let last = 0;
-  for (const tag of clean.matchAll(/<(\/?)([a-z][a-z0-9]*)([^>]*)>/g)) {
+  for (const tag of clean.matchAll(/<(\/?)([a-z][a-z0-9]*)(?![a-z0-9])([^<>]*)>/g)) {
     out.text(unescapeHtml(clean.slice(last, tag.index)), pre > 0 ? 'pre' : 'flow');
     last = tag.index + tag[0].length;
     const closing = tag[1] === '/';

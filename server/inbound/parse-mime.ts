@@ -322,7 +322,7 @@ export function lastReferences(ids: string[]): string[] {
 export function parseDateHeader(value: string | undefined): string | null {
   if (!value) return null;
   // Trailing comments such as `(UTC)` or `(Pacific Standard Time)` are legal and confuse Date.parse.
-  const time = Date.parse(value.replace(/\([^)]*\)/g, ' ').trim());
+  const time = Date.parse(value.replace(/\([^()]*\)/g, ' ').trim());
   return Number.isFinite(time) ? new Date(time).toISOString() : null;
 }
 

@@ -15,13 +15,24 @@ export function attachmentId(m: StoredMessage, a: AttachmentMeta): string {
   return encodeId(IdKind.Attachment, m.mailbox.guid, m.seq, a.index);
 }
 
-/** Renders attachments; reads content only when contentBytes is wanted (it means parsing the MIME again). */
-export async function renderAttachments(m: StoredMessage, select?: string[]): Promise<Record<string, unknown>[]> {
+/**
+ * Exchange leaves contentBytes out of attachments over about 4 MB when they come with a message
+ * (`$expand=attachments`); only the attachment's own GET or `$value` serves them (reported in
+ * dust-tt/dust#27962, and the reason a client must be ready to read such mail another way).
+ */
+export const EXPANDED_CONTENT_MAX_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Renders attachments; reads content only when contentBytes is wanted (it means parsing the MIME again).
+ * `expanded`: rendered inside a message ($expand), where large attachments come without their content.
+ */
+export async function renderAttachments(m: StoredMessage, select?: string[], expanded = false): Promise<Record<string, unknown>[]> {
   const wanted = select?.map((s) => s.toLowerCase());
   const wantsBytes = !wanted || wanted.includes('contentbytes');
+  const servable = (a: AttachmentMeta) => a.kind === 'file' && !(expanded && a.size > EXPANDED_CONTENT_MAX_BYTES);
   // One parse of the MIME serves every attachment of the message.
-  const contents = wantsBytes && m.fields.attachments.some((a) => a.kind === 'file') ? await attachmentContents(m.raw) : [];
-  return m.fields.attachments.map((a) => renderAttachment(m, a, wanted, a.kind === 'file' ? contents[a.index] : undefined));
+  const contents = wantsBytes && m.fields.attachments.some(servable) ? await attachmentContents(m.raw) : [];
+  return m.fields.attachments.map((a) => renderAttachment(m, a, wanted, servable(a) ? contents[a.index] : undefined));
 }
 
 function renderAttachment(m: StoredMessage, a: AttachmentMeta, wanted: string[] | undefined, bytes: Buffer | undefined): Record<string, unknown> {

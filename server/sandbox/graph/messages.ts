@@ -71,7 +71,7 @@ async function listMessages(ctx: RouteContext, folder: Folder | undefined): Prom
 
   const value: Record<string, unknown>[] = [];
   for (const m of page) {
-    const attachments = q.expandAttachments ? await renderAttachments(m, q.expandAttachments.select) : undefined;
+    const attachments = q.expandAttachments ? await renderAttachments(m, q.expandAttachments.select, true) : undefined;
     value.push(renderMessage(m, store, { select: q.select, immutableIds: prefs.immutableIds, ...(prefs.bodyType ? { bodyType: prefs.bodyType } : {}), ...(attachments ? { attachments } : {}) }));
   }
   const body: Record<string, unknown> = { '@odata.context': `${ctx.services.graphBaseUrl}/$metadata#users('${ctx.params['user']}')/${folder ? `mailFolders('${ctx.params['folder']}')/` : ''}messages` };
@@ -100,7 +100,7 @@ async function getMessage(ctx: RouteContext): Promise<GraphResponse> {
   const m = lookupMessage(ctx);
   const q = parseMessageQuery(ctx.req.query, { orderBy: false, skip: false });
   const prefs = readPreferences(ctx.req);
-  const attachments = q.expandAttachments ? await renderAttachments(m, q.expandAttachments.select) : undefined;
+  const attachments = q.expandAttachments ? await renderAttachments(m, q.expandAttachments.select, true) : undefined;
   const body = {
     '@odata.context': `${ctx.services.graphBaseUrl}/$metadata#users('${ctx.params['user']}')/messages/$entity`,
     ...renderMessage(m, ctx.services.store, { select: q.select, immutableIds: prefs.immutableIds, ...(prefs.bodyType ? { bodyType: prefs.bodyType } : {}), ...(attachments ? { attachments } : {}) }),
