@@ -60,6 +60,9 @@ const EnvSchema = z.object({
   RELAY_UNKNOWN_OUTCOME_SETTLE_MS: z.preprocess(emptyAsUndefined, positiveInt.default(30_000)),
   SYNC_INTERVAL_MS: z.preprocess(emptyAsUndefined, positiveInt.default(15_000)),
   SYNC_MAX_CONCURRENT: z.preprocess(emptyAsUndefined, positiveInt.default(8)),
+  PARSE_WORKERS: z.preprocess(emptyAsUndefined, positiveInt.max(64).optional()),
+  PARSE_DEADLINE_MS: z.preprocess(emptyAsUndefined, positiveInt.default(15_000)),
+  PARSE_WORKER_HEAP_MB: z.preprocess(emptyAsUndefined, positiveInt.min(64).default(512)),
   SENDER_BLOCK_MINUTES: z.preprocess(emptyAsUndefined, positiveInt.default(60)),
   MESSAGE_ID_DOMAIN: z.preprocess(emptyAsUndefined, z.string().regex(/^[a-z0-9.-]+$/i, 'must be a domain name').optional()),
   ADDIN_DIR: z.preprocess(emptyAsUndefined, z.string().default('./dist/addin')),
@@ -95,6 +98,8 @@ export interface Config {
   /** How long after a send that got no answer before Sent Items is trusted to tell whether it went out. */
   readonly relayUnknownOutcomeSettleMs: number;
   readonly sync: { readonly intervalMs: number; readonly maxConcurrent: number; readonly senderBlockMs: number };
+  /** The parse pool: worker threads (default: cores, at most 4), each parse's deadline, each worker's heap. */
+  readonly parse: { readonly workers: number | undefined; readonly deadlineMs: number; readonly workerHeapMb: number };
   /** Domain of the Message-IDs on Relaydesk's outgoing mail (recognises our own mail coming back). */
   readonly messageIdDomain: string;
   /** The built Outlook add-in (webpack output) served under /addin/. */
@@ -207,6 +212,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
     instanceId: e.INSTANCE_ID ?? (e.PORT === 0 ? `${os.hostname()}:pid-${process.pid}` : `${os.hostname()}:${e.PORT}`),
     relayUnknownOutcomeSettleMs: e.RELAY_UNKNOWN_OUTCOME_SETTLE_MS,
     sync: { intervalMs: e.SYNC_INTERVAL_MS, maxConcurrent: e.SYNC_MAX_CONCURRENT, senderBlockMs: e.SENDER_BLOCK_MINUTES * 60_000 },
+    parse: { workers: e.PARSE_WORKERS, deadlineMs: e.PARSE_DEADLINE_MS, workerHeapMb: e.PARSE_WORKER_HEAP_MB },
     messageIdDomain: (e.MESSAGE_ID_DOMAIN ?? `relaydesk.${new URL(publicOrigin).hostname}`).toLowerCase(),
     microsoft,
     secretKeys: e.RELAYDESK_SECRET_KEY

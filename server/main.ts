@@ -5,6 +5,7 @@ import { createApp } from './http/app';
 import { listen } from './http/server';
 import { createMetricsApp } from './http/routes/metrics';
 import { DEFAULT_SYNC_SETTINGS } from './inbound/mailbox-sync';
+import { configureSharedParsePool } from './inbound/parse-pool';
 import { SyncScheduler } from './inbound/scheduler';
 import { DEFAULT_RELAY_SETTINGS, RelayWorker } from './outbound/relay-worker';
 import { MailboxLinking } from './identity/mailbox-linking';
@@ -34,6 +35,9 @@ async function main(): Promise<void> {
   }
 
   const logger = createLogger(config.logLevel);
+  // Workers load the parser while the rest starts; no sync begins reading before they are ready.
+  const parsePool = configureSharedParsePool({ ...(config.parse.workers ? { threads: config.parse.workers } : {}), maxHeapMb: config.parse.workerHeapMb });
+  const parserReady = parsePool.warmUp();
   // Before anything writes into it: the database, secret.key and the sandbox CA key live here.
   ensurePrivateDirectory(config.dataDir);
   const store = await Store.open(
@@ -47,9 +51,9 @@ async function main(): Promise<void> {
   const vault = openTokenVault(config, logger);
   const tokens = new MailboxTokens(microsoftApp, store, vault, logger);
   const clients = new MailboxClients(microsoftApp.graph, (mailboxId, forceRefresh) => tokens.accessToken(mailboxId, { forceRefresh }));
-  const syncSettings = { ...DEFAULT_SYNC_SETTINGS, burstBlockMs: config.sync.senderBlockMs, messageIdDomain: config.messageIdDomain };
+  const syncSettings = { ...DEFAULT_SYNC_SETTINGS, burstBlockMs: config.sync.senderBlockMs, messageIdDomain: config.messageIdDomain, parseDeadlineMs: config.parse.deadlineMs };
   const scheduler = new SyncScheduler(
-    { store, clients, logger, settings: syncSettings },
+    { store, clients, logger, settings: syncSettings, parsePool },
     { intervalMs: config.sync.intervalMs, leaseMs: Math.max(60_000, config.sync.intervalMs * 4), maxConcurrent: config.sync.maxConcurrent, instanceId: config.instanceId },
   );
   const relay = new RelayWorker({ store, clients, logger, settings: { ...DEFAULT_RELAY_SETTINGS, messageIdDomain: config.messageIdDomain, unknownOutcomeSettleMs: config.relayUnknownOutcomeSettleMs } }, config.instanceId);
@@ -77,8 +81,10 @@ async function main(): Promise<void> {
   const metrics = config.metrics ? await listen(createMetricsApp(store), config.metrics.port, config.metrics.host) : undefined;
   if (metrics) logger.info({ port: metrics.port, host: config.metrics?.host }, 'metrics listening');
   logger.info({ port: http.port, host: config.host, https: tls !== undefined, publicOrigin: config.publicOrigin, sandbox: sandbox?.baseUrl }, 'relaydesk listening');
-  scheduler.start();
   relay.start();
+  await parserReady;
+  scheduler.start();
+  logger.info('parse workers ready: syncing mailboxes');
 
   let stopping = false;
   const shutdown = async (signal: string) => {
@@ -87,6 +93,7 @@ async function main(): Promise<void> {
     logger.info({ signal }, 'shutting down');
     await Promise.all([http.stop(config.shutdownTimeoutMs), metrics?.stop(config.shutdownTimeoutMs)]);
     await Promise.all([scheduler.stop(), relay.stop()]);
+    await parsePool.close();
     await sandbox?.close();
     await store.close();
     logger.info('stopped');

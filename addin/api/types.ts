@@ -6,6 +6,9 @@
 
 export type TicketStatus = 'new' | 'open' | 'pending' | 'hold' | 'solved' | 'closed';
 
+/** What Exchange Online Protection said against a new ticket's From address (server/store/schema.ts SENDER_AUTH_FAILURES). */
+export type SenderAuthFailure = 'dmarc_fail' | 'compauth_fail';
+
 export interface Person {
   id: number;
   email: string;
@@ -22,6 +25,8 @@ export interface TicketSummary {
   assignee: { id: number; email: string } | null;
   mailbox: string | null;
   followUpOf: number | null;
+  /** The opening email failed sender authentication (its From may be forged), so no acknowledgement was sent. */
+  senderAuthFailure: SenderAuthFailure | null;
   createdAt: string;
   updatedAt: string;
 }

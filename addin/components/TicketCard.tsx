@@ -1,8 +1,12 @@
 import { Card, Text, makeStyles, tokens } from '@fluentui/react-components';
 import type { Person, TicketCard as TicketCardData } from '../api/types';
+import { SenderAuthWarning } from './SenderAuthWarning';
 import { StatusBadge } from './StatusBadge';
 
-/** The ticket behind the selected email: number, subject, status, requester, assignee, CCs, last update. */
+/**
+ * The ticket behind the selected email: number, subject, status, a warning when the sender failed
+ * authentication, requester, assignee, CCs, last update.
+ */
 export interface TicketCardProps {
   ticket: TicketCardData;
 }
@@ -32,6 +36,7 @@ export function TicketCard({ ticket }: TicketCardProps) {
       <Text as="h2" size={400} weight="semibold" className={styles.flush} data-testid="ticket-subject">
         {ticket.subject || '(no subject)'}
       </Text>
+      {ticket.senderAuthFailure && <SenderAuthWarning failure={ticket.senderAuthFailure} />}
       <dl className={styles.fields}>
         <dt className={styles.label}>Requester</dt>
         <dd className={styles.value} data-testid="ticket-requester">{personText(ticket.requester)}</dd>

@@ -1,5 +1,4 @@
 import { isUtf8 } from 'node:buffer';
-import { chardet } from 'jschardet';
 
 /**
  * Raw 8-bit header bytes. RFC 5322 headers are ASCII, with RFC 2047 encoded words for anything else, and
@@ -30,9 +29,17 @@ export function normalizeHeaderCharset(raw: Buffer): Buffer {
  */
 export function likelyCharset(bytes: Uint8Array, hint: string | null): string {
   if (hint && decodesCleanly(bytes, hint)) return hint;
+  const { chardet } = detector();
   const detected = chardet.detect(bytes, { encodingEra: chardet.EncodingEra.MODERN_WEB, maxBytes: CHARSET_HINT_SCAN_BYTES }).encoding;
   const label = detected ? (DETECTOR_TO_WHATWG[detected.toLowerCase()] ?? detected) : null;
   return label && decodesCleanly(bytes, label) ? label : FALLBACK_CHARSET;
+}
+
+/** The detector takes as long to load as the rest of the parser, and only rare mail needs it. */
+let loaded: typeof import('jschardet') | undefined;
+function detector(): typeof import('jschardet') {
+  loaded ??= require('jschardet') as typeof import('jschardet');
+  return loaded;
 }
 
 /** Detector names that the WHATWG decoder knows under another label. */

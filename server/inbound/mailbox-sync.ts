@@ -12,7 +12,6 @@ import { mimeRequiredReason } from './graph-to-inbound';
 import type { IngestOutcome } from './ingest';
 import { ingestBatch, type BatchContext, type BatchOutcome } from './ingest-batch';
 import { DEFAULT_PARSE_DEADLINE_MS, sharedParsePool, type ParsePool } from './parse-pool';
-import { readAhead } from './read-ahead';
 import { heldBytes, readMessage, type ReadMessage } from './read-message';
 import { filterEnvironment } from './store-filter-environment';
 
@@ -80,9 +79,9 @@ export const POISON_ATTEMPTS = 2;
  * marked read, in $batch calls of 20. Messages that cannot be processed become dead letters (also marked
  * read) so that they never block the mailbox.
  *
- * Crash-loop protection: before a batch is read, its messages are recorded as being read (inbound_reads),
- * and the batch's commit ends that. Messages a crashed process was reading are read again one at a time,
- * each recorded alone, so a second crash names the message that caused it; a message whose reading began
+ * Crash-loop protection: before messages are read, that their reading begins is committed (inbound_reads),
+ * and it ends once their parse returns (see readChunk). Messages a crashed process was reading are read
+ * again one at a time, so a second crash names the message that caused it; a message whose reading began
  * POISON_ATTEMPTS times without ending becomes a `poison` dead letter instead of being read again.
  */
 export async function syncMailbox(deps: SyncDeps, mailbox: MailboxRow, shouldContinue: () => boolean = () => true): Promise<SyncResult> {
@@ -149,28 +148,30 @@ interface ChunkReader {
 }
 
 /**
- * Reads and records one batch's worth of messages. Normally: one row per message says reading began, the
- * messages are read up to four at a time and recorded in batches. When any of them was being read by a
- * process that died, the chunk goes carefully: one message at a time, each begun and committed alone.
+ * Reads and records one batch's worth of messages. Reading goes in waves of up to four messages, whose
+ * downloads and parses overlap. One commit records that a wave's reading begins and that the previous
+ * wave's ended (its parses returned), so a process that dies leaves at most one wave marked. A message
+ * marked by a dead process is a suspect: it is read in a wave of its own, and marked around its parse
+ * alone (once a worker is free for it, until it returns), so that a second death names it, and only a
+ * death during that parse. A message marked POISON_ATTEMPTS times is not read again.
  */
 async function readChunk(reader: ChunkReader, chunk: readonly GraphMailMessage[], ids: ReadonlyMap<string, string>): Promise<void> {
-  const { deps, mailbox } = reader;
+  const { deps, mailbox, context } = reader;
   const { store, settings } = deps;
-  const graphIds = chunk.map((m) => m.id);
   const attachments = await prefetchAttachments(deps, mailbox, chunk);
-  const begun = await store.inboundReads.attempts(mailbox.id, graphIds);
-  const careful = begun.size > 0;
-  if (careful) reader.context.log.warn({ suspects: begun.size }, 'a process stopped while reading some of these messages: reading them one at a time');
-  else await store.inboundReads.begin(mailbox.id, graphIds);
+  const begun = await store.inboundReads.attempts(mailbox.id, chunk.map((m) => m.id));
+  if (begun.size > 0) context.log.warn({ suspects: begun.size }, 'a process stopped while reading some of these messages: reading each of them alone');
 
-  const read = async (message: GraphMailMessage): Promise<ReadMessage> => {
+  const read = (message: GraphMailMessage): Promise<ReadMessage> => {
     const internetMessageId = ids.get(message.id)!;
     const attempts = begun.get(message.id) ?? 0;
     if (attempts >= POISON_ATTEMPTS) {
-      return { kind: 'dead_letter', message, internetMessageId, raw: null, reasonCode: 'poison', reason: `Reading this message began ${attempts} times and each time the process stopped before it ended` };
+      context.log.error({ graphId: message.id, attempts }, 'message stopped the process each time it was read: dead-lettered as poison');
+      return Promise.resolve({ kind: 'dead_letter', message, internetMessageId, raw: null, reasonCode: 'poison', reason: `Reading this message began ${attempts} times and each time the process stopped before it ended` });
     }
-    if (careful) await store.inboundReads.begin(mailbox.id, [message.id]);
+    const suspect = attempts > 0;
     return readMessage(message, internetMessageId, {
+      ...(suspect ? { parseHooks: { starting: () => store.inboundReads.begin(mailbox.id, [message.id]), ended: () => store.inboundReads.end(mailbox.id, [message.id]) } } : {}),
       client: deps.clients.client(mailbox.id),
       mailboxAddress: mailbox.address,
       maxMimeBytes: settings.maxMimeBytes,
@@ -180,18 +181,62 @@ async function readChunk(reader: ChunkReader, chunk: readonly GraphMailMessage[]
       download: reader.download,
     });
   };
-  const done = new Set<string>();
+
+  let open: string[] = [];
+  let batch: ReadMessage[] = [];
+  let bytes = 0;
+  const commit = async () => {
+    const taken = batch;
+    batch = [];
+    bytes = 0;
+    const outcomes = await ingestBatch(store, taken, context);
+    outcomes.forEach((outcome, i) => reader.recorded(outcome, taken[i]!.message));
+  };
   try {
-    await readAndRecord(chunk, read, { store, settings, context: reader.context, shouldContinue: reader.shouldContinue, careful }, (outcome, message) => {
-      done.add(message.id);
-      reader.recorded(outcome, message);
-    });
+    for (const wave of readingWaves(chunk, begun)) {
+      if (!reader.shouldContinue()) break;
+      // Suspects mark themselves around their parse (read()); poison is not read at all.
+      const marked = wave.filter((m) => !begun.has(m.id)).map((m) => m.id);
+      const ended = open;
+      await store.transaction(async (repos) => {
+        await repos.inboundReads.end(mailbox.id, ended);
+        await repos.inboundReads.begin(mailbox.id, marked);
+      });
+      open = marked;
+      for (const result of await Promise.all(wave.map(read))) {
+        batch.push(result);
+        bytes += heldBytes(result);
+        if (batch.length >= settings.ingestBatchSize || bytes >= settings.ingestBatchBytes / 2) await commit();
+      }
+    }
   } finally {
+    // What was read before a failure is still recorded; the next sync marks it read.
+    await commit();
     // Reading stopped by an error this process handled (throttling, an outage, a stop) crashed nothing:
     // those messages are not suspects next time. A crash never gets here, which is the point.
-    const open = graphIds.filter((id) => !done.has(id));
-    if (open.length > 0) await store.inboundReads.end(mailbox.id, open).catch((error: unknown) => reader.context.log.warn({ err: error }, 'could not clear read marks'));
+    if (open.length > 0) await store.inboundReads.end(mailbox.id, open).catch((error: unknown) => context.log.warn({ err: error }, 'could not clear read marks'));
   }
+}
+
+/** The chunk in reading order, in waves of up to EXCHANGE_CONCURRENCY; a suspect makes a wave of its own. */
+function readingWaves(chunk: readonly GraphMailMessage[], begun: ReadonlyMap<string, number>): GraphMailMessage[][] {
+  const waves: GraphMailMessage[][] = [];
+  let wave: GraphMailMessage[] = [];
+  for (const message of chunk) {
+    if ((begun.get(message.id) ?? 0) > 0) {
+      if (wave.length > 0) waves.push(wave);
+      waves.push([message]);
+      wave = [];
+      continue;
+    }
+    wave.push(message);
+    if (wave.length >= EXCHANGE_CONCURRENCY) {
+      waves.push(wave);
+      wave = [];
+    }
+  }
+  if (wave.length > 0) waves.push(wave);
+  return waves;
 }
 
 /** The id a listed message is recorded and looked up by: Exchange's own, canonical; ours when it has none. */
@@ -224,41 +269,6 @@ export async function syncBatchContext(deps: Pick<SyncDeps, 'store' | 'settings'
     options: { burstBlockMs: settings.burstBlockMs },
     log,
   };
-}
-
-/**
- * Reads the messages (MIME downloads of delivery reports overlap, up to the governor's slots) and records
- * them oldest first, in batches of `ingestBatchSize` messages or `ingestBatchBytes` of mail, one transaction
- * each; `recorded` hears of each message once its batch committed. When a read fails (throttled, a lost grant)
- * what was read before it is still recorded, and the error then ends the sync; the next sync marks those
- * messages read, finding them recorded.
- */
-async function readAndRecord(
-  messages: readonly GraphMailMessage[],
-  read: (message: GraphMailMessage) => Promise<ReadMessage>,
-  deps: { store: Store; settings: SyncSettings; context: BatchContext; shouldContinue: () => boolean; careful: boolean },
-  recorded: (outcome: BatchOutcome, message: GraphMailMessage) => void,
-): Promise<void> {
-  let batch: ReadMessage[] = [];
-  let bytes = 0;
-  // Careful: each message read alone and committed alone, so a crash points at one message.
-  const [ahead, batchSize] = deps.careful ? [1, 1] : [EXCHANGE_CONCURRENCY, deps.settings.ingestBatchSize];
-  const commit = async () => {
-    const taken = batch;
-    batch = [];
-    bytes = 0;
-    const outcomes = await ingestBatch(deps.store, taken, deps.context);
-    outcomes.forEach((outcome, i) => recorded(outcome, taken[i]!.message));
-  };
-  try {
-    for await (const message of readAhead(messages, ahead, read, deps.shouldContinue)) {
-      batch.push(message);
-      bytes += heldBytes(message);
-      if (batch.length >= batchSize || bytes >= deps.settings.ingestBatchBytes / 2) await commit();
-    }
-  } finally {
-    await commit();
-  }
 }
 
 /**

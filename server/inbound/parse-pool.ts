@@ -33,6 +33,13 @@ export function sharedParsePool(): ParsePool {
   return shared;
 }
 
+/** Sets up the shared pool from the configuration, before anything parses (the server's start). */
+export function configureSharedParsePool(options: ParsePoolOptions): ParsePool {
+  if (shared) throw new Error('the shared parse pool is already running');
+  shared = new ParsePool(options);
+  return shared;
+}
+
 export async function closeSharedParsePool(): Promise<void> {
   const pool = shared;
   shared = undefined;
@@ -48,6 +55,13 @@ export class MessageParseFailure extends Error {
     super(message);
     this.name = 'MessageParseFailure';
   }
+}
+
+/** Called around the parse itself, once a worker is free for it: not while the task waits for one. */
+export interface ParseHooks {
+  starting?: () => Promise<void>;
+  /** After the parse returned or failed (also when the worker was stopped). */
+  ended?: () => Promise<void>;
 }
 
 export class ParsePool {
@@ -71,11 +85,17 @@ export class ParsePool {
    * The message as InboundMail, or a MessageParseFailure: `too_complex` past the deadline or the heap limit,
    * otherwise the parser's own code (`mime_unparseable`, `mime_required`, ...).
    */
-  async parse(task: ParseTask, deadlineMs: number): Promise<InboundMail> {
+  async parse(task: ParseTask, deadlineMs: number, hooks: ParseHooks = {}): Promise<InboundMail> {
     // Tasks wait here rather than in the pool's queue, so the deadline only counts a parse's own time.
     await this.slot();
-    const deadline = AbortSignal.timeout(deadlineMs);
     let result: ParseResult;
+    try {
+      await hooks.starting?.();
+    } catch (error) {
+      this.release();
+      throw error;
+    }
+    const deadline = AbortSignal.timeout(deadlineMs);
     try {
       result = await this.pool.run(task, { signal: deadline });
     } catch (error) {
@@ -86,6 +106,7 @@ export class ParsePool {
       throw new MessageParseFailure('parse_failed', `The parse worker failed: ${error instanceof Error ? error.message : String(error)}`);
     } finally {
       this.release();
+      await hooks.ended?.();
     }
     if (!result.ok) throw new MessageParseFailure(result.code, result.message);
     return fromWire(result.mail);

@@ -3,7 +3,7 @@ import { GraphRequestError } from '../graph/errors';
 import { getMime, MimeTooLargeError, type GraphAttachmentJson, type GraphMailMessage } from '../graph/mail-operations';
 import { mimeRequiredReason } from './graph-to-inbound';
 import type { InboundMail } from './inbound-mail';
-import { MessageParseFailure, type ParsePool } from './parse-pool';
+import { MessageParseFailure, type ParseHooks, type ParsePool } from './parse-pool';
 
 /** A listed message, read: its mail, or why it can only be a dead letter. */
 export type ReadMessage =
@@ -23,6 +23,8 @@ export interface ReadOptions {
    * `maxMimeBytes`, and a sync holds at most one such message besides its batch.
    */
   download: <T>(work: () => Promise<T>) => Promise<T>;
+  /** Around each parse of this message (a suspect's own read marks, see readChunk). */
+  parseHooks?: ParseHooks;
 }
 
 /**
@@ -43,7 +45,7 @@ export async function readMessage(message: GraphMailMessage, internetMessageId: 
     let mail = await fromListedJson(message, options);
     mail ??= await options.download(async () => {
       raw = await getMime(options.client, options.mailboxAddress, message.id, options.maxMimeBytes);
-      return options.pool.parse({ kind: 'mime', raw }, options.parseDeadlineMs);
+      return options.pool.parse({ kind: 'mime', raw }, options.parseDeadlineMs, options.parseHooks);
     });
     return { kind: 'mail', message, internetMessageId, mail: { ...mail, internetMessageId }, raw };
   } catch (error) {
@@ -63,7 +65,7 @@ async function fromListedJson(message: GraphMailMessage, options: ReadOptions): 
   const reason = mimeRequiredReason(message);
   if (!message.body || reason === 'delivery_report' || (reason === 'has_attachments' && !options.attachments)) return undefined;
   try {
-    return await options.pool.parse({ kind: 'graph', message, attachments: options.attachments }, options.parseDeadlineMs);
+    return await options.pool.parse({ kind: 'graph', message, attachments: options.attachments }, options.parseDeadlineMs, options.parseHooks);
   } catch (error) {
     // Attachments Graph could not expand as plain files (an attached email, a missing contentBytes).
     if (error instanceof MessageParseFailure && error.code === 'mime_required') return undefined;

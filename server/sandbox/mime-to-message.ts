@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import { simpleParser, type AddressObject, type Attachment, type ParsedMail } from 'mailparser';
+import { readHeaders } from './mime-headers';
 
 /**
  * Parses delivered MIME once into the fields Graph serves. The raw bytes are kept beside these fields (for
@@ -48,10 +49,19 @@ const PARSE_OPTIONS = {
   skipTextLinks: true,
   // Exchange shows a bounce's delivery-status part as an attachment, not as body text.
   keepDeliveryStatus: true,
+  // The text version of a huge HTML body is not worth seconds of the sandbox's time per delivery.
+  maxHtmlLengthToParse: 1024 * 1024,
 } as const;
 
 export async function parseMime(raw: Buffer, generatedIdHost: string): Promise<MessageFields> {
-  const mail = await simpleParser(raw, PARSE_OPTIONS);
+  let mail: ParsedMail;
+  try {
+    mail = await simpleParser(raw, PARSE_OPTIONS);
+  } catch {
+    // Exchange files what it cannot fully parse (MIME trees too deep, header blocks too large) with what it
+    // can read of the headers and no body; its MIME stays available through $value.
+    return unparsedFields(raw, generatedIdHost);
+  }
   const messageId = mail.messageId ?? `<${crypto.randomBytes(16).toString('hex').toUpperCase()}@${generatedIdHost}>`;
   const refs = Array.isArray(mail.references) ? mail.references : mail.references ? [mail.references] : [];
   const from = addresses(mail.from)[0];
@@ -77,6 +87,29 @@ export async function parseMime(raw: Buffer, generatedIdHost: string): Promise<M
   });
 }
 
+function unparsedFields(raw: Buffer, generatedIdHost: string): MessageFields {
+  const headers = readHeaders(raw);
+  const header = (name: string) => headers.find((h) => h.name.toLowerCase() === name)?.value.slice(0, 4096);
+  const messageId = /<[^<>\s]{1,900}>/.exec(header('message-id') ?? '')?.[0] ?? `<${crypto.randomBytes(16).toString('hex').toUpperCase()}@${generatedIdHost}>`;
+  const fromMatch = /^\s*"?([^"<]{0,200}?)"?\s*<([^<>\s@]{1,200}@[^<>\s@]{1,200})>/.exec(header('from') ?? '');
+  const from: Recipient | undefined = fromMatch ? { emailAddress: { name: fromMatch[1]?.trim() || fromMatch[2]!, address: fromMatch[2]! } } : undefined;
+  return {
+    subject: header('subject') ?? '',
+    ...(from ? { from, sender: from } : {}),
+    toRecipients: [],
+    ccRecipients: [],
+    bccRecipients: [],
+    replyTo: [],
+    internetMessageId: messageId,
+    threadRoot: messageId,
+    bodyText: '',
+    importance: 'normal',
+    attachments: [],
+    isDeliveryReceiptRequested: false,
+    isReadReceiptRequested: false,
+  };
+}
+
 /**
  * A deep copy with fresh strings. mailparser's strings are often slices of larger strings (the whole decoded
  * part or header block), and V8 keeps the parent alive as long as a slice lives: across tens of thousands of
@@ -88,8 +121,12 @@ function detach(fields: MessageFields): MessageFields {
 
 /** Parses the raw MIME again to read attachment bytes: content is never kept in memory twice. */
 export async function attachmentContents(raw: Buffer): Promise<Buffer[]> {
-  const mail = await simpleParser(raw, PARSE_OPTIONS);
-  return mail.attachments.map((a) => a.content);
+  try {
+    const mail = await simpleParser(raw, PARSE_OPTIONS);
+    return mail.attachments.map((a) => a.content);
+  } catch {
+    return []; // filed without parsing (unparsedFields): no attachments were listed either
+  }
 }
 
 export async function attachmentContent(raw: Buffer, index: number): Promise<Buffer | undefined> {

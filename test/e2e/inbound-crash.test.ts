@@ -18,6 +18,8 @@ const TEST_MS = 90_000;
 const BACKLOG = 900;
 /** Conversations planned; only as many are delivered as the backlog and the top-ups need. */
 const PLANNED_THREADS = 8_000;
+/** The server's log line when its parse workers are ready and the scheduler starts. */
+const SYNCING = 'parse workers ready: syncing mailboxes';
 /** Runs that must be killed after recording some messages and before finishing their backlog. */
 const MIN_MID_INGEST = 3;
 
@@ -93,6 +95,8 @@ describe('inbound ingest under crashes', () => {
         const backlog = delivered - recorded;
         const server = fleet.start({ ...base, name: `run ${run}` });
         await server.listening();
+        // Ingest begins once the parse workers are up: the kill delays count from there.
+        await server.process.waitForLog((l) => l.msg === SYNCING, 30_000);
         const killAfterMs = killDelays[run - 1]!;
         await sleep(killAfterMs);
         await server.kill();
@@ -124,7 +128,7 @@ describe('inbound ingest under crashes', () => {
           `crash test (CRASH_SEED=${seed}): ${delivered} messages delivered to ${ADDRESSES.length} mailboxes, ${KILLS} SIGKILLs`,
           ...runs.map(
             (r) =>
-              `  run ${String(r.run).padStart(2)}: killed ${r.killAfterMs} ms after "listening" with ${r.backlog} to do; got through ${r.gotThrough}` +
+              `  run ${String(r.run).padStart(2)}: killed ${r.killAfterMs} ms after syncing began with ${r.backlog} to do; got through ${r.gotThrough}` +
               ` (${r.recorded} recorded in all)${r.leased.length ? `; sync leases the killed process still holds: ${r.leased.join(', ')}` : ''}`,
           ),
           `  final run: all read: ${allRead}, after ${finalMs} ms; runs killed mid-ingest: ${midIngest} of ${KILLS}`,

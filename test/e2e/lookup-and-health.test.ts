@@ -12,6 +12,11 @@ let admin: string;
 let mailbox: MailboxRow;
 let question: string;
 let autoReply: string;
+/** Message-ID header as the sender wrote it -> the id the sandbox (like Exchange) reports for the message. */
+const oddIds = new Map<string, string>();
+
+/** The Message-ID header shapes that used to lose a ticket to the pane (issue 11, item 9); '' = no header. */
+const ODD_MESSAGE_IDS = ['', 'unbracketed-1@mx.example', '(old mailer) < obs . id @ mx . example > (queued)'];
 
 beforeAll(async () => {
   rd = await startRelaydeskWithSandbox();
@@ -29,6 +34,11 @@ beforeAll(async () => {
   };
   question = await deliver('cc');
   autoReply = await deliver('auto-reply');
+  for (const [i, header] of ODD_MESSAGE_IDS.entries()) {
+    const mime = `From: Odd Sender <odd${i}@example.net>\r\nTo: ${mailbox.address}\r\nSubject: odd id ${i}\r\n${header ? `Message-ID: ${header}\r\n` : ''}Content-Type: text/plain\r\n\r\nHello ${i}\r\n`;
+    const res = await fetch(`${rd.sandbox.baseUrl}/sandbox/mailboxes/${mailbox.address}/deliver`, { method: 'POST', headers: { 'content-type': 'message/rfc822' }, body: mime });
+    oddIds.set(header, ((await res.json()) as { internetMessageId: string }).internetMessageId);
+  }
   const scheduler = new SyncScheduler(rd.syncDeps(), { intervalMs: 60_000, leaseMs: 10_000, maxConcurrent: 1, instanceId: 'lookup' });
   await scheduler.syncNow(mailbox.id);
   await scheduler.stop();
@@ -50,6 +60,13 @@ describe('GET /api/lookup', () => {
 
   it('accepts the id without angle brackets, as some clients report it', async () => {
     expect((await lookup({ internetMessageId: question.slice(1, -1) })).body.ticket).not.toBeNull();
+  });
+
+  it.each(ODD_MESSAGE_IDS)('finds mail whose Message-ID header was %j by the id Exchange reports, and by the header', async (header) => {
+    const reported = oddIds.get(header)!;
+    const byReported = await lookup({ internetMessageId: reported });
+    expect(byReported.body).toMatchObject({ disposition: 'ticket_created', ticket: { subject: `odd id ${ODD_MESSAGE_IDS.indexOf(header)}` } });
+    if (header) expect((await lookup({ internetMessageId: header })).body.ticket?.id).toBe(byReported.body.ticket.id);
   });
 
   it('says an auto-reply was suppressed, and why', async () => {
@@ -76,7 +93,7 @@ describe('mailbox health', () => {
   it('shows the last sync and what it ingested in the admin API', async () => {
     const res = await request(rd.app).get('/api/mailboxes').set('Authorization', admin);
     const row = (res.body as { address: string; health: Record<string, unknown> }[]).find((m) => m.address === mailbox.address);
-    expect(row?.health).toMatchObject({ lastSyncAt: expect.any(String), lagSeconds: 0, messagesIngested: 2, consecutiveFailures: 0, lastError: null });
+    expect(row?.health).toMatchObject({ lastSyncAt: expect.any(String), lagSeconds: 0, messagesIngested: 2 + ODD_MESSAGE_IDS.length, consecutiveFailures: 0, lastError: null });
   });
 
   it('exports per-mailbox Prometheus metrics after a scheduled sync, on the metrics listener only', async () => {
@@ -85,7 +102,7 @@ describe('mailbox health', () => {
     const res = await request(createMetricsApp(rd.store)).get('/metrics');
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toMatch(/^text\/plain/);
-    expect(res.text).toContain(`relaydesk_mailbox_messages_ingested{mailbox="${mailbox.address}"} 2`);
+    expect(res.text).toContain(`relaydesk_mailbox_messages_ingested{mailbox="${mailbox.address}"} ${2 + ODD_MESSAGE_IDS.length}`);
     expect(res.text).toContain(`relaydesk_mailbox_state{mailbox="${mailbox.address}",state="active"} 1`);
     expect(res.text).toContain(`relaydesk_mailbox_lag_seconds{mailbox="${mailbox.address}"} 0`);
   });

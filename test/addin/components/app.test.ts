@@ -34,6 +34,18 @@ it('shows the skeleton, then the ticket of the selected email', async () => {
   expect(f.api.lookup).toHaveBeenCalledWith({ internetMessageId: ITEM.internetMessageId, mailbox: ITEM.mailbox, receivedAt: ITEM.receivedAt });
 });
 
+it("warns on the card when the ticket's sender failed authentication, and only then", async () => {
+  const f = fakeServices({ item: ITEM });
+  f.lookups.set(ITEM.internetMessageId, { ticket: { ...TICKET, senderAuthFailure: 'dmarc_fail' }, disposition: 'ticket_created' });
+  f.lookups.set(OTHER.internetMessageId, found(7));
+  renderInFluent(h(App, { services: f.services }));
+  await shows('ticket', ITEM.internetMessageId);
+  expect(el(screen.getByRole('group', { name: 'Sender failed authentication (DMARC)' })).getAttribute('data-failure')).toBe('dmarc_fail');
+  act(() => f.select(OTHER));
+  await shows('ticket', OTHER.internetMessageId);
+  expect(screen.queryByTestId('sender-auth-warning')).toBeNull();
+});
+
 it('follows ItemChanged: another ticket, no ticket, then nothing selected', async () => {
   const f = fakeServices({ item: ITEM });
   f.lookups.set(ITEM.internetMessageId, found(42));

@@ -1,7 +1,7 @@
 /** @jest-environment jsdom */
 import { fireEvent, screen, within } from '@testing-library/react';
 import { createElement as h, type ReactElement } from 'react';
-import type { TicketCard as TicketCardData } from '../../../addin/api/types';
+import type { SenderAuthFailure, TicketCard as TicketCardData } from '../../../addin/api/types';
 import type { StatusState } from '../../../addin/state/status';
 import { ITEM, TICKET } from '../support/fixtures';
 import { el } from '../support/dom';
@@ -38,6 +38,35 @@ describe('TicketCard', () => {
     expect(text('ticket-assignee')).toBe('Unassigned');
     expect(text('ticket-ccs')).toBe('None');
     expect(el(screen.getByText('Pending')).getAttribute('data-status')).toBe('pending');
+  });
+
+  // A forged From gets no acknowledgement from the server; the agent must be told before replying to it, or
+  // the reply does what the server refused to do: mail the attacker's text to whoever they put in From.
+  it.each([
+    ['dmarc_fail', 'Sender failed authentication (DMARC)'],
+    ['compauth_fail', 'Sender failed authentication (composite authentication)'],
+  ] as [SenderAuthFailure, string][])('warns, in a named group, that the %s sender got no acknowledgement', (failure, name) => {
+    renderInFluent(h(TicketCard, { ticket: { ...TICKET, senderAuthFailure: failure } }));
+    const warning = el(screen.getByRole('group', { name }));
+    expect(warning.getAttribute('data-failure')).toBe(failure);
+    expect(warning.textContent).toContain('No acknowledgement was sent. Check the sender before replying.');
+    expect(el(within(screen.getByTestId('ticket-card')).getByTestId('sender-auth-warning'))).toBe(warning);
+  });
+
+  it('shows no authentication warning for a sender who passed or was not judged', () => {
+    renderInFluent(h(TicketCard, { ticket: TICKET }));
+    expect(screen.getByTestId('ticket-card')).toBeTruthy();
+    expect(screen.queryByRole('group', { name: /Sender failed authentication/ })).toBeNull();
+    expect(screen.queryByTestId('sender-auth-warning')).toBeNull();
+    expect(screen.queryByText(/Sender failed authentication/)).toBeNull();
+  });
+
+  it('still warns about a failure code it does not know, without naming the check', () => {
+    // A pane loaded before a server upgrade may meet a newer code; the warning must not turn into "(undefined)".
+    renderInFluent(h(TicketCard, { ticket: { ...TICKET, senderAuthFailure: 'spf_fail' as unknown as SenderAuthFailure } }));
+    const warning = el(screen.getByRole('group', { name: 'Sender failed authentication' }));
+    expect(warning.getAttribute('data-failure')).toBe('spf_fail');
+    expect(warning.textContent).not.toContain('undefined');
   });
 
   it('renders a subject with markup as text, never as HTML', () => {

@@ -21,6 +21,7 @@ export const TICKET: TicketCard = {
   assignee: { id: 9, email: 'alex@contoso.test' },
   mailbox: 'support@contoso.test',
   followUpOf: null,
+  senderAuthFailure: null,
   createdAt: '2025-03-01T09:31:00.000Z',
   updatedAt: '2025-03-01T09:32:00.000Z',
   ccs: [

@@ -209,6 +209,10 @@ export async function checkIngest(store: Store, delivered: readonly PlannedMessa
   }
 
   const dispositions: Record<string, number> = {};
-  for (const r of records) dispositions[r.disposition] = (dispositions[r.disposition] ?? 0) + 1;
+  for (const r of records) {
+    // A dead letter counts under its reason (`dead_letter:poison`), so a report says which.
+    const key = r.disposition === 'dead_letter' ? `dead_letter:${(r.disposition_reason ?? '').split(':')[0]}` : r.disposition;
+    dispositions[key] = (dispositions[key] ?? 0) + 1;
+  }
   return { problems, delivered: delivered.length, records: records.length, tickets: tickets.length, ticketCreatedRecords: ticketCreated.length, dispositions };
 }

@@ -26,6 +26,10 @@ export interface RelaydeskServerOptions {
   /** SYNC_MAX_CONCURRENT: mailboxes one instance syncs at a time (server default 8). */
   syncMaxConcurrent?: number;
   logLevel?: 'debug' | 'info';
+  /** NODE_OPTIONS of the child, e.g. `--max-old-space-size=512` to run it under a heap limit. */
+  nodeOptions?: string;
+  /** Further environment variables (PARSE_WORKERS, ...). */
+  env?: Record<string, string>;
 }
 
 export function newSecretKey(): string {
@@ -56,6 +60,8 @@ export function relaydeskEnv(o: RelaydeskServerOptions): Record<string, string> 
     RELAYDESK_SECRET_KEY: o.secretKey,
     SYNC_INTERVAL_MS: String(o.syncIntervalMs ?? 200),
     ...(o.syncMaxConcurrent ? { SYNC_MAX_CONCURRENT: String(o.syncMaxConcurrent) } : {}),
+    ...(o.nodeOptions ? { NODE_OPTIONS: o.nodeOptions } : {}),
+    ...o.env,
   };
 }
 
