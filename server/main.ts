@@ -13,6 +13,7 @@ import { MailboxTokens } from './identity/mailbox-tokens';
 import { entraApp, type MicrosoftApp } from './identity/microsoft-app';
 import { TokenVerifier } from './identity/token-verifier';
 import { openTokenVault } from './identity/vault-keys';
+import { watchEventLoop } from './event-loop-watch';
 import { createLogger, type Logger } from './logger';
 import { startSandbox, type RunningSandbox } from './sandbox';
 import { sandboxMicrosoftApp } from './sandbox-mode';
@@ -35,9 +36,14 @@ async function main(): Promise<void> {
   }
 
   const logger = createLogger(config.logLevel);
+  watchEventLoop(logger);
   // Workers load the parser while the rest starts; no sync begins reading before they are ready.
   const parsePool = configureSharedParsePool({ ...(config.parse.workers ? { threads: config.parse.workers } : {}), maxHeapMb: config.parse.workerHeapMb });
-  const parserReady = parsePool.warmUp();
+  let stopping = false;
+  // A stop during start-up closes the pool under its warm-up: that is no failure to start.
+  const parserReady = parsePool.warmUp().catch((error: unknown) => {
+    if (!stopping) throw error;
+  });
   // Before anything writes into it: the database, secret.key and the sandbox CA key live here.
   ensurePrivateDirectory(config.dataDir);
   const store = await Store.open(
@@ -82,11 +88,7 @@ async function main(): Promise<void> {
   if (metrics) logger.info({ port: metrics.port, host: config.metrics?.host }, 'metrics listening');
   logger.info({ port: http.port, host: config.host, https: tls !== undefined, publicOrigin: config.publicOrigin, sandbox: sandbox?.baseUrl }, 'relaydesk listening');
   relay.start();
-  await parserReady;
-  scheduler.start();
-  logger.info('parse workers ready: syncing mailboxes');
 
-  let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
@@ -101,6 +103,11 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
+
+  await parserReady;
+  if (stopping) return;
+  scheduler.start();
+  logger.info('parse workers ready: syncing mailboxes');
 }
 
 /**

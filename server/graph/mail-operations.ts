@@ -77,26 +77,29 @@ export async function* listUnreadPages(client: Client, address: string, options:
     $top: String(top),
   });
   let listed = 0;
+  let nextTop = top;
   while (url && listed < options.limit) {
-    const page = await cappedPage(client, url, options.maxPageBytes);
+    const { page, top: used } = await cappedPage(client, pageUrl(url, { $top: String(nextTop) }), options.maxPageBytes);
     const messages = page.value.slice(0, options.limit - listed);
     listed += messages.length;
     if (messages.length > 0) yield messages;
-    // Back to the full page size once past the large message(s).
-    url = page['@odata.nextLink'] ? pageUrl(page['@odata.nextLink'], { $top: String(top), $select: SYNC_SELECT.join(',') }) : undefined;
+    // Past a large message, the page size grows back step by step: large mail often comes in runs.
+    nextTop = Math.min(top, used * 2);
+    url = page['@odata.nextLink'] ? pageUrl(page['@odata.nextLink'], { $select: SYNC_SELECT.join(',') }) : undefined;
   }
 }
 
 type MessagePage = { value: GraphMailMessage[]; '@odata.nextLink'?: string };
 
-async function cappedPage(client: Client, url: string, maxBytes: number): Promise<MessagePage> {
+/** The page at `url`, with $top halved until it fits in `maxBytes`; the $top that fitted. */
+async function cappedPage(client: Client, url: string, maxBytes: number): Promise<{ page: MessagePage; top: number }> {
   for (let top = Number(queryValue(url, '$top') ?? '1'); ; top = Math.ceil(top / 2)) {
     const attempt = pageUrl(url, { $top: String(top) });
     try {
-      return JSON.parse((await getCapped(client, attempt, maxBytes)).toString('utf8')) as MessagePage;
+      return { page: JSON.parse((await getCapped(client, attempt, maxBytes)).toString('utf8')) as MessagePage, top };
     } catch (error) {
       if (!(error instanceof MimeTooLargeError)) throw error;
-      if (top === 1) return JSON.parse((await getCapped(client, pageUrl(attempt, { $select: METADATA_SELECT.join(',') }), maxBytes)).toString('utf8')) as MessagePage;
+      if (top === 1) return { page: JSON.parse((await getCapped(client, pageUrl(attempt, { $select: METADATA_SELECT.join(',') }), maxBytes)).toString('utf8')) as MessagePage, top };
     }
   }
 }
@@ -149,7 +152,14 @@ async function getCapped(client: Client, url: string, maxBytes: number): Promise
   }
   if (!response.ok) throw await errorOf(response);
   if (!response.body) return Buffer.alloc(0);
-  return readAll(response.body, maxBytes);
+  // Refused before reading a byte when the size is declared. A compressed body's length is not its size.
+  const declared = response.headers.get('content-length');
+  const knownBytes = declared !== null && !response.headers.get('content-encoding') ? Number(declared) : undefined;
+  if (knownBytes !== undefined && knownBytes > maxBytes) {
+    await response.body.cancel();
+    throw new MimeTooLargeError(maxBytes);
+  }
+  return readAll(response.body, maxBytes, Number.isSafeInteger(knownBytes) ? knownBytes : undefined);
 }
 
 /** Graph's `{"error":{"code","message"}}` of a failed response, read up to 64 KB. */
@@ -208,9 +218,31 @@ export interface MarkReadResult {
 /**
  * Marks messages read with $batch, 20 per request. Sub-requests throttled inside a batch (429 with
  * Retry-After) are retried after the wait; `onThrottled` lets the mailbox's governor pause as well.
+ *
+ * Graph answers each PATCH with the whole message, body included. For `large` messages that answer is
+ * megabytes a $batch would have to parse on the event loop, so they are marked one request each, and
+ * only the status of the answer is read.
  */
-export async function markRead(client: Client, address: string, ids: readonly string[], onThrottled: (ms: number) => void = () => undefined): Promise<MarkReadResult> {
+export async function markRead(
+  client: Client,
+  address: string,
+  ids: readonly string[],
+  onThrottled: (ms: number) => void = () => undefined,
+  large: ReadonlySet<string> = new Set(),
+): Promise<MarkReadResult> {
   const result: MarkReadResult = { done: [], failed: [] };
+  for (const id of ids.filter((i) => large.has(i))) {
+    try {
+      const response = (await client.api(`${mailboxPath(address)}/messages/${encodeURIComponent(id)}`).responseType(ResponseType.RAW).patch({ isRead: true })) as Response;
+      if (response.ok || response.status === 404) {
+        await response.body?.cancel();
+        result.done.push(id);
+      } else result.failed.push({ id, error: await errorOf(response) });
+    } catch (error) {
+      result.failed.push({ id, error: toGraphRequestError(error) });
+    }
+  }
+  ids = ids.filter((i) => !large.has(i));
   for (let start = 0; start < ids.length; start += BATCH_LIMIT) {
     let pending = ids.slice(start, start + BATCH_LIMIT);
     for (let attempt = 1; pending.length > 0; attempt++) {
@@ -272,15 +304,38 @@ function headerValue(headers: Record<string, string> | undefined, name: string):
   return key ? headers[key] : undefined;
 }
 
-async function readAll(stream: ReadableStream<Uint8Array> | NodeJS.ReadableStream, maxBytes: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of stream as AsyncIterable<Uint8Array | string>) {
-    const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk);
-    size += buffer.length;
-    // Stop reading at the cap rather than holding a huge message in memory.
-    if (size > maxBytes) throw new MimeTooLargeError(maxBytes);
-    chunks.push(buffer);
+/**
+ * The whole body, refused past `maxBytes` (reading stops there rather than holding a huge message). The
+ * bytes land in shared memory, copied once: a parse worker then reads these very bytes, where a plain
+ * buffer would be copied again, on the event loop, to reach it. With a known length (no content coding)
+ * each chunk goes straight to its place as it arrives.
+ */
+async function readAll(stream: ReadableStream<Uint8Array> | NodeJS.ReadableStream, maxBytes: number, knownBytes?: number): Promise<Buffer> {
+  const chunks = stream as AsyncIterable<Uint8Array | string>;
+  if (knownBytes !== undefined && knownBytes <= maxBytes) {
+    const out = Buffer.from(new SharedArrayBuffer(knownBytes));
+    let size = 0;
+    for await (const chunk of chunks) {
+      const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+      if (size + bytes.length > knownBytes) throw new MimeTooLargeError(maxBytes);
+      out.set(bytes, size);
+      size += bytes.length;
+    }
+    return out.subarray(0, size);
   }
-  return Buffer.concat(chunks);
+  const parts: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of chunks) {
+    const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    size += bytes.length;
+    if (size > maxBytes) throw new MimeTooLargeError(maxBytes);
+    parts.push(bytes);
+  }
+  const out = Buffer.from(new SharedArrayBuffer(size));
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
 }

@@ -70,6 +70,9 @@ export interface SyncResult {
   oldestUnreadAt: string | null;
 }
 
+/** A body past this is marked read on its own (see markRead). */
+const LARGE_BODY_CHARS = 256 * 1024;
+
 /** A message whose reading began this many times without ending is not read again: it is poison. */
 export const POISON_ATTEMPTS = 2;
 
@@ -91,6 +94,8 @@ export async function syncMailbox(deps: SyncDeps, mailbox: MailboxRow, shouldCon
   const context = await syncBatchContext(deps, mailbox, log);
   const handled: string[] = [];
   const listed: { id: string; receivedDateTime: string | undefined }[] = [];
+  // Messages whose answer to mark-read would be megabytes: marked one by one, the answer left unread.
+  const large = new Set<string>();
   const result: SyncResult = { listed: 0, ingested: 0, alreadyRecorded: 0, deadLettered: 0, markedRead: 0, markReadFailed: 0, oldestUnreadAt: null };
   const recorded = (outcome: BatchOutcome, message: GraphMailMessage) => {
     if (outcome.kind === 'dead_lettered') result.deadLettered++;
@@ -106,7 +111,10 @@ export async function syncMailbox(deps: SyncDeps, mailbox: MailboxRow, shouldCon
   const pages = listUnreadPages(client, mailbox.address, { pageSize: settings.pageSize, limit: settings.perSyncCap, maxPageBytes: settings.ingestBatchBytes / 4 });
   for await (const page of pages) {
     result.listed += page.length;
-    for (const m of page) listed.push({ id: m.id, receivedDateTime: m.receivedDateTime });
+    for (const m of page) {
+      listed.push({ id: m.id, receivedDateTime: m.receivedDateTime });
+      if (!m.body || m.body.content.length > LARGE_BODY_CHARS) large.add(m.id);
+    }
     const ids = new Map(page.map((m) => [m.id, recordedMessageId(m)]));
     // Messages recorded before a crash (or before a failed mark-read) are only marked read: no second read.
     // Ingest checks again inside its transaction; this check only saves the work.
@@ -125,7 +133,7 @@ export async function syncMailbox(deps: SyncDeps, mailbox: MailboxRow, shouldCon
     if (!shouldContinue()) break;
   }
 
-  const marked = await markRead(client, mailbox.address, handled, (ms) => log.info({ waitMs: ms }, 'mark-read throttled'));
+  const marked = await markRead(client, mailbox.address, handled, (ms) => log.info({ waitMs: ms }, 'mark-read throttled'), large);
   result.markedRead = marked.done.length;
   result.markReadFailed = marked.failed.length;
   for (const failure of marked.failed) log.warn({ graphId: failure.id, code: failure.error.graphCode }, 'could not mark message read; the next sync will retry');

@@ -99,6 +99,32 @@ describe('inbound sync', () => {
     expect(outbox.map((o) => o.kind)).toEqual(['ticket_received']);
   }, 120_000);
 
+  it('within a byte budget smaller than its pages and attachments, still records every message once, in order', async () => {
+    // A budget of 96 KiB: 24 KiB per list page, so pages of 100 shrink to fit, and a body larger than
+    // that (the 40 KB message) is listed without it and read from its MIME; attachments past their share
+    // are read from the MIME too.
+    const address = 'tight@contoso.test';
+    const mailbox = await rd.linkMailbox(address);
+    const generator = new DemoMailGenerator({ to: address, seed: 314 });
+    const delivered: { mail: DemoMail; internetMessageId: string }[] = [];
+    for (let n = 0; n < 60; n++) {
+      const mail = await generator.next(n % 3 === 0 ? 'attachment' : 'question');
+      delivered.push({ mail, internetMessageId: (await deliver(address, mail)).internetMessageId });
+    }
+    const big = new MailComposer({ from: 'big@example.net', to: address, subject: 'a long letter', messageId: '<long-letter@example.net>', text: 'lorem ipsum '.repeat(3500) });
+    delivered.push({ mail: { kind: 'question' } as DemoMail, internetMessageId: (await deliver(address, { mime: await big.compile().build() })).internetMessageId });
+
+    await drain(rd.syncDeps({ settings: { ...NO_BURST, ingestBatchBytes: 96 * 1024 } }), mailbox);
+    expect(await unreadCount(address)).toBe(0);
+    const records = await rd.store.mailMessages.findByMessageIds(delivered.map((d) => d.internetMessageId));
+    expect(records.filter((r) => r.mailbox_id === mailbox.id)).toHaveLength(delivered.length);
+    expect(new Set(records.map((r) => r.disposition))).toEqual(new Set(['ticket_created']));
+    const letter = records.find((r) => r.internet_message_id === '<long-letter@example.net>')!;
+    expect((await rd.store.tickets.listComments(letter.ticket_id!))[0]?.body_text.length).toBeGreaterThan(40_000);
+    const withFiles = delivered.filter((d) => d.mail.kind === 'attachment').map((d) => records.find((r) => r.internet_message_id === d.internetMessageId)!);
+    for (const record of withFiles) expect((await rd.store.attachments.listForTicket(record.ticket_id!)).length).toBeGreaterThan(0);
+  });
+
   it('makes one ticket of an email that reached two linked mailboxes', async () => {
     const [a, b] = await Promise.all([rd.linkMailbox('twin-a@contoso.test'), rd.linkMailbox('twin-b@contoso.test')]);
     const mail = await new DemoMailGenerator({ to: 'twin-a@contoso.test', seed: 7 }).next('question');
