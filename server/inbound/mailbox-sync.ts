@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { listUnreadAttachments, listUnreadPages, markRead, type GraphAttachmentJson, type GraphMailMessage } from '../graph/mail-operations';
-import { EXCHANGE_CONCURRENCY } from '../graph/governor';
 import type { MailboxClients } from '../graph/mailbox-clients';
 import type { Logger } from '../logger';
 import type { MailboxRow } from '../store/schema';
@@ -69,6 +68,12 @@ export interface SyncResult {
   markReadFailed: number;
   oldestUnreadAt: string | null;
 }
+
+/**
+ * Messages read together, and marked together in inbound_reads (one commit a wave): the most suspects a
+ * death can leave per mailbox. Their parses overlap in the pool; MIME downloads still go one at a time.
+ */
+const READ_WAVE = 8;
 
 /** A body past this is marked read on its own (see markRead). */
 const LARGE_BODY_CHARS = 256 * 1024;
@@ -156,8 +161,8 @@ interface ChunkReader {
 }
 
 /**
- * Reads and records one batch's worth of messages. Reading goes in waves of up to four messages, whose
- * downloads and parses overlap. One commit records that a wave's reading begins and that the previous
+ * Reads and records one batch's worth of messages. Reading goes in waves of up to READ_WAVE messages,
+ * whose parses overlap. One commit records that a wave's reading begins and that the previous
  * wave's ended (its parses returned), so a process that dies leaves at most one wave marked. A message
  * marked by a dead process is a suspect: it is read in a wave of its own, and marked around its parse
  * alone (once a worker is free for it, until it returns), so that a second death names it, and only a
@@ -226,7 +231,7 @@ async function readChunk(reader: ChunkReader, chunk: readonly GraphMailMessage[]
   }
 }
 
-/** The chunk in reading order, in waves of up to EXCHANGE_CONCURRENCY; a suspect makes a wave of its own. */
+/** The chunk in reading order, in waves of up to READ_WAVE; a suspect makes a wave of its own. */
 function readingWaves(chunk: readonly GraphMailMessage[], begun: ReadonlyMap<string, number>): GraphMailMessage[][] {
   const waves: GraphMailMessage[][] = [];
   let wave: GraphMailMessage[] = [];
@@ -238,7 +243,7 @@ function readingWaves(chunk: readonly GraphMailMessage[], begun: ReadonlyMap<str
       continue;
     }
     wave.push(message);
-    if (wave.length >= EXCHANGE_CONCURRENCY) {
+    if (wave.length >= READ_WAVE) {
       waves.push(wave);
       wave = [];
     }

@@ -1,7 +1,7 @@
 import type { Client } from '@microsoft/microsoft-graph-client';
 import { GraphRequestError } from '../graph/errors';
 import { getMime, MimeTooLargeError, type GraphAttachmentJson, type GraphMailMessage } from '../graph/mail-operations';
-import { mimeRequiredReason } from './graph-to-inbound';
+import { graphToInbound, mimeRequiredReason } from './graph-to-inbound';
 import type { InboundMail } from './inbound-mail';
 import { MessageParseFailure, type ParseHooks, type ParsePool } from './parse-pool';
 
@@ -60,10 +60,18 @@ export async function readMessage(message: GraphMailMessage, internetMessageId: 
   }
 }
 
+/**
+ * Listed JSON up to this many characters (body and header values) is parsed right here: every transform is
+ * linear (regex-safety.test.ts) and bounded, so the most such a message can cost is a few milliseconds,
+ * less than handing it to a worker and back. Anything larger, and every suspect, goes to the pool.
+ */
+export const INLINE_PARSE_MAX_CHARS = 16 * 1024;
+
 /** The message parsed from its listed JSON (with expanded attachments), or undefined when only its MIME will do. */
 async function fromListedJson(message: GraphMailMessage, options: ReadOptions): Promise<InboundMail | undefined> {
   const reason = mimeRequiredReason(message);
   if (!message.body || reason === 'delivery_report' || (reason === 'has_attachments' && !options.attachments)) return undefined;
+  if (!options.attachments && !options.parseHooks && listedChars(message) <= INLINE_PARSE_MAX_CHARS) return graphToInbound(message);
   try {
     return await options.pool.parse({ kind: 'graph', message, attachments: options.attachments }, options.parseDeadlineMs, options.parseHooks);
   } catch (error) {
@@ -71,6 +79,12 @@ async function fromListedJson(message: GraphMailMessage, options: ReadOptions): 
     if (error instanceof MessageParseFailure && error.code === 'mime_required') return undefined;
     throw error;
   }
+}
+
+function listedChars(message: GraphMailMessage): number {
+  let chars = message.body?.content.length ?? 0;
+  for (const header of message.internetMessageHeaders ?? []) chars += header.name.length + header.value.length;
+  return chars;
 }
 
 /** The same limit as a MIME download (body plus attachments): an oversized message is a dead letter either way. */
