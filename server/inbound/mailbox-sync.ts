@@ -216,7 +216,10 @@ async function readChunk(reader: ChunkReader, chunk: readonly GraphMailMessage[]
         await repos.inboundReads.begin(mailbox.id, marked);
       });
       open = marked;
-      for (const result of await Promise.all(wave.map(read))) {
+      // In order, up to the first failure: what was read before it is still recorded (in `finally`).
+      for (const settled of await Promise.allSettled(wave.map(read))) {
+        if (settled.status === 'rejected') throw settled.reason;
+        const result = settled.value;
         batch.push(result);
         bytes += heldBytes(result);
         if (batch.length >= settings.ingestBatchSize || bytes >= settings.ingestBatchBytes / 2) await commit();
