@@ -107,14 +107,14 @@ async function cappedPage(client: Client, url: string, maxBytes: number): Promis
 /**
  * The attachments of `wanted` unread inbox messages, fetched with the list itself (`$expand=attachments`,
  * ten messages a request) rather than one download per message: Exchange counts each request once, so this
- * costs a tenth. A page is read up to `maxPageBytes`; past it, the listing stops there and the messages it
- * did not deliver are read from their MIME, one at a time. Messages it does not find (read or moved
+ * costs a tenth. The pages together are read up to `maxBytes`; past it, the listing stops there and the
+ * messages it did not deliver are read from their MIME, one at a time. Messages it does not find (read or moved
  * meanwhile) are simply absent from the result.
  */
 export async function listUnreadAttachments(
   client: Client,
   address: string,
-  options: { wanted: ReadonlySet<string>; since: string; maxPages: number; maxPageBytes: number },
+  options: { wanted: ReadonlySet<string>; since: string; maxPages: number; maxBytes: number },
 ): Promise<Map<string, GraphAttachmentJson[]>> {
   const found = new Map<string, GraphAttachmentJson[]>();
   if (options.wanted.size === 0) return found;
@@ -123,12 +123,15 @@ export async function listUnreadAttachments(
     $orderby: 'receivedDateTime asc',
     $select: 'id',
     $expand: 'attachments',
-    $top: String(Math.min(ATTACHMENT_PAGE_SIZE, options.wanted.size)),
+    $top: String(ATTACHMENT_PAGE_SIZE),
   });
-  for (let pages = 0; url && pages < options.maxPages && found.size < options.wanted.size; pages++) {
+  let budget = options.maxBytes;
+  for (let pages = 0; url && pages < options.maxPages && found.size < options.wanted.size && budget > 0; pages++) {
     let page: { value: { id: string; attachments?: GraphAttachmentJson[] }[]; '@odata.nextLink'?: string };
     try {
-      page = JSON.parse((await getCapped(client, url, options.maxPageBytes)).toString('utf8')) as typeof page;
+      const bytes = await getCapped(client, url, budget);
+      budget -= bytes.length;
+      page = JSON.parse(bytes.toString('utf8')) as typeof page;
     } catch (error) {
       if (error instanceof MimeTooLargeError) break;
       throw error;

@@ -132,8 +132,9 @@ export async function syncMailbox(deps: SyncDeps, mailbox: MailboxRow, shouldCon
         handled.push(message.id);
       }
     }
+    const attachments = await prefetchAttachments(deps, mailbox, toRead);
     for (let i = 0; i < toRead.length && shouldContinue(); i += settings.ingestBatchSize) {
-      await readChunk(reader, toRead.slice(i, i + settings.ingestBatchSize), ids);
+      await readChunk(reader, toRead.slice(i, i + settings.ingestBatchSize), ids, attachments);
     }
     if (!shouldContinue()) break;
   }
@@ -168,10 +169,14 @@ interface ChunkReader {
  * alone (once a worker is free for it, until it returns), so that a second death names it, and only a
  * death during that parse. A message marked POISON_ATTEMPTS times is not read again.
  */
-async function readChunk(reader: ChunkReader, chunk: readonly GraphMailMessage[], ids: ReadonlyMap<string, string>): Promise<void> {
+async function readChunk(
+  reader: ChunkReader,
+  chunk: readonly GraphMailMessage[],
+  ids: ReadonlyMap<string, string>,
+  attachments: ReadonlyMap<string, GraphAttachmentJson[]>,
+): Promise<void> {
   const { deps, mailbox, context } = reader;
   const { store, settings } = deps;
-  const attachments = await prefetchAttachments(deps, mailbox, chunk);
   const begun = await store.inboundReads.attempts(mailbox.id, chunk.map((m) => m.id));
   if (begun.size > 0) context.log.warn({ suspects: begun.size }, 'a process stopped while reading some of these messages: reading each of them alone');
 
@@ -288,7 +293,7 @@ export async function syncBatchContext(deps: Pick<SyncDeps, 'store' | 'settings'
 }
 
 /**
- * Attachments of this sync's messages that need them, fetched with the list ten messages a request instead
+ * Attachments of a page's messages that need them, fetched with the list ten messages a request instead
  * of one MIME download each. Delivery reports still need their MIME (only it has the failed recipients).
  */
 async function prefetchAttachments(deps: SyncDeps, mailbox: MailboxRow, messages: readonly GraphMailMessage[]): Promise<Map<string, GraphAttachmentJson[]>> {
@@ -300,7 +305,7 @@ async function prefetchAttachments(deps: SyncDeps, mailbox: MailboxRow, messages
     wanted: ids,
     since,
     maxPages: Math.ceil(wanted.length / 10) + 2,
-    maxPageBytes: deps.settings.ingestBatchBytes / 4,
+    maxBytes: deps.settings.ingestBatchBytes / 4,
   });
 }
 

@@ -1,7 +1,7 @@
 import type { Client } from '@microsoft/microsoft-graph-client';
 import { GraphRequestError } from '../graph/errors';
 import { getMime, MimeTooLargeError, type GraphAttachmentJson, type GraphMailMessage } from '../graph/mail-operations';
-import { graphToInbound, mimeRequiredReason } from './graph-to-inbound';
+import { graphToInbound, mimeRequiredReason, MimeRequiredError } from './graph-to-inbound';
 import type { InboundMail } from './inbound-mail';
 import { MessageParseFailure, type ParseHooks, type ParsePool } from './parse-pool';
 
@@ -61,17 +61,25 @@ export async function readMessage(message: GraphMailMessage, internetMessageId: 
 }
 
 /**
- * Listed JSON up to this many characters (body and header values) is parsed right here: every transform is
- * linear (regex-safety.test.ts) and bounded, so the most such a message can cost is a few milliseconds,
- * less than handing it to a worker and back. Anything larger, and every suspect, goes to the pool.
+ * Listed JSON up to this many characters (body, header values, attachments' base64) is parsed right here:
+ * every transform is linear (regex-safety.test.ts) and bounded, so the most such a message can cost is a
+ * few milliseconds of the event loop, less than handing it to a worker and back. Anything larger, every
+ * MIME and every suspect goes to the pool.
  */
-export const INLINE_PARSE_MAX_CHARS = 16 * 1024;
+export const INLINE_PARSE_MAX_CHARS = 64 * 1024;
 
 /** The message parsed from its listed JSON (with expanded attachments), or undefined when only its MIME will do. */
 async function fromListedJson(message: GraphMailMessage, options: ReadOptions): Promise<InboundMail | undefined> {
   const reason = mimeRequiredReason(message);
   if (!message.body || reason === 'delivery_report' || (reason === 'has_attachments' && !options.attachments)) return undefined;
-  if (!options.attachments && !options.parseHooks && listedChars(message) <= INLINE_PARSE_MAX_CHARS) return graphToInbound(message);
+  if (!options.parseHooks && listedChars(message, options.attachments) <= INLINE_PARSE_MAX_CHARS) {
+    try {
+      return graphToInbound(message, options.attachments);
+    } catch (error) {
+      if (error instanceof MimeRequiredError) return undefined;
+      throw error;
+    }
+  }
   try {
     return await options.pool.parse({ kind: 'graph', message, attachments: options.attachments }, options.parseDeadlineMs, options.parseHooks);
   } catch (error) {
@@ -81,9 +89,10 @@ async function fromListedJson(message: GraphMailMessage, options: ReadOptions): 
   }
 }
 
-function listedChars(message: GraphMailMessage): number {
+function listedChars(message: GraphMailMessage, attachments: readonly GraphAttachmentJson[] | undefined): number {
   let chars = message.body?.content.length ?? 0;
   for (const header of message.internetMessageHeaders ?? []) chars += header.name.length + header.value.length;
+  for (const attachment of attachments ?? []) chars += attachment.contentBytes?.length ?? 0;
   return chars;
 }
 

@@ -10,6 +10,7 @@ import { MailboxTokens } from '../../server/identity/mailbox-tokens';
 import type { MicrosoftApp } from '../../server/identity/microsoft-app';
 import { TokenVerifier } from '../../server/identity/token-verifier';
 import { generateVaultKeyText, parseVaultKey, TokenVault } from '../../server/identity/token-vault';
+import { DEFAULT_PARSE_HEAP_MB, ParsePool } from '../../server/inbound/parse-pool';
 import { DEFAULT_SYNC_SETTINGS, type SyncDeps, type SyncSettings } from '../../server/inbound/mailbox-sync';
 import type { Logger } from '../../server/logger';
 import type { MailboxRow } from '../../server/store/schema';
@@ -53,6 +54,10 @@ export async function startRelaydesk(sandbox: SandboxChild, cleanup: Cleanup, na
     microsoft: { app: microsoft, linking, officeJsUrl: 'https://appsforoffice.microsoft.com/lib/1/hosted/office.js', publicOrigin: 'http://localhost:3000' },
   });
   const tokens = new MailboxTokens(microsoft, store, vault, logger);
+  // Started and warm before anything is measured, as the server has it before it syncs.
+  const parsePool = new ParsePool({ maxHeapMb: DEFAULT_PARSE_HEAP_MB });
+  await parsePool.warmUp();
+  cleanup.add(`close the ${name} parse pool`, () => parsePool.close());
   const clients = new MailboxClients(microsoft.graph, (id, forceRefresh) => tokens.accessToken(id, { forceRefresh }));
 
   return {
@@ -66,6 +71,7 @@ export async function startRelaydesk(sandbox: SandboxChild, cleanup: Cleanup, na
       clients,
       logger,
       settings: { ...DEFAULT_SYNC_SETTINGS, messageIdDomain: 'relaydesk.bench.test', ...settings },
+      parsePool,
       ...(onIngested ? { onIngested } : {}),
     }),
   };
