@@ -73,7 +73,7 @@ export interface SyncResult {
  * Messages read together, and marked together in inbound_reads (one commit a wave): the most suspects a
  * death can leave per mailbox. Their parses overlap in the pool; MIME downloads still go one at a time.
  */
-const READ_WAVE = 8;
+const READ_WAVE = 4;
 
 /** A body past this is marked read on its own (see markRead). */
 const LARGE_BODY_CHARS = 256 * 1024;
