@@ -209,6 +209,9 @@ async function readChunk(
     bytes = 0;
     const outcomes = await ingestBatch(store, taken, context);
     outcomes.forEach((outcome, i) => reader.recorded(outcome, taken[i]!.message));
+    // ingestBatch ended their marks in its transaction.
+    const committed = new Set(taken.map((item) => item.message.id));
+    open = open.filter((id) => !committed.has(id));
   };
   try {
     for (const wave of readingWaves(chunk, begun)) {

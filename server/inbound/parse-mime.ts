@@ -6,8 +6,6 @@ import type { DeliveryReport, InboundAttachment, InboundMail, MailAddress } from
 import { capText, cleanText, MailHeaders } from './inbound-mail';
 import { htmlBody } from './mail-html';
 
-// One canonical spelling of Message-IDs, shared with the ticket lookup.
-export { messageIdsIn, normalizeMessageId } from '../tickets/message-id';
 
 /**
  * Raw RFC 822 bytes -> InboundMail. Everything a sender controls is normalised here once (addresses lower-cased,

@@ -3,7 +3,8 @@ import { GraphRequestError, toGraphRequestError } from '../../server/graph/error
 import { getMime } from '../../server/graph/mail-operations';
 import { ingestBatch } from '../../server/inbound/ingest-batch';
 import { syncBatchContext, type SyncDeps } from '../../server/inbound/mailbox-sync';
-import { normalizeMessageId, parseMime } from '../../server/inbound/parse-mime';
+import { parseMime } from '../../server/inbound/parse-mime';
+import { normalizeMessageId } from '../../server/tickets/message-id';
 import type { MailboxRow } from '../../server/store/schema';
 import { isStoreError } from '../../server/store/sql-helpers';
 

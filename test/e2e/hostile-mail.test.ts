@@ -1,12 +1,11 @@
-import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setImmediate as yieldToEvents } from 'node:timers/promises';
 import { Store } from '../../server/store/store';
 import { hostileMime, HOSTILE_KINDS, type HostileKind } from '../support/hostile-mail';
 import { startHealthzProbe, type ProbeResult } from '../support/processes/healthz-probe';
-import { adminToken, freePort, linkMailbox, newSecretKey, ServerFleet, waitUntilAllRead, type RelaydeskServer, type RelaydeskServerOptions } from '../support/processes/relaydesk-server';
-import { startTestSandbox, type TestSandbox } from '../support/sandbox';
+import { adminToken, freePort, linkMailbox, newSecretKey, waitUntilAllRead, type RelaydeskServer, type RelaydeskServerOptions } from '../support/processes/relaydesk-server';
+import { processTestBed } from '../support/processes/test-bed';
 
 // Issue 11, "Must show", with real processes: the four attacks each end as a ticket (cut, with a marker) or
 // a dead letter while the server keeps answering /healthz within 100 ms; a kill -9 while each is being read,
@@ -24,39 +23,30 @@ const MAILBOX = 'hostile@contoso.test';
 const EMULATOR_PRIORITY = process.getuid?.() === 0 ? 10 : 0;
 const CUT_MARKER = 'more characters were cut]';
 
-let sandbox: TestSandbox;
-let workDir: string;
 let base: Omit<RelaydeskServerOptions, 'name'>;
 let mailboxId: number;
 let appToken: string;
-const fleet = new ServerFleet();
+const bed = processTestBed('relaydesk-hostile-');
 const dbFile = () => path.join(base.dataDir, 'relaydesk.db');
 
 beforeAll(async () => {
-  sandbox = await startTestSandbox();
-  workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'relaydesk-hostile-'));
   base = {
-    sandbox: sandbox.sandbox,
+    sandbox: bed.sandbox.sandbox,
     port: await freePort(),
-    dataDir: path.join(workDir, 'data'),
-    cwd: workDir,
+    dataDir: path.join(bed.workDir, 'data'),
+    cwd: bed.workDir,
     secretKey: newSecretKey(),
     syncIntervalMs: 200,
-    // One parse worker: the other core stays with the server's event loop, this process and the sandbox.
+    // One parse worker: the other core stays with the server's event loop, this process and the bed.sandbox.
     env: { PARSE_WORKERS: '1' },
   };
-  const setup = fleet.start({ ...base, name: 'setup' });
+  const setup = bed.fleet.start({ ...base, name: 'setup' });
   await setup.listening();
-  mailboxId = await linkMailbox(setup, sandbox, MAILBOX, await adminToken(sandbox));
+  mailboxId = await linkMailbox(setup, bed.sandbox, MAILBOX, await adminToken(bed.sandbox));
   expect(await setup.stop()).toBe(0);
-  appToken = await sandbox.control.token({ roles: ['Mail.ReadWrite'] });
+  appToken = await bed.sandbox.control.token({ roles: ['Mail.ReadWrite'] });
 }, 60_000);
 
-afterAll(async () => {
-  await fleet.killAll();
-  await sandbox?.close();
-  if (workDir) fs.rmSync(workDir, { recursive: true, force: true });
-});
 
 async function withStore<T>(work: (store: Store) => Promise<T>): Promise<T> {
   const store = await Store.open({ kind: 'sqlite', file: dbFile() });
@@ -75,11 +65,11 @@ async function outcomeOf(store: Store, internetMessageId: string): Promise<strin
 }
 
 async function deliver(kind: HostileKind, id: string): Promise<{ id: string; internetMessageId: string }> {
-  return sandbox.control.deliver(MAILBOX, hostileMime(kind, id));
+  return bed.sandbox.control.deliver(MAILBOX, hostileMime(kind, id));
 }
 
 async function allRead(within: number): Promise<boolean> {
-  return waitUntilAllRead(sandbox, appToken, [MAILBOX], Date.now() + within, 100);
+  return waitUntilAllRead(bed.sandbox, appToken, [MAILBOX], Date.now() + within, 100);
 }
 
 /** Watches the database until reading of `graphId` has begun `attempts` times; false once it was recorded instead. */
@@ -88,7 +78,7 @@ async function readingBegan(store: Store, graphId: string, internetMessageId: st
   while (Date.now() < deadline) {
     if (((await store.inboundReads.attempts(mailboxId, [graphId])).get(graphId) ?? 0) >= attempts) return true;
     if ((await outcomeOf(store, internetMessageId)) !== null) return false;
-    await yieldToEvents(); // the sandbox in this process must go on serving the server
+    await yieldToEvents(); // the bed.sandbox in this process must go on serving the server
   }
   throw new Error(`reading ${graphId} did not begin ${attempts} time(s) within ${within} ms`);
 }
@@ -101,7 +91,7 @@ describe('hostile mail against a running server', () => {
     const delivered = new Map<HostileKind, string>();
     for (const kind of HOSTILE_KINDS) delivered.set(kind, (await deliver(kind, 'a')).internetMessageId);
     if (EMULATOR_PRIORITY !== 0) os.setPriority(EMULATOR_PRIORITY);
-    const server = fleet.start({ ...base, name: 'hostile' });
+    const server = bed.fleet.start({ ...base, name: 'hostile' });
     let health: ProbeResult;
     let done: boolean;
     try {
@@ -150,13 +140,13 @@ describe('hostile mail against a running server', () => {
     let killedMidRead = 0;
     for (let copy = 1; copy <= 5 && killedMidRead === 0; copy++) {
       const message = await deliver(kind, `kill-${copy}`);
-      const server = fleet.start({ ...base, name: `${kind} copy ${copy}` });
+      const server = bed.fleet.start({ ...base, name: `${kind} copy ${copy}` });
       await server.listening();
       const began = await withStore((store) => readingBegan(store, message.id, message.internetMessageId, 1));
       if (began) {
         await server.kill();
         killedMidRead = copy;
-        const restarted = fleet.start({ ...base, name: `${kind} copy ${copy} restarted` });
+        const restarted = bed.fleet.start({ ...base, name: `${kind} copy ${copy} restarted` });
         await restarted.listening();
         expect(await allRead(120_000)).toBe(true);
         expect(await restarted.stop()).toBe(0);
@@ -173,12 +163,12 @@ describe('hostile mail against a running server', () => {
     const message = await deliver('nested-blockquotes', 'poison');
     let server: RelaydeskServer | undefined;
     for (let attempt = 1; attempt <= 2; attempt++) {
-      server = fleet.start({ ...base, name: `poison read ${attempt}` });
+      server = bed.fleet.start({ ...base, name: `poison read ${attempt}` });
       await server.listening();
       expect(await withStore((store) => readingBegan(store, message.id, message.internetMessageId, attempt))).toBe(true);
       await server.kill();
     }
-    server = fleet.start({ ...base, name: 'poison third start' });
+    server = bed.fleet.start({ ...base, name: 'poison third start' });
     await server.listening();
     expect(await allRead(60_000)).toBe(true);
     const outcome = await withStore((store) => outcomeOf(store, message.internetMessageId));
@@ -186,7 +176,7 @@ describe('hostile mail against a running server', () => {
 
     // Replayed by an admin: the same parse pool, under the same bounds, makes the ticket.
     const letterId = await withStore(async (store) => (await store.deadLetters.list({ state: 'open', limit: 100 })).find((l) => l.graph_message_id === message.id)?.id);
-    const token = await adminToken(sandbox);
+    const token = await adminToken(bed.sandbox);
     const replay = await fetch(`${server.baseUrl}/api/dead-letters/${letterId}/replay`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
     expect(replay.status).toBe(200);
     expect(((await replay.json()) as { outcome: { kind: string } }).outcome.kind).toBe('ticket_created');

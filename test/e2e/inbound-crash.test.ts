@@ -1,10 +1,8 @@
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { Store } from '../../server/store/store';
 import { checkIngest, deliverMessages, planMail, recordsOf, type PlannedMessage } from '../support/processes/mail-plan';
-import { adminToken, freePort, linkMailbox, newSecretKey, ServerFleet, sleep, unreadCount, waitUntilAllRead, type RelaydeskServerOptions } from '../support/processes/relaydesk-server';
-import { startTestSandbox, type TestSandbox } from '../support/sandbox';
+import { adminToken, freePort, linkMailbox, newSecretKey, sleep, unreadCount, waitUntilAllRead, type RelaydeskServerOptions } from '../support/processes/relaydesk-server';
+import { processTestBed } from '../support/processes/test-bed';
 import { prng, stratifiedDelays } from '../support/processes/random';
 
 // Issue 5, "Must show": SIGKILL of the server at random points during ingest, 10 times, with restarts ->
@@ -23,20 +21,7 @@ const SYNCING = 'parse workers ready: syncing mailboxes';
 /** Runs that must be killed after recording some messages and before finishing their backlog. */
 const MIN_MID_INGEST = 3;
 
-let sandbox: TestSandbox;
-let workDir: string;
-const fleet = new ServerFleet();
-
-beforeAll(async () => {
-  sandbox = await startTestSandbox();
-  workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'relaydesk-crash-'));
-});
-
-afterAll(async () => {
-  await fleet.killAll();
-  await sandbox?.close();
-  if (workDir) fs.rmSync(workDir, { recursive: true, force: true });
-});
+const bed = processTestBed('relaydesk-crash-');
 
 /** What the store holds after a kill: recorded messages, and mailbox leases the dead process still holds. */
 async function afterKill(file: string, delivered: readonly PlannedMessage[]): Promise<{ recorded: number; leased: string[] }> {
@@ -57,23 +42,23 @@ describe('inbound ingest under crashes', () => {
       const deadline = Date.now() + TEST_MS - 8_000;
       const seed = Number(process.env.CRASH_SEED ?? Date.now() % 1_000_000);
       const killDelays = stratifiedDelays(prng(seed), KILLS, 100, 1500);
-      const dataDir = path.join(workDir, 'data');
+      const dataDir = path.join(bed.workDir, 'data');
       const dbFile = path.join(dataDir, 'relaydesk.db');
       const base: Omit<RelaydeskServerOptions, 'name'> = {
-        sandbox: sandbox.sandbox,
+        sandbox: bed.sandbox.sandbox,
         port: await freePort(),
         dataDir,
-        cwd: workDir,
+        cwd: bed.workDir,
         secretKey: newSecretKey(),
         syncIntervalMs: 200,
       };
 
       // Link the mailboxes through the server's API (empty inboxes), then stop it cleanly.
-      const setup = fleet.start({ ...base, name: 'setup' });
+      const setup = bed.fleet.start({ ...base, name: 'setup' });
       await setup.listening();
-      const token = await adminToken(sandbox);
+      const token = await adminToken(bed.sandbox);
       const mailboxIds = new Map<string, number>();
-      for (const address of ADDRESSES) mailboxIds.set(address, await linkMailbox(setup, sandbox, address, token));
+      for (const address of ADDRESSES) mailboxIds.set(address, await linkMailbox(setup, bed.sandbox, address, token));
       expect(await setup.stop()).toBe(0);
 
       // A backlog of BACKLOG messages before the first start; before each restart, as many new ones arrive as
@@ -83,7 +68,7 @@ describe('inbound ingest under crashes', () => {
       let delivered = 0;
       const topUp = async (count: number) => {
         const batch = plan.slice(delivered, delivered + count);
-        await deliverMessages(sandbox.control, batch, { startAt, firstIndex: delivered });
+        await deliverMessages(bed.sandbox.control, batch, { startAt, firstIndex: delivered });
         delivered += batch.length;
       };
       await topUp(BACKLOG);
@@ -93,7 +78,7 @@ describe('inbound ingest under crashes', () => {
       for (let run = 1; run <= KILLS; run++) {
         if (run > 1) await topUp(runs.at(-1)!.gotThrough);
         const backlog = delivered - recorded;
-        const server = fleet.start({ ...base, name: `run ${run}` });
+        const server = bed.fleet.start({ ...base, name: `run ${run}` });
         await server.listening();
         // Ingest begins once the parse workers are up: the kill delays count from there.
         await server.process.waitForLog((l) => l.msg === SYNCING, 30_000);
@@ -105,11 +90,11 @@ describe('inbound ingest under crashes', () => {
         recorded = state.recorded;
       }
 
-      const final = fleet.start({ ...base, name: 'final' });
+      const final = bed.fleet.start({ ...base, name: 'final' });
       await final.listening();
-      const appToken = await sandbox.control.token({ roles: ['Mail.ReadWrite'] });
+      const appToken = await bed.sandbox.control.token({ roles: ['Mail.ReadWrite'] });
       const finalStartedAt = Date.now();
-      const allRead = await waitUntilAllRead(sandbox, appToken, ADDRESSES, deadline);
+      const allRead = await waitUntilAllRead(bed.sandbox, appToken, ADDRESSES, deadline);
       const finalMs = Date.now() - finalStartedAt;
       const finalExit = await final.stop();
 
@@ -121,7 +106,7 @@ describe('inbound ingest under crashes', () => {
       } finally {
         await store.close();
       }
-      const unread = Object.fromEntries(await Promise.all(ADDRESSES.map(async (a) => [a, await unreadCount(sandbox, appToken, a)] as const)));
+      const unread = Object.fromEntries(await Promise.all(ADDRESSES.map(async (a) => [a, await unreadCount(bed.sandbox, appToken, a)] as const)));
       const midIngest = runs.filter((r) => r.gotThrough > 0 && r.gotThrough < r.backlog).length;
       console.log(
         [

@@ -1,11 +1,9 @@
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { DEFAULT_RELAY_SETTINGS } from '../../server/outbound/relay-worker';
 import { allOutboxRows, checkExactlyOnce, unsettled, withSqliteStore, type SentLogEntry } from '../support/processes/outbox-check';
 import { prng, stratifiedDelays } from '../support/processes/random';
-import { adminToken, freePort, linkMailbox, newSecretKey, ServerFleet, sleep, type RelaydeskServer, type RelaydeskServerOptions } from '../support/processes/relaydesk-server';
-import { startTestSandbox, type TestSandbox } from '../support/sandbox';
+import { adminToken, freePort, linkMailbox, newSecretKey, sleep, type RelaydeskServer, type RelaydeskServerOptions } from '../support/processes/relaydesk-server';
+import { processTestBed } from '../support/processes/test-bed';
 
 // Issue 6, "Must show": SIGKILL during the relay of 500 notifications, then restart -> each sent exactly once
 // (sandbox sent log). The real server runs as a child process (SQLite in its DATA_DIR, a fixed PORT, so its
@@ -34,24 +32,11 @@ const SETTLE_MS = DEFAULT_RELAY_SETTINGS.unknownOutcomeSettleMs;
 const TEST_MS = 120_000;
 const SETTLED_LOG = 'an earlier attempt had been sent after all; not sending again';
 
-let sandbox: TestSandbox;
-let workDir: string;
-const fleet = new ServerFleet();
+const bed = processTestBed('relaydesk-relay-crash-');
 
-beforeAll(async () => {
-  sandbox = await startTestSandbox();
-  workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'relaydesk-relay-crash-'));
-});
-
-afterAll(async () => {
-  await fleet.killAll();
-  await sandbox?.close();
-  if (workDir) fs.rmSync(workDir, { recursive: true, force: true });
-});
-
-/** The sandbox's sent log of every mailbox, by address. */
+/** The bed.sandbox's sent log of every mailbox, by address. */
 async function sentLogs(): Promise<Map<string, SentLogEntry[]>> {
-  return new Map(await Promise.all(MAILBOXES.map(async (a) => [a, (await sandbox.control.sent(a)).map((m) => ({ internetMessageId: m.internetMessageId }))] as const)));
+  return new Map(await Promise.all(MAILBOXES.map(async (a) => [a, (await bed.sandbox.control.sent(a)).map((m) => ({ internetMessageId: m.internetMessageId }))] as const)));
 }
 
 /** POST /api/tickets with a linked mailbox: the agent's first public comment queues one email to the requester. */
@@ -80,7 +65,7 @@ async function queueNotifications(server: RelaydeskServer, token: string, count:
 interface RunRecord {
   run: number;
   killAfterMs: number;
-  /** Emails the sandbox accepted during this run (including sends still in flight at the kill). */
+  /** Emails the bed.sandbox accepted during this run (including sends still in flight at the kill). */
   accepted: number;
   /** Rows that became `sent` in the store during this run. */
   recorded: number;
@@ -107,13 +92,13 @@ describe('outbound relay under crashes', () => {
       const deadline = testStart + TEST_MS - 8_000;
       const seed = Number(process.env.CRASH_SEED ?? Date.now() % 1_000_000);
       const killDelays = stratifiedDelays(prng(seed), KILLS, KILL_AFTER_MS[0], KILL_AFTER_MS[1]);
-      const dataDir = path.join(workDir, 'data');
+      const dataDir = path.join(bed.workDir, 'data');
       const dbFile = path.join(dataDir, 'relaydesk.db');
       const base: Omit<RelaydeskServerOptions, 'name'> = {
-        sandbox: sandbox.sandbox,
+        sandbox: bed.sandbox.sandbox,
         port: await freePort(),
         dataDir,
-        cwd: workDir,
+        cwd: bed.workDir,
         secretKey: newSecretKey(),
         // The inboxes stay empty; the scheduler need not compete with the relay for the mailboxes' 4 slots.
         syncIntervalMs: 10_000,
@@ -121,14 +106,14 @@ describe('outbound relay under crashes', () => {
 
       // Run 1: link the mailboxes, then an agent queues the notifications through the API while the relay
       // already sends them; the kill comes a random moment after the last one was queued.
-      const first = fleet.start({ ...base, name: 'run 1' });
+      const first = bed.fleet.start({ ...base, name: 'run 1' });
       await first.listening();
-      const admin = await adminToken(sandbox, 'relay-crash-admin@contoso.test');
+      const admin = await adminToken(bed.sandbox, 'relay-crash-admin@contoso.test');
       const mailboxIds = new Map<string, number>();
-      for (const address of MAILBOXES) mailboxIds.set(address, await linkMailbox(first, sandbox, address, admin));
-      await sandbox.control.createUser({ upn: AGENT, displayName: 'Riley Agent', roles: ['Relaydesk.Agent'] });
-      const agentToken = await sandbox.control.token({ upn: AGENT, audience: sandbox.sandbox.app.apiAudience });
-      await sandbox.control.setFaults({ latencyMs: GRAPH_LATENCY_MS });
+      for (const address of MAILBOXES) mailboxIds.set(address, await linkMailbox(first, bed.sandbox, address, admin));
+      await bed.sandbox.control.createUser({ upn: AGENT, displayName: 'Riley Agent', roles: ['Relaydesk.Agent'] });
+      const agentToken = await bed.sandbox.control.token({ upn: AGENT, audience: bed.sandbox.sandbox.app.apiAudience });
+      await bed.sandbox.control.setFaults({ latencyMs: GRAPH_LATENCY_MS });
       const queueStart = Date.now();
       await queueNotifications(first, agentToken, NOTIFICATIONS);
       const queueMs = Date.now() - queueStart;
@@ -139,7 +124,7 @@ describe('outbound relay under crashes', () => {
       let acceptedSoFar = 0;
       let recordedSoFar = 0;
       for (let run = 1; run <= KILLS; run++) {
-        const server = run === 1 ? first : fleet.start({ ...base, name: `run ${run}` });
+        const server = run === 1 ? first : bed.fleet.start({ ...base, name: `run ${run}` });
         if (run > 1) {
           started.push(server);
           await server.listening();
@@ -147,7 +132,7 @@ describe('outbound relay under crashes', () => {
         const killAfterMs = killDelays[run - 1]!;
         await sleep(killAfterMs);
         await server.kill();
-        // Requests the dead server had in flight still take effect in the sandbox; let them land first.
+        // Requests the dead server had in flight still take effect in the bed.sandbox; let them land first.
         await sleep(GRAPH_LATENCY_MS + 250);
         const logs = await sentLogs();
         const acceptedIds = new Set([...logs.values()].flat().map((e) => e.internetMessageId));
@@ -174,7 +159,7 @@ describe('outbound relay under crashes', () => {
       }
 
       // The final run: rows the last kill left mid-send wait SETTLE_MS after their attempt, then Sent Items decides.
-      const final = fleet.start({ ...base, name: 'final' });
+      const final = bed.fleet.start({ ...base, name: 'final' });
       started.push(final);
       await final.listening();
       const finalStart = Date.now();

@@ -1,11 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { ATTACHMENT_OVER_SIZE_CAP, DEFAULT_MAX_ATTACHMENT_BYTES } from '../../server/inbound/parse-mime';
 import { Store } from '../../server/store/store';
-import { adminToken, freePort, linkMailbox, newSecretKey, ServerFleet, unreadCount, waitUntilAllRead, type RelaydeskServer, type RelaydeskServerOptions } from '../support/processes/relaydesk-server';
-import { startTestSandbox, type TestSandbox } from '../support/sandbox';
+import { adminToken, freePort, linkMailbox, newSecretKey, unreadCount, waitUntilAllRead, type RelaydeskServer, type RelaydeskServerOptions } from '../support/processes/relaydesk-server';
+import { processTestBed } from '../support/processes/test-bed';
 
 // Issue 11, "Bounded sync memory": a sync lists and reads a mailbox page by page within a byte budget
 // (SyncSettings.ingestBatchBytes) and downloads MIME one message at a time, so a backlog far larger than the
@@ -30,20 +29,7 @@ const HEAP_LIMIT_MB = 512;
 const MAX_PEAK_RSS_MB = 1200;
 const TEST_MS = 8 * 60_000;
 
-let sandbox: TestSandbox;
-let workDir: string;
-const fleet = new ServerFleet();
-
-beforeAll(async () => {
-  sandbox = await startTestSandbox();
-  workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'relaydesk-sync-memory-'));
-});
-
-afterAll(async () => {
-  await fleet.killAll();
-  await sandbox?.close();
-  if (workDir) fs.rmSync(workDir, { recursive: true, force: true });
-});
+const bed = processTestBed('relaydesk-sync-memory-');
 
 interface Delivered {
   messageId: string;
@@ -114,40 +100,40 @@ describe('sync memory', () => {
     `tickets ${MESSAGES} unread messages of 20 MB each with the server under a ${HEAP_LIMIT_MB} MB heap`,
     async () => {
       const started = Date.now();
-      const dataDir = path.join(workDir, 'data');
+      const dataDir = path.join(bed.workDir, 'data');
       const base: Omit<RelaydeskServerOptions, 'name'> = {
-        sandbox: sandbox.sandbox,
+        sandbox: bed.sandbox.sandbox,
         port: await freePort(),
         dataDir,
-        cwd: workDir,
+        cwd: bed.workDir,
         secretKey: newSecretKey(),
         syncIntervalMs: 200,
         nodeOptions: `--max-old-space-size=${HEAP_LIMIT_MB}`,
       };
 
       // Link the mailbox (empty) through the API, then stop, so the measured run starts with the whole backlog.
-      const setup = fleet.start({ ...base, name: 'setup' });
+      const setup = bed.fleet.start({ ...base, name: 'setup' });
       await setup.listening();
-      const mailboxId = await linkMailbox(setup, sandbox, ADDRESS, await adminToken(sandbox, 'memory-admin@contoso.test'));
+      const mailboxId = await linkMailbox(setup, bed.sandbox, ADDRESS, await adminToken(bed.sandbox, 'memory-admin@contoso.test'));
       // Workers warm, so the idle size below counts them, and the stop is the ordinary one.
       await setup.process.waitForLog((l) => l.msg === 'parse workers ready: syncing mailboxes', 60_000);
       const idleRss = procStatusMb(setup.process.child.pid, 'VmRSS');
       expect(await setup.stop()).toBe(0);
 
-      // Composed and delivered one at a time: the test process holds one message besides the sandbox's store.
+      // Composed and delivered one at a time: the test process holds one message besides the bed.sandbox's store.
       const delivered: Delivered[] = [];
       let mimeBytes = 0;
       for (let i = 0; i < MESSAGES; i++) {
         const { mime, delivered: d } = composeLarge(i, ATTACHMENT_BYTES + i);
-        await sandbox.control.deliver(ADDRESS, mime);
+        await bed.sandbox.control.deliver(ADDRESS, mime);
         mimeBytes += mime.length;
         delivered.push(d);
       }
       const deliveredMs = Date.now() - started;
-      const appToken = await sandbox.control.token({ roles: ['Mail.ReadWrite'] });
-      expect(await unreadCount(sandbox, appToken, ADDRESS)).toBe(MESSAGES);
+      const appToken = await bed.sandbox.control.token({ roles: ['Mail.ReadWrite'] });
+      expect(await unreadCount(bed.sandbox, appToken, ADDRESS)).toBe(MESSAGES);
 
-      const server = fleet.start({ ...base, name: 'sync' });
+      const server = bed.fleet.start({ ...base, name: 'sync' });
       await server.listening();
       const syncStarted = Date.now();
       let peakSampledRss = 0;
@@ -156,7 +142,7 @@ describe('sync memory', () => {
       }, 250);
       let allRead: boolean;
       try {
-        allRead = await waitUntilAllRead(sandbox, appToken, [ADDRESS], started + TEST_MS - 30_000, 500);
+        allRead = await waitUntilAllRead(bed.sandbox, appToken, [ADDRESS], started + TEST_MS - 30_000, 500);
       } finally {
         clearInterval(sampler);
       }
@@ -164,7 +150,7 @@ describe('sync memory', () => {
       const peakRss = procStatusMb(server.process.child.pid, 'VmHWM');
       const exitCode = await server.stop(30_000);
       const fatal = fatalLines(server);
-      const unread = await unreadCount(sandbox, appToken, ADDRESS);
+      const unread = await unreadCount(bed.sandbox, appToken, ADDRESS);
 
       const store = await Store.open({ kind: 'sqlite', file: path.join(dataDir, 'relaydesk.db') });
       const rows: { messageId: string; disposition: string | undefined; reason: string | null | undefined; attachments: { filename: string; size: number; omitted: string | null }[] }[] = [];
@@ -191,7 +177,7 @@ describe('sync memory', () => {
       console.log(
         [
           `sync memory: ${MESSAGES} messages, ${mb(ATTACHMENT_BYTES)} MB attachment each, ${mb(mimeBytes)} MB of MIME in all; child NODE_OPTIONS=${base.nodeOptions}`,
-          `  delivered to the sandbox in ${deliveredMs} ms (including linking)`,
+          `  delivered to the bed.sandbox in ${deliveredMs} ms (including linking)`,
           `  synced (all read: ${allRead}) in ${syncMs} ms after "listening", ${Math.round(syncMs / MESSAGES)} ms a message`,
           `  child peak RSS (VmHWM): ${peakRss ?? 'n/a'} MB; highest sampled VmRSS: ${peakSampledRss} MB; RSS of a server with nothing to sync: ${idleRss ?? 'n/a'} MB`,
           `  exit code on SIGTERM: ${exitCode}; fatal lines: ${fatal.length ? fatal.join(' | ') : 'none'}`,

@@ -1,6 +1,6 @@
 import type { Filter } from '../filter-context';
 import type { DeliveryReport, InboundMail } from '../inbound-mail';
-import { messageIdsIn } from '../parse-mime';
+import { messageIdsIn } from '../../tickets/message-id';
 
 /**
  * A delivery failure of mail we sent: noted on the ticket it belongs to, and the ingest step flags the failed

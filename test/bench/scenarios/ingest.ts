@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { IngestOutcome } from '../../../server/inbound/ingest';
 import { syncMailbox, type SyncDeps, type SyncSettings } from '../../../server/inbound/mailbox-sync';
-import { normalizeMessageId } from '../../../server/inbound/parse-mime';
+import { normalizeMessageId } from '../../../server/tickets/message-id';
 import type { MailboxRow } from '../../../server/store/schema';
 import { assertBefore, type Cleanup, SandboxChild, sandboxStats, type SandboxStats } from '../harness';
 import { startDiagnostics, takeDiagnostics, type Diagnostics } from '../diagnostics';

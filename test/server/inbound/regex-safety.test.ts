@@ -8,7 +8,8 @@ import { autoResponseSignal } from '../../../server/inbound/filters/auto-respons
 import { isOurMessageId } from '../../../server/inbound/filters/trusted-headers';
 import { MailHeaders, type InboundMail } from '../../../server/inbound/inbound-mail';
 import { htmlToText } from '../../../server/inbound/mail-html';
-import { headersFromEntries, messageIdsIn, normalizeAddress, parseDateHeader, parseMime } from '../../../server/inbound/parse-mime';
+import { headersFromEntries, normalizeAddress, parseDateHeader, parseMime } from '../../../server/inbound/parse-mime';
+import { messageIdsIn } from '../../../server/tickets/message-id';
 import { extractReplyText } from '../../../server/inbound/reply-text';
 import { renderEmail } from '../../../server/outbound/templates';
 import { findReference, parseReference } from '../../../server/tickets/reference';
