@@ -4,7 +4,7 @@ import { setImmediate as yieldToEvents } from 'node:timers/promises';
 import { Store } from '../../server/store/store';
 import { hostileMime, HOSTILE_KINDS, type HostileKind } from '../support/hostile-mail';
 import { startHealthzProbe, type ProbeResult } from '../support/processes/healthz-probe';
-import { adminToken, freePort, linkMailbox, newSecretKey, waitUntilAllRead, type RelaydeskServer, type RelaydeskServerOptions } from '../support/processes/relaydesk-server';
+import { adminToken, linkMailbox, waitUntilAllRead, type RelaydeskServer, type RelaydeskServerOptions } from '../support/processes/relaydesk-server';
 import { processTestBed } from '../support/processes/test-bed';
 
 // Issue 11, "Must show", with real processes: the four attacks each end as a ticket (cut, with a marker) or
@@ -30,16 +30,11 @@ const bed = processTestBed('relaydesk-hostile-');
 const dbFile = () => path.join(base.dataDir, 'relaydesk.db');
 
 beforeAll(async () => {
-  base = {
-    sandbox: bed.sandbox.sandbox,
-    port: await freePort(),
-    dataDir: path.join(bed.workDir, 'data'),
-    cwd: bed.workDir,
-    secretKey: newSecretKey(),
+  base = await bed.serverOptions({
     syncIntervalMs: 200,
-    // One parse worker: the other core stays with the server's event loop, this process and the bed.sandbox.
+    // One parse worker: the other core stays with the server's event loop, this process and the sandbox.
     env: { PARSE_WORKERS: '1' },
-  };
+  });
   const setup = bed.fleet.start({ ...base, name: 'setup' });
   await setup.listening();
   mailboxId = await linkMailbox(setup, bed.sandbox, MAILBOX, await adminToken(bed.sandbox));

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { Store } from '../../server/store/store';
 import { checkIngest, deliverMessages, planMail, recordsOf, type PlannedMessage } from '../support/processes/mail-plan';
-import { adminToken, freePort, linkMailbox, newSecretKey, sleep, unreadCount, waitUntilAllRead, type RelaydeskServerOptions } from '../support/processes/relaydesk-server';
+import { adminToken, linkMailbox, sleep, unreadCount, waitUntilAllRead } from '../support/processes/relaydesk-server';
 import { processTestBed } from '../support/processes/test-bed';
 import { prng, stratifiedDelays } from '../support/processes/random';
 
@@ -42,16 +42,8 @@ describe('inbound ingest under crashes', () => {
       const deadline = Date.now() + TEST_MS - 8_000;
       const seed = Number(process.env.CRASH_SEED ?? Date.now() % 1_000_000);
       const killDelays = stratifiedDelays(prng(seed), KILLS, 100, 1500);
-      const dataDir = path.join(bed.workDir, 'data');
-      const dbFile = path.join(dataDir, 'relaydesk.db');
-      const base: Omit<RelaydeskServerOptions, 'name'> = {
-        sandbox: bed.sandbox.sandbox,
-        port: await freePort(),
-        dataDir,
-        cwd: bed.workDir,
-        secretKey: newSecretKey(),
-        syncIntervalMs: 200,
-      };
+      const base = await bed.serverOptions({ syncIntervalMs: 200 });
+      const dbFile = path.join(base.dataDir, 'relaydesk.db');
 
       // Link the mailboxes through the server's API (empty inboxes), then stop it cleanly.
       const setup = bed.fleet.start({ ...base, name: 'setup' });

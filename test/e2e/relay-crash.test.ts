@@ -2,7 +2,7 @@ import path from 'node:path';
 import { DEFAULT_RELAY_SETTINGS } from '../../server/outbound/relay-worker';
 import { allOutboxRows, checkExactlyOnce, unsettled, withSqliteStore, type SentLogEntry } from '../support/processes/outbox-check';
 import { prng, stratifiedDelays } from '../support/processes/random';
-import { adminToken, freePort, linkMailbox, newSecretKey, sleep, type RelaydeskServer, type RelaydeskServerOptions } from '../support/processes/relaydesk-server';
+import { adminToken, linkMailbox, sleep, type RelaydeskServer } from '../support/processes/relaydesk-server';
 import { processTestBed } from '../support/processes/test-bed';
 
 // Issue 6, "Must show": SIGKILL during the relay of 500 notifications, then restart -> each sent exactly once
@@ -92,17 +92,11 @@ describe('outbound relay under crashes', () => {
       const deadline = testStart + TEST_MS - 8_000;
       const seed = Number(process.env.CRASH_SEED ?? Date.now() % 1_000_000);
       const killDelays = stratifiedDelays(prng(seed), KILLS, KILL_AFTER_MS[0], KILL_AFTER_MS[1]);
-      const dataDir = path.join(bed.workDir, 'data');
-      const dbFile = path.join(dataDir, 'relaydesk.db');
-      const base: Omit<RelaydeskServerOptions, 'name'> = {
-        sandbox: bed.sandbox.sandbox,
-        port: await freePort(),
-        dataDir,
-        cwd: bed.workDir,
-        secretKey: newSecretKey(),
+      const base = await bed.serverOptions({
         // The inboxes stay empty; the scheduler need not compete with the relay for the mailboxes' 4 slots.
         syncIntervalMs: 10_000,
-      };
+      });
+      const dbFile = path.join(base.dataDir, 'relaydesk.db');
 
       // Run 1: link the mailboxes, then an agent queues the notifications through the API while the relay
       // already sends them; the kill comes a random moment after the last one was queued.
@@ -132,7 +126,7 @@ describe('outbound relay under crashes', () => {
         const killAfterMs = killDelays[run - 1]!;
         await sleep(killAfterMs);
         await server.kill();
-        // Requests the dead server had in flight still take effect in the bed.sandbox; let them land first.
+        // Requests the dead server had in flight still take effect in the sandbox; let them land first.
         await sleep(GRAPH_LATENCY_MS + 250);
         const logs = await sentLogs();
         const acceptedIds = new Set([...logs.values()].flat().map((e) => e.internetMessageId));

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ATTACHMENT_OVER_SIZE_CAP, DEFAULT_MAX_ATTACHMENT_BYTES } from '../../server/inbound/parse-mime';
 import { Store } from '../../server/store/store';
-import { adminToken, freePort, linkMailbox, newSecretKey, unreadCount, waitUntilAllRead, type RelaydeskServer, type RelaydeskServerOptions } from '../support/processes/relaydesk-server';
+import { adminToken, linkMailbox, unreadCount, waitUntilAllRead, type RelaydeskServer } from '../support/processes/relaydesk-server';
 import { processTestBed } from '../support/processes/test-bed';
 
 // Issue 11, "Bounded sync memory": a sync lists and reads a mailbox page by page within a byte budget
@@ -100,16 +100,8 @@ describe('sync memory', () => {
     `tickets ${MESSAGES} unread messages of 20 MB each with the server under a ${HEAP_LIMIT_MB} MB heap`,
     async () => {
       const started = Date.now();
-      const dataDir = path.join(bed.workDir, 'data');
-      const base: Omit<RelaydeskServerOptions, 'name'> = {
-        sandbox: bed.sandbox.sandbox,
-        port: await freePort(),
-        dataDir,
-        cwd: bed.workDir,
-        secretKey: newSecretKey(),
-        syncIntervalMs: 200,
-        nodeOptions: `--max-old-space-size=${HEAP_LIMIT_MB}`,
-      };
+      const base = await bed.serverOptions({ syncIntervalMs: 200, nodeOptions: `--max-old-space-size=${HEAP_LIMIT_MB}` });
+      const { dataDir } = base;
 
       // Link the mailbox (empty) through the API, then stop, so the measured run starts with the whole backlog.
       const setup = bed.fleet.start({ ...base, name: 'setup' });
@@ -120,7 +112,7 @@ describe('sync memory', () => {
       const idleRss = procStatusMb(setup.process.child.pid, 'VmRSS');
       expect(await setup.stop()).toBe(0);
 
-      // Composed and delivered one at a time: the test process holds one message besides the bed.sandbox's store.
+      // Composed and delivered one at a time: the test process holds one message besides the sandbox's store.
       const delivered: Delivered[] = [];
       let mimeBytes = 0;
       for (let i = 0; i < MESSAGES; i++) {

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startTestSandbox, type TestSandbox } from '../sandbox';
-import { ServerFleet } from './relaydesk-server';
+import { freePort, newSecretKey, ServerFleet, type RelaydeskServerOptions } from './relaydesk-server';
 
 /**
  * What a test file of real server processes shares: a sandbox in the test process (so the mail outlives
@@ -13,6 +13,8 @@ export interface ProcessTestBed {
   readonly sandbox: TestSandbox;
   readonly workDir: string;
   readonly fleet: ServerFleet;
+  /** Options for a server on this bed (data in `workDir/data`, a free port, a new secret key); `name` per start. */
+  serverOptions(extra?: Partial<RelaydeskServerOptions>): Promise<Omit<RelaydeskServerOptions, 'name'>>;
 }
 
 export function processTestBed(workDirPrefix: string): ProcessTestBed {
@@ -34,6 +36,14 @@ export function processTestBed(workDirPrefix: string): ProcessTestBed {
   };
   return {
     fleet,
+    serverOptions: async (extra = {}) => ({
+      sandbox: started(sandbox).sandbox,
+      port: await freePort(),
+      dataDir: path.join(started(workDir), 'data'),
+      cwd: started(workDir),
+      secretKey: newSecretKey(),
+      ...extra,
+    }),
     get sandbox() {
       return started(sandbox);
     },
