@@ -10,7 +10,7 @@ export interface ReasonText {
   explanation: string;
 }
 
-/** The suppression reasons of the inbound filters (server/inbound/filter-context.ts), as sentences. */
+/** The suppression reasons of the inbound filters (server/inbound/filters/context.ts), as sentences. */
 const SUPPRESSED: Record<string, string> = {
   auto_response: 'it is an automatic reply (an out-of-office, an auto-responder or a delivery report)',
   mail_loop: 'it came from another mailbox linked to Relaydesk, which would start a mail loop',

@@ -3,7 +3,7 @@ import express, { Router, type Express } from 'express';
 import { pinoHttp } from 'pino-http';
 import type { MailboxLinking } from '../identity/mailbox-linking';
 import type { MicrosoftApp } from '../identity/microsoft-app';
-import { DEFAULT_SYNC_SETTINGS, type SyncSettings } from '../inbound/mailbox-sync';
+import { DEFAULT_SYNC_SETTINGS, type SyncSettings } from '../inbound/sync/mailbox-sync';
 import type { TokenVerifier } from '../identity/token-verifier';
 import { requestLogSerializer, type Logger } from '../logger';
 import type { Store } from '../store/store';

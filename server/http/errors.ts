@@ -1,7 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { ZodError } from 'zod';
 import { LinkError, type LinkErrorCode } from '../identity/link-errors';
-import { ReplayError, type ReplayErrorCode } from '../inbound/replay';
+import { ReplayError, type ReplayErrorCode } from '../inbound/ingest/replay';
 import { TokenError } from '../identity/token-verifier';
 import { StaffIdentityConflict } from '../store/repositories/users';
 import { DomainError, type DomainErrorCode } from '../tickets/errors';

@@ -1,9 +1,9 @@
 import type { Client } from '@microsoft/microsoft-graph-client';
 import { GraphRequestError, toGraphRequestError } from '../../server/graph/errors';
 import { getMime } from '../../server/graph/mail-operations';
-import { ingestBatch } from '../../server/inbound/ingest-batch';
-import { syncBatchContext, type SyncDeps } from '../../server/inbound/mailbox-sync';
-import { parseMime } from '../../server/inbound/parse-mime';
+import { ingestBatch } from '../../server/inbound/ingest/ingest-batch';
+import { syncBatchContext, type SyncDeps } from '../../server/inbound/sync/mailbox-sync';
+import { parseMime } from '../../server/inbound/mail/parse-mime';
 import { normalizeMessageId } from '../../server/tickets/message-id';
 import type { MailboxRow } from '../../server/store/schema';
 import { isStoreError } from '../../server/store/sql-helpers';

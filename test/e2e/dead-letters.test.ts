@@ -85,7 +85,7 @@ describe('dead letters through the CLI', () => {
       await store.close();
 
       const run = (...args: string[]) =>
-        promisify(execFile)(process.execPath, ['--import', 'tsx', path.join(ROOT, 'server/inbound/dead-letters-cli.ts'), ...args], {
+        promisify(execFile)(process.execPath, ['--import', 'tsx', path.join(ROOT, 'server/cli/dead-letters.ts'), ...args], {
           cwd: ROOT,
           env: { ...process.env, DATA_DIR: dataDir, DATABASE_URL: '', LOG_LEVEL: 'silent' },
         });

@@ -1,7 +1,7 @@
 import MailComposer from 'nodemailer/lib/mail-composer';
 import { DemoMailGenerator, type DemoMail } from '../../server/sandbox';
-import { syncMailbox, type SyncDeps } from '../../server/inbound/mailbox-sync';
-import { SyncScheduler } from '../../server/inbound/scheduler';
+import { syncMailbox, type SyncDeps } from '../../server/inbound/sync/mailbox-sync';
+import { SyncScheduler } from '../../server/inbound/sync/scheduler';
 import type { MailboxRow } from '../../server/store/schema';
 import { graphClient } from '../support/sandbox';
 import { startRelaydeskWithSandbox, type RelaydeskWithSandbox } from '../support/relaydesk-with-sandbox';

@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { createMetricsApp } from '../../server/http/routes/metrics';
-import { SyncScheduler } from '../../server/inbound/scheduler';
+import { SyncScheduler } from '../../server/inbound/sync/scheduler';
 import { DemoMailGenerator } from '../../server/sandbox';
 import type { MailboxRow } from '../../server/store/schema';
 import { startRelaydeskWithSandbox, type RelaydeskWithSandbox } from '../support/relaydesk-with-sandbox';

@@ -1,7 +1,7 @@
 import MailComposer from 'nodemailer/lib/mail-composer';
 import request from 'supertest';
 import { simpleParser } from 'mailparser';
-import { syncMailbox } from '../../server/inbound/mailbox-sync';
+import { syncMailbox } from '../../server/inbound/sync/mailbox-sync';
 import { buildBounce } from '../../server/sandbox/bounce-report';
 import { DEFAULT_RELAY_SETTINGS, RelayWorker, type RelaySettings } from '../../server/outbound/relay-worker';
 import type { MailboxRow } from '../../server/store/schema';

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { ATTACHMENT_OVER_SIZE_CAP, DEFAULT_MAX_ATTACHMENT_BYTES } from '../../server/inbound/parse-mime';
+import { ATTACHMENT_OVER_SIZE_CAP, DEFAULT_MAX_ATTACHMENT_BYTES } from '../../server/inbound/mail/parse-mime';
 import { Store } from '../../server/store/store';
 import { adminToken, linkMailbox, unreadCount, waitUntilAllRead, type RelaydeskServer } from '../support/processes/relaydesk-server';
 import { processTestBed } from '../support/processes/test-bed';

@@ -6,7 +6,7 @@ import pino from 'pino';
 import request from 'supertest';
 import { MailboxClients, type MailboxClientOptions } from '../../server/graph/mailbox-clients';
 import { createApp } from '../../server/http/app';
-import { DEFAULT_SYNC_SETTINGS, type SyncDeps, type SyncSettings } from '../../server/inbound/mailbox-sync';
+import { DEFAULT_SYNC_SETTINGS, type SyncDeps, type SyncSettings } from '../../server/inbound/sync/mailbox-sync';
 import { MailboxLinking } from '../../server/identity/mailbox-linking';
 import { MailboxTokens } from '../../server/identity/mailbox-tokens';
 import type { MicrosoftApp } from '../../server/identity/microsoft-app';

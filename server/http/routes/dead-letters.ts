@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { replayDeadLetter } from '../../inbound/replay';
-import type { SyncSettings } from '../../inbound/mailbox-sync';
+import { replayDeadLetter } from '../../inbound/ingest/replay';
+import type { SyncSettings } from '../../inbound/sync/mailbox-sync';
 import type { Store } from '../../store/store';
 import { principalOf } from '../auth';
 import { HttpError } from '../errors';

@@ -1,5 +1,5 @@
 import type { SenderAuthFailure } from '../../store/schema';
-import type { Filter } from '../filter-context';
+import type { Filter } from './context';
 import type { MailHeaders } from '../inbound-mail';
 
 /**

@@ -1,4 +1,4 @@
-import type { Filter } from '../filter-context';
+import type { Filter } from './context';
 import type { InboundMail } from '../inbound-mail';
 
 /**

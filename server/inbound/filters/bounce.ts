@@ -1,4 +1,4 @@
-import type { Filter } from '../filter-context';
+import type { Filter } from './context';
 import type { DeliveryReport, InboundMail } from '../inbound-mail';
 import { messageIdsIn } from '../../tickets/message-id';
 

@@ -1,4 +1,4 @@
-import type { Filter } from '../filter-context';
+import type { Filter } from './context';
 import { authenticationResults } from './authentication-results';
 import { autoResponse } from './auto-response';
 import { bounce } from './bounce';

@@ -1,5 +1,5 @@
 import { MAX_CCS } from '../../tickets/participants';
-import type { Filter } from '../filter-context';
+import type { Filter } from './context';
 import type { MailAddress } from '../inbound-mail';
 
 /**

@@ -1,5 +1,5 @@
-import type { Filter } from '../filter-context';
-import { extractReplyText } from '../reply-text';
+import type { Filter } from './context';
+import { extractReplyText } from '../mail/reply-text';
 
 /**
  * The comment text. A reply to a ticket keeps only what the sender wrote above our delimiter or their client's

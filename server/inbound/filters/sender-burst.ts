@@ -1,4 +1,4 @@
-import type { Filter } from '../filter-context';
+import type { Filter } from './context';
 
 /**
  * One sender flooding the helpdesk (a script, a misconfigured printer, a loop with a mail system that sets no

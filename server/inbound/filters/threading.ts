@@ -1,4 +1,4 @@
-import type { Filter, ThreadMatch } from '../filter-context';
+import type { Filter, ThreadMatch } from './context';
 import { findReference } from '../../tickets/reference';
 
 /**

@@ -1,4 +1,4 @@
-import type { Filter } from '../filter-context';
+import type { Filter } from './context';
 
 /**
  * Relaydesk marks its outgoing mail with X-Relaydesk-From-Account-Id and X-Relaydesk-Email-Id. Anyone can write

@@ -1,8 +1,8 @@
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { IngestOutcome } from '../../../server/inbound/ingest';
-import { syncMailbox, type SyncDeps, type SyncSettings } from '../../../server/inbound/mailbox-sync';
+import type { IngestOutcome } from '../../../server/inbound/ingest/ingest';
+import { syncMailbox, type SyncDeps, type SyncSettings } from '../../../server/inbound/sync/mailbox-sync';
 import { normalizeMessageId } from '../../../server/tickets/message-id';
 import type { MailboxRow } from '../../../server/store/schema';
 import { assertBefore, type Cleanup, SandboxChild, sandboxStats, type SandboxStats } from '../harness';

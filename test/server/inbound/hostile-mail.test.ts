@@ -1,8 +1,8 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { MAX_TEXT_CHARS } from '../../../server/inbound/inbound-mail';
-import { MAX_HTML_INPUT_CHARS, TOO_DEEP_MARKER } from '../../../server/inbound/mail-html';
-import { MessageParseFailure, ParsePool } from '../../../server/inbound/parse-pool';
-import type { ParseTask } from '../../../server/inbound/parse-worker';
+import { MAX_HTML_INPUT_CHARS, TOO_DEEP_MARKER } from '../../../server/inbound/mail/mail-html';
+import { MessageParseFailure, ParsePool } from '../../../server/inbound/mail/parse-pool';
+import type { ParseTask } from '../../../server/inbound/mail/parse-worker';
 import { hostileMime, nestedBlockquotesHtml, singleLineHtml, type HostileKind } from '../../support/hostile-mail';
 
 // Issue 11: one hostile email used to take the server down (a heap out-of-memory while reading it). Every

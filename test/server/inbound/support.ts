@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { newFilterContext, type FilterContext, type FilterEnvironment } from '../../../server/inbound/filter-context';
+import { newFilterContext, type FilterContext, type FilterEnvironment } from '../../../server/inbound/filters/context';
 import type { InboundMail } from '../../../server/inbound/inbound-mail';
-import { parseMime, type ParseMimeOptions } from '../../../server/inbound/parse-mime';
-import { createFilterEnvironment } from '../../../server/inbound/store-filter-environment';
+import { parseMime, type ParseMimeOptions } from '../../../server/inbound/mail/parse-mime';
+import { createFilterEnvironment } from '../../../server/inbound/filters/store-environment';
 import { openDatabase, type DatabaseTarget } from '../../../server/store/database';
 import type { MailboxRow } from '../../../server/store/schema';
 import type { Store } from '../../../server/store/store';

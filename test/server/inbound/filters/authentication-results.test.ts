@@ -1,5 +1,5 @@
 import { authenticationResults, methodResults } from '../../../../server/inbound/filters/authentication-results';
-import { parseMime } from '../../../../server/inbound/parse-mime';
+import { parseMime } from '../../../../server/inbound/mail/parse-mime';
 import type { SenderAuthFailure } from '../../../../server/store/schema';
 import { rawFixture, seedStore, variant, type Seeded } from '../support';
 

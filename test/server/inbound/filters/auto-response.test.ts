@@ -1,5 +1,5 @@
 import { autoResponse } from '../../../../server/inbound/filters/auto-response';
-import { parseMime } from '../../../../server/inbound/parse-mime';
+import { parseMime } from '../../../../server/inbound/mail/parse-mime';
 import { rawFixture, seedStore, variant, type Seeded } from '../support';
 
 let seeded: Seeded;

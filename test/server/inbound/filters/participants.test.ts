@@ -1,5 +1,5 @@
 import { MAX_RECIPIENTS_EXAMINED, participants } from '../../../../server/inbound/filters/participants';
-import { parseMime } from '../../../../server/inbound/parse-mime';
+import { parseMime } from '../../../../server/inbound/mail/parse-mime';
 import { MAX_CCS } from '../../../../server/tickets/participants';
 import { rawFixture, seedStore, variant, type Seeded } from '../support';
 

@@ -1,5 +1,5 @@
 import { replyText } from '../../../../server/inbound/filters/reply-text';
-import { parseMime } from '../../../../server/inbound/parse-mime';
+import { parseMime } from '../../../../server/inbound/mail/parse-mime';
 import { rawFixture, seedStore, type Seeded } from '../support';
 
 let seeded: Seeded;

@@ -1,5 +1,5 @@
 import { createSenderBurstFilter, SENDER_BLOCK_MS, SENDER_BURST_LIMIT, SENDER_BURST_WINDOW_MS, senderBurst } from '../../../../server/inbound/filters/sender-burst';
-import { parseMime } from '../../../../server/inbound/parse-mime';
+import { parseMime } from '../../../../server/inbound/mail/parse-mime';
 import { seedStore, variant, type Seeded } from '../support';
 
 let seeded: Seeded;

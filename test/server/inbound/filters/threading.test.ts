@@ -1,6 +1,6 @@
-import type { FilterContext } from '../../../../server/inbound/filter-context';
+import type { FilterContext } from '../../../../server/inbound/filters/context';
 import { threading } from '../../../../server/inbound/filters/threading';
-import { parseMime } from '../../../../server/inbound/parse-mime';
+import { parseMime } from '../../../../server/inbound/mail/parse-mime';
 import { IDS, rawFixture, seedStore, variant, type Seeded } from '../support';
 
 let seeded: Seeded;

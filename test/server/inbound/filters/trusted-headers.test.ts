@@ -1,5 +1,5 @@
 import { trustedHeaders } from '../../../../server/inbound/filters/trusted-headers';
-import { parseMime } from '../../../../server/inbound/parse-mime';
+import { parseMime } from '../../../../server/inbound/mail/parse-mime';
 import { IDS, rawFixture, seedStore, variant, type Seeded } from '../support';
 
 let seeded: Seeded;

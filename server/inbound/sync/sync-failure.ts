@@ -1,5 +1,5 @@
-import { GraphRequestError } from '../graph/errors';
-import { MailboxAuthError } from '../identity/mailbox-tokens';
+import { GraphRequestError } from '../../graph/errors';
+import { MailboxAuthError } from '../../identity/mailbox-tokens';
 
 /** What a failed sync means for the mailbox: the one place that decides it, from error codes. */
 export interface SyncFailure {

@@ -1,9 +1,9 @@
 import type { Client } from '@microsoft/microsoft-graph-client';
-import { GraphRequestError } from '../graph/errors';
-import { getMime, MimeTooLargeError, type GraphAttachmentJson, type GraphMailMessage } from '../graph/mail-operations';
-import { graphToInbound, mimeRequiredReason, MimeRequiredError } from './graph-to-inbound';
-import type { InboundMail } from './inbound-mail';
-import { MessageParseFailure, type ParseHooks, type ParsePool } from './parse-pool';
+import { GraphRequestError } from '../../graph/errors';
+import { getMime, MimeTooLargeError, type GraphAttachmentJson, type GraphMailMessage } from '../../graph/mail-operations';
+import { graphToInbound, mimeRequiredReason, MimeRequiredError } from '../mail/graph-to-inbound';
+import type { InboundMail } from '../inbound-mail';
+import { MessageParseFailure, type ParseHooks, type ParsePool } from '../mail/parse-pool';
 
 /** A listed message, read: its mail, or why it can only be a dead letter. */
 export type ReadMessage =

@@ -1,5 +1,5 @@
 import sanitizeHtml from 'sanitize-html';
-import { cleanText, MAX_TEXT_CHARS, truncationMarker } from './inbound-mail';
+import { cleanText, MAX_TEXT_CHARS, truncationMarker } from '../inbound-mail';
 
 // The HTML of inbound mail: sanitized for agents to read, and turned into the plain text that reply
 // extraction and search work on. Every step is bounded: the HTML read, its nesting, the text written.

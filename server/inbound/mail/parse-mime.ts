@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { MailParser, type AddressObject, type AttachmentStream, type HeaderLines, type Headers, type MessageText } from 'mailparser';
-import { messageIdsIn, normalizeMessageId } from '../tickets/message-id';
+import { messageIdsIn, normalizeMessageId } from '../../tickets/message-id';
 import { normalizeHeaderCharset } from './header-charset';
-import type { DeliveryReport, InboundAttachment, InboundMail, MailAddress } from './inbound-mail';
-import { capText, cleanText, MailHeaders } from './inbound-mail';
+import type { DeliveryReport, InboundAttachment, InboundMail, MailAddress } from '../inbound-mail';
+import { capText, cleanText, MailHeaders } from '../inbound-mail';
 import { htmlBody } from './mail-html';
 
 

@@ -1,5 +1,5 @@
-import { graphToInbound, mimeRequiredReason, MimeRequiredError, type GraphMailMessage } from '../../../server/inbound/graph-to-inbound';
-import { parseFixture, rawFixture } from './support';
+import { graphToInbound, mimeRequiredReason, MimeRequiredError, type GraphMailMessage } from '../../../../server/inbound/mail/graph-to-inbound';
+import { parseFixture, rawFixture } from '../support';
 
 /** What Graph lists for the Outlook reply fixture, with the fields the sync selects. */
 function outlookReplyAsGraph(): GraphMailMessage {

@@ -1,6 +1,6 @@
-import type { GraphAttachmentJson as GraphAttachment } from '../graph/mail-operations';
-import { capText, cleanText, type InboundAttachment, type InboundMail, type MailAddress } from './inbound-mail';
-import { messageIdsIn, normalizeMessageId } from '../tickets/message-id';
+import type { GraphAttachmentJson as GraphAttachment } from '../../graph/mail-operations';
+import { capText, cleanText, type InboundAttachment, type InboundMail, type MailAddress } from '../inbound-mail';
+import { messageIdsIn, normalizeMessageId } from '../../tickets/message-id';
 import { htmlBody } from './mail-html';
 import {
   ATTACHMENT_OVER_SIZE_CAP,

@@ -1,7 +1,7 @@
 import { ConfigError, loadDotEnv, parseConfig } from '../config';
 import { Store } from '../store/store';
-import { DEFAULT_SYNC_SETTINGS } from './mailbox-sync';
-import { replayDeadLetter, ReplayError } from './replay';
+import { DEFAULT_SYNC_SETTINGS } from '../inbound/sync/mailbox-sync';
+import { replayDeadLetter, ReplayError } from '../inbound/ingest/replay';
 
 /**
  * Operators' tool for dead letters, against the configured database:

@@ -1,5 +1,5 @@
-import { createFilterEnvironment } from '../../../server/inbound/store-filter-environment';
-import { IDS, MESSAGE_ID_DOMAIN, seedStore, type Seeded } from './support';
+import { createFilterEnvironment } from '../../../../server/inbound/filters/store-environment';
+import { IDS, MESSAGE_ID_DOMAIN, seedStore, type Seeded } from '../support';
 
 let seeded: Seeded;
 beforeAll(async () => {

@@ -1,6 +1,6 @@
-import type { GraphAttachmentJson, GraphMailMessage } from '../graph/mail-operations';
+import type { GraphAttachmentJson, GraphMailMessage } from '../../graph/mail-operations';
 import { graphToInbound, MimeRequiredError } from './graph-to-inbound';
-import { MailHeaders, type InboundMail } from './inbound-mail';
+import { MailHeaders, type InboundMail } from '../inbound-mail';
 import { MailParseError, parseMime } from './parse-mime';
 
 /**

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { MailboxRow } from '../store/schema';
+import type { MailboxRow } from '../../store/schema';
 import { syncMailbox, type SyncDeps, type SyncResult } from './mailbox-sync';
 import { classifySyncFailure } from './sync-failure';
 

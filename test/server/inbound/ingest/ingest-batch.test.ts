@@ -1,11 +1,11 @@
 import pino from 'pino';
-import type { Filter } from '../../../server/inbound/filter-context';
-import { FILTERS } from '../../../server/inbound/filters';
-import { ingestBatch, type BatchContext } from '../../../server/inbound/ingest-batch';
-import { parseMime } from '../../../server/inbound/parse-mime';
-import type { ReadMessage } from '../../../server/inbound/read-message';
-import { filterEnvironment } from '../../../server/inbound/store-filter-environment';
-import { IDS, MESSAGE_ID_DOMAIN, seedStore, variant, type Seeded } from './support';
+import type { Filter } from '../../../../server/inbound/filters/context';
+import { FILTERS } from '../../../../server/inbound/filters';
+import { ingestBatch, type BatchContext } from '../../../../server/inbound/ingest/ingest-batch';
+import { parseMime } from '../../../../server/inbound/mail/parse-mime';
+import type { ReadMessage } from '../../../../server/inbound/sync/read-message';
+import { filterEnvironment } from '../../../../server/inbound/filters/store-environment';
+import { IDS, MESSAGE_ID_DOMAIN, seedStore, variant, type Seeded } from '../support';
 
 let seeded: Seeded;
 beforeEach(async () => {

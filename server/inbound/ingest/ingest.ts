@@ -1,10 +1,10 @@
-import type { MailMessageRow } from '../store/repositories/mail-messages';
-import type { Repositories } from '../store/store';
-import { applyEndUserReply } from '../tickets/end-user-reply';
-import { mayEmail } from '../tickets/notifications';
-import { MAX_CCS } from '../tickets/participants';
-import { newReferenceTag } from '../tickets/reference';
-import type { FilterContext } from './filter-context';
+import type { MailMessageRow } from '../../store/repositories/mail-messages';
+import type { Repositories } from '../../store/store';
+import { applyEndUserReply } from '../../tickets/end-user-reply';
+import { mayEmail } from '../../tickets/notifications';
+import { MAX_CCS } from '../../tickets/participants';
+import { newReferenceTag } from '../../tickets/reference';
+import type { FilterContext } from '../filters/context';
 
 export type IngestOutcome =
   | { kind: 'ticket_created'; ticketId: number; commentId: number }

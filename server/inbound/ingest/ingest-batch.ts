@@ -1,10 +1,10 @@
-import type { Logger } from '../logger';
-import { isStoreError, isTransientConflict, isUniqueViolation } from '../store/sql-helpers';
-import type { Repositories, Store } from '../store/store';
-import { newFilterContext, type Filter, type FilterEnvironment } from './filter-context';
+import type { Logger } from '../../logger';
+import { isStoreError, isTransientConflict, isUniqueViolation } from '../../store/sql-helpers';
+import type { Repositories, Store } from '../../store/store';
+import { newFilterContext, type Filter, type FilterEnvironment } from '../filters/context';
 import { ingestIn, recordDuplicate, recordsOf, type IngestOptions, type IngestOutcome } from './ingest';
-import { runFilters } from './pipeline';
-import type { ReadMessage } from './read-message';
+import { runFilters } from '../filters/pipeline';
+import type { ReadMessage } from '../sync/read-message';
 
 export type BatchOutcome = IngestOutcome | { kind: 'dead_lettered'; deadLetterId: number };
 

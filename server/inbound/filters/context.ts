@@ -1,5 +1,5 @@
-import type { SenderAuthFailure } from '../store/schema';
-import type { InboundMail, MailAddress } from './inbound-mail';
+import type { SenderAuthFailure } from '../../store/schema';
+import type { InboundMail, MailAddress } from '../inbound-mail';
 
 /** Why a message makes no ticket and no comment. Recorded with the message. */
 export type SuppressionReason =

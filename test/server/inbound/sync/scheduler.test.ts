@@ -1,10 +1,10 @@
 import pino from 'pino';
-import { MailboxClients } from '../../../server/graph/mailbox-clients';
-import { DEFAULT_SYNC_SETTINGS } from '../../../server/inbound/mailbox-sync';
-import { SyncScheduler } from '../../../server/inbound/scheduler';
-import { MailboxAuthError } from '../../../server/identity/mailbox-tokens';
-import type { Store } from '../../../server/store/store';
-import { openTestStore } from '../../support/database';
+import { MailboxClients } from '../../../../server/graph/mailbox-clients';
+import { DEFAULT_SYNC_SETTINGS } from '../../../../server/inbound/sync/mailbox-sync';
+import { SyncScheduler } from '../../../../server/inbound/sync/scheduler';
+import { MailboxAuthError } from '../../../../server/identity/mailbox-tokens';
+import type { Store } from '../../../../server/store/store';
+import { openTestStore } from '../../../support/database';
 
 let store: Store;
 let cleanup: () => Promise<void>;

@@ -1,6 +1,6 @@
 import iconv from 'iconv-lite';
-import { normalizeHeaderCharset } from '../../../server/inbound/header-charset';
-import { parseMime } from '../../../server/inbound/parse-mime';
+import { normalizeHeaderCharset } from '../../../../server/inbound/mail/header-charset';
+import { parseMime } from '../../../../server/inbound/mail/parse-mime';
 
 // Issue 11, item 9: subjects and names sent as raw 8-bit bytes, without RFC 2047 encoded words, used to show
 // as replacement characters. The header block is now decoded by its most likely charset.

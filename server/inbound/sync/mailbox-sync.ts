@@ -1,18 +1,18 @@
 import { createHash } from 'node:crypto';
-import { listUnreadAttachments, listUnreadPages, markRead, type GraphAttachmentJson, type GraphMailMessage } from '../graph/mail-operations';
-import type { MailboxClients } from '../graph/mailbox-clients';
-import type { Logger } from '../logger';
-import type { MailboxRow } from '../store/schema';
-import type { Store } from '../store/store';
-import { normalizeMessageId } from '../tickets/message-id';
-import { filtersWith } from './filters';
-import type { SenderBurstOptions } from './filters/sender-burst';
-import { mimeRequiredReason } from './graph-to-inbound';
-import type { IngestOutcome } from './ingest';
-import { ingestBatch, type BatchContext, type BatchOutcome } from './ingest-batch';
-import { DEFAULT_PARSE_DEADLINE_MS, sharedParsePool, type ParsePool } from './parse-pool';
+import { listUnreadAttachments, listUnreadPages, markRead, type GraphAttachmentJson, type GraphMailMessage } from '../../graph/mail-operations';
+import type { MailboxClients } from '../../graph/mailbox-clients';
+import type { Logger } from '../../logger';
+import type { MailboxRow } from '../../store/schema';
+import type { Store } from '../../store/store';
+import { normalizeMessageId } from '../../tickets/message-id';
+import { filtersWith } from '../filters';
+import type { SenderBurstOptions } from '../filters/sender-burst';
+import { mimeRequiredReason } from '../mail/graph-to-inbound';
+import type { IngestOutcome } from '../ingest/ingest';
+import { ingestBatch, type BatchContext, type BatchOutcome } from '../ingest/ingest-batch';
+import { DEFAULT_PARSE_DEADLINE_MS, sharedParsePool, type ParsePool } from '../mail/parse-pool';
 import { heldBytes, readMessage, type ReadMessage } from './read-message';
-import { filterEnvironment } from './store-filter-environment';
+import { filterEnvironment } from '../filters/store-environment';
 
 export interface SyncSettings {
   /** $top of each list page. */

@@ -1,14 +1,14 @@
-import type { Filter } from '../../../server/inbound/filter-context';
-import { FILTERS } from '../../../server/inbound/filters';
-import { authenticationResults } from '../../../server/inbound/filters/authentication-results';
-import { autoResponse } from '../../../server/inbound/filters/auto-response';
-import { bounce } from '../../../server/inbound/filters/bounce';
-import { ownNotification } from '../../../server/inbound/filters/own-notification';
-import { createSenderBurstFilter, senderBurst } from '../../../server/inbound/filters/sender-burst';
-import { threading } from '../../../server/inbound/filters/threading';
-import { parseMime } from '../../../server/inbound/parse-mime';
-import { FilterFailedError, runFilters } from '../../../server/inbound/pipeline';
-import { rawFixture, seedStore, variant, type Seeded } from './support';
+import type { Filter } from '../../../../server/inbound/filters/context';
+import { FILTERS } from '../../../../server/inbound/filters';
+import { authenticationResults } from '../../../../server/inbound/filters/authentication-results';
+import { autoResponse } from '../../../../server/inbound/filters/auto-response';
+import { bounce } from '../../../../server/inbound/filters/bounce';
+import { ownNotification } from '../../../../server/inbound/filters/own-notification';
+import { createSenderBurstFilter, senderBurst } from '../../../../server/inbound/filters/sender-burst';
+import { threading } from '../../../../server/inbound/filters/threading';
+import { parseMime } from '../../../../server/inbound/mail/parse-mime';
+import { FilterFailedError, runFilters } from '../../../../server/inbound/filters/pipeline';
+import { rawFixture, seedStore, variant, type Seeded } from '../support';
 
 let seeded: Seeded;
 beforeAll(async () => {

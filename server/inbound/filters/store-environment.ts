@@ -1,7 +1,7 @@
-import { isStorableId } from '../store/sql-helpers';
-import type { Repositories, Store } from '../store/store';
-import { parseReference } from '../tickets/reference';
-import type { FilterEnvironment } from './filter-context';
+import { isStorableId } from '../../store/sql-helpers';
+import type { Repositories, Store } from '../../store/store';
+import { parseReference } from '../../tickets/reference';
+import type { FilterEnvironment } from './context';
 
 export interface FilterEnvironmentOptions {
   /** Domain of the Message-IDs Relaydesk writes on its outgoing mail, e.g. `relaydesk.acme.com`. */

@@ -1,4 +1,4 @@
-import { REPLY_DELIMITER } from '../tickets/reply-delimiter';
+import { REPLY_DELIMITER } from '../../tickets/reply-delimiter';
 
 /**
  * The new text of an email reply: what the sender wrote above our reply delimiter or, when the delimiter did not

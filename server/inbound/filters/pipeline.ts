@@ -1,5 +1,5 @@
-import type { Filter, FilterContext, FilterEnvironment } from './filter-context';
-import { FILTERS } from './filters';
+import type { Filter, FilterContext, FilterEnvironment } from './context';
+import { FILTERS } from './';
 
 export interface PipelineResult {
   /** Names of the filters that ran, in order. */

@@ -1,7 +1,7 @@
-import { htmlToText } from '../../../server/inbound/mail-html';
-import { extractReplyText } from '../../../server/inbound/reply-text';
-import { REPLY_DELIMITER } from '../../../server/tickets/reply-delimiter';
-import { parseFixture } from './support';
+import { htmlToText } from '../../../../server/inbound/mail/mail-html';
+import { extractReplyText } from '../../../../server/inbound/mail/reply-text';
+import { REPLY_DELIMITER } from '../../../../server/tickets/reply-delimiter';
+import { parseFixture } from '../support';
 
 describe('extractReplyText on real replies', () => {
   it.each([

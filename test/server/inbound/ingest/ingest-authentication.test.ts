@@ -1,12 +1,12 @@
-import { newFilterContext } from '../../../server/inbound/filter-context';
-import { createSenderBurstFilter } from '../../../server/inbound/filters/sender-burst';
-import { FILTERS } from '../../../server/inbound/filters';
-import { ingestIn } from '../../../server/inbound/ingest';
-import { parseMime } from '../../../server/inbound/parse-mime';
-import { runFilters } from '../../../server/inbound/pipeline';
-import { filterEnvironment } from '../../../server/inbound/store-filter-environment';
-import { TicketService } from '../../../server/tickets/ticket-service';
-import { MESSAGE_ID_DOMAIN, rawFixture, seedStore, variant, type Seeded } from './support';
+import { newFilterContext } from '../../../../server/inbound/filters/context';
+import { createSenderBurstFilter } from '../../../../server/inbound/filters/sender-burst';
+import { FILTERS } from '../../../../server/inbound/filters';
+import { ingestIn } from '../../../../server/inbound/ingest/ingest';
+import { parseMime } from '../../../../server/inbound/mail/parse-mime';
+import { runFilters } from '../../../../server/inbound/filters/pipeline';
+import { filterEnvironment } from '../../../../server/inbound/filters/store-environment';
+import { TicketService } from '../../../../server/tickets/ticket-service';
+import { MESSAGE_ID_DOMAIN, rawFixture, seedStore, variant, type Seeded } from '../support';
 
 /**
  * A message whose From failed our tenant's sender authentication makes a flagged ticket but no

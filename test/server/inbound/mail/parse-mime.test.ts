@@ -6,9 +6,9 @@ import {
   parseMime,
   SYNTHESIZED_MESSAGE_ID_DOMAIN,
   type ParseMimeOptions,
-} from '../../../server/inbound/parse-mime';
-import { htmlToText } from '../../../server/inbound/mail-html';
-import { parseFixture, rawFixture, variant } from './support';
+} from '../../../../server/inbound/mail/parse-mime';
+import { htmlToText } from '../../../../server/inbound/mail/mail-html';
+import { parseFixture, rawFixture, variant } from '../support';
 
 describe('parseMime: a plain customer email', () => {
   it('lower-cases addresses, keeps names, brackets the Message-ID and reads the date as ISO', async () => {

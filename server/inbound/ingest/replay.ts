@@ -1,14 +1,14 @@
-import type { GraphMailMessage } from '../graph/mail-operations';
-import type { Store } from '../store/store';
-import { newFilterContext } from './filter-context';
-import { filtersWith } from './filters';
-import type { InboundMail } from './inbound-mail';
+import type { GraphMailMessage } from '../../graph/mail-operations';
+import type { Store } from '../../store/store';
+import { newFilterContext } from '../filters/context';
+import { filtersWith } from '../filters';
+import type { InboundMail } from '../inbound-mail';
 import { ingestIn, type IngestOutcome } from './ingest';
-import type { SyncSettings } from './mailbox-sync';
-import { sharedParsePool, type ParsePool } from './parse-pool';
-import type { ParseTask } from './parse-worker';
-import { runFilters } from './pipeline';
-import { filterEnvironment } from './store-filter-environment';
+import type { SyncSettings } from '../sync/mailbox-sync';
+import { sharedParsePool, type ParsePool } from '../mail/parse-pool';
+import type { ParseTask } from '../mail/parse-worker';
+import { runFilters } from '../filters/pipeline';
+import { filterEnvironment } from '../filters/store-environment';
 
 export type ReplayErrorCode = 'not_found' | 'not_open' | 'no_content' | 'still_failing';
 

@@ -1,7 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { Piscina } from 'piscina';
-import type { InboundMail } from './inbound-mail';
+import type { InboundMail } from '../inbound-mail';
 import { fromWire, type ParseResult, type ParseTask } from './parse-worker';
 
 /**
