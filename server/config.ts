@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import { SENDER_BLOCK_MS } from './inbound/sender-burst-policy';
 import { authorityTenant, isHttpsOn, MICROSOFT_AUTHORITY_HOSTS, MICROSOFT_GRAPH_HOSTS, MULTI_TENANT_SEGMENTS } from './identity/microsoft-hosts';
 
 /**
@@ -63,7 +64,7 @@ const EnvSchema = z.object({
   PARSE_WORKERS: z.preprocess(emptyAsUndefined, positiveInt.max(64).optional()),
   PARSE_DEADLINE_MS: z.preprocess(emptyAsUndefined, positiveInt.default(15_000)),
   PARSE_WORKER_HEAP_MB: z.preprocess(emptyAsUndefined, positiveInt.min(64).default(512)),
-  SENDER_BLOCK_MINUTES: z.preprocess(emptyAsUndefined, positiveInt.default(60)),
+  SENDER_BLOCK_MINUTES: z.preprocess(emptyAsUndefined, positiveInt.default(SENDER_BLOCK_MS / 60_000)),
   MESSAGE_ID_DOMAIN: z.preprocess(emptyAsUndefined, z.string().regex(/^[a-z0-9.-]+$/i, 'must be a domain name').optional()),
   ADDIN_DIR: z.preprocess(emptyAsUndefined, z.string().default('./dist/addin')),
   OFFICE_JS_URL: z.preprocess(emptyAsUndefined, z.url().default('https://appsforoffice.microsoft.com/lib/1/hosted/office.js')),

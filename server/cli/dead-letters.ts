@@ -1,7 +1,7 @@
 import { ConfigError, loadDotEnv, parseConfig } from '../config';
 import { Store } from '../store/store';
 import { DEFAULT_SYNC_SETTINGS } from '../inbound/sync/mailbox-sync';
-import { replayDeadLetter, ReplayError } from '../inbound/ingest/replay';
+import { DEAD_LETTER_STATES, DeadLetterError, DeadLetters, type DeadLetterState } from '../inbound/ingest/dead-letters';
 
 /**
  * Operators' tool for dead letters, against the configured database:
@@ -15,24 +15,19 @@ async function main(argv: string[]): Promise<number> {
   const config = parseConfig(process.env);
   const store = await Store.open(config.database.kind === 'sqlite' ? { kind: 'sqlite', file: config.database.file } : { kind: 'postgres', url: config.database.url });
   try {
+    const deadLetters = new DeadLetters(store, { ...DEFAULT_SYNC_SETTINGS, burstBlockMs: config.sync.senderBlockMs, messageIdDomain: config.messageIdDomain });
     const [command, arg] = argv;
     if (command === 'list') {
-      const state = arg === 'open' || arg === 'replayed' || arg === 'discarded' ? arg : undefined;
-      print(await store.deadLetters.list({ state, limit: 500 }));
+      const state = DEAD_LETTER_STATES.find((s): s is DeadLetterState => s === arg);
+      print(await deadLetters.list({ state, limit: 500 }));
       return 0;
     }
     const id = Number(arg);
     if ((command === 'replay' || command === 'discard') && Number.isSafeInteger(id) && id > 0) {
       if (command === 'replay') {
-        const outcome = await replayDeadLetter(store, id, { ...DEFAULT_SYNC_SETTINGS, burstBlockMs: config.sync.senderBlockMs, messageIdDomain: config.messageIdDomain });
-        await store.audit.record({ actor: 'cli', action: 'dead_letter.replayed', targetType: 'dead_letter', targetId: id, details: { outcome: outcome.kind } });
-        print({ id, outcome });
+        print({ id, outcome: await deadLetters.replay(id, 'cli') });
       } else {
-        const letter = await store.deadLetters.findById(id);
-        if (!letter) throw new ReplayError('not_found', `Dead letter ${id} not found`);
-        if (letter.state !== 'open') throw new ReplayError('not_open', `Dead letter ${id} was already ${letter.state}`);
-        await store.deadLetters.resolve(id, 'discarded');
-        await store.audit.record({ actor: 'cli', action: 'dead_letter.discarded', targetType: 'dead_letter', targetId: id });
+        await deadLetters.discard(id, 'cli');
         print({ id, state: 'discarded' });
       }
       return 0;
@@ -51,7 +46,7 @@ function print(value: unknown): void {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
-    const code = error instanceof ReplayError ? error.code : error instanceof ConfigError ? 'invalid_config' : 'internal_error';
+    const code = error instanceof DeadLetterError ? error.code : error instanceof ConfigError ? 'invalid_config' : 'internal_error';
     process.stderr.write(`${JSON.stringify({ error: { code, message: error instanceof Error ? error.message : String(error) } })}\n`);
     process.exit(1);
   },

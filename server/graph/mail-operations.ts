@@ -1,25 +1,6 @@
 import { ResponseType, type Client } from '@microsoft/microsoft-graph-client';
 import { parseRetryAfter, toGraphRequestError, GraphRequestError, graphErrorKind } from './errors';
-
-/** A message as Graph's list returns it with SYNC_SELECT (Graph's own JSON names). */
-export interface GraphMailMessage {
-  id: string;
-  internetMessageId?: string | null;
-  subject?: string | null;
-  from?: GraphRecipient | null;
-  sender?: GraphRecipient | null;
-  replyTo?: GraphRecipient[];
-  toRecipients?: GraphRecipient[];
-  ccRecipients?: GraphRecipient[];
-  receivedDateTime?: string;
-  hasAttachments?: boolean;
-  body?: { contentType: 'html' | 'text'; content: string };
-  internetMessageHeaders?: { name: string; value: string }[];
-}
-
-export interface GraphRecipient {
-  emailAddress?: { name?: string | null; address?: string | null };
-}
+import type { GraphAttachmentJson, GraphMailMessage } from './mail-message';
 
 /** Only what ingest needs; headers must be selected explicitly or Graph leaves them out. */
 export const SYNC_SELECT = [
@@ -189,16 +170,6 @@ function queryValue(url: string, name: string): string | null {
 }
 
 const RELATIVE_BASE = 'https://relative.invalid';
-
-export interface GraphAttachmentJson {
-  '@odata.type'?: string;
-  name?: string | null;
-  contentType?: string | null;
-  size?: number;
-  isInline?: boolean;
-  contentId?: string | null;
-  contentBytes?: string | null;
-}
 
 export class MimeTooLargeError extends Error {
   constructor(readonly maxBytes: number) {

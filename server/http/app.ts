@@ -3,6 +3,7 @@ import express, { Router, type Express } from 'express';
 import { pinoHttp } from 'pino-http';
 import type { MailboxLinking } from '../identity/mailbox-linking';
 import type { MicrosoftApp } from '../identity/microsoft-app';
+import { DeadLetters } from '../inbound/ingest/dead-letters';
 import { DEFAULT_SYNC_SETTINGS, type SyncSettings } from '../inbound/sync/mailbox-sync';
 import type { TokenVerifier } from '../identity/token-verifier';
 import { requestLogSerializer, type Logger } from '../logger';
@@ -78,8 +79,8 @@ export function createApp(deps: AppDependencies): Express {
   api.use(limits.perUser);
   api.use(express.json({ limit: JSON_LIMIT }));
   const admin = requireRole('admin');
-  if (deps.microsoft) api.use('/mailboxes', admin, mailboxRoutes(deps.store, deps.microsoft.linking));
-  api.use('/dead-letters', admin, deadLetterRoutes(deps.store, deps.inbound ?? DEFAULT_SYNC_SETTINGS));
+  if (deps.microsoft) api.use('/mailboxes', admin, mailboxRoutes(deps.microsoft.linking, deps.microsoft.linking.lifecycle));
+  api.use('/dead-letters', admin, deadLetterRoutes(new DeadLetters(deps.store, deps.inbound ?? DEFAULT_SYNC_SETTINGS)));
   // Everything below is for agents (admins included); end users get 403.
   api.use(requireRole('agent'));
   api.use(settingsRoutes(deps.store, admin));

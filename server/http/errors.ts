@@ -1,7 +1,8 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { ZodError } from 'zod';
 import { LinkError, type LinkErrorCode } from '../identity/link-errors';
-import { ReplayError, type ReplayErrorCode } from '../inbound/ingest/replay';
+import { MailboxLifecycleError, type MailboxLifecycleErrorCode } from '../mailboxes/mailbox-lifecycle';
+import { DeadLetterError, type DeadLetterErrorCode } from '../inbound/ingest/dead-letters';
 import { TokenError } from '../identity/token-verifier';
 import { StaffIdentityConflict } from '../store/repositories/users';
 import { DomainError, type DomainErrorCode } from '../tickets/errors';
@@ -32,12 +33,15 @@ const LINK_STATUS: Partial<Record<LinkErrorCode, number>> = {
   invalid_mailbox_state: 409,
 };
 
-const REPLAY_STATUS: Record<ReplayErrorCode, number> = { not_found: 404, not_open: 409, no_content: 409, still_failing: 422 };
+const LIFECYCLE_STATUS: Record<MailboxLifecycleErrorCode, number> = { not_found: 404, invalid_mailbox_state: 409 };
+
+const DEAD_LETTER_STATUS: Record<DeadLetterErrorCode, number> = { not_found: 404, not_open: 409, no_content: 409, still_failing: 422 };
 
 export function toHttpError(error: unknown): HttpError {
   if (error instanceof HttpError) return error;
   if (error instanceof DomainError) return new HttpError(DOMAIN_STATUS[error.code], error.code, error.message, error.details);
-  if (error instanceof ReplayError) return new HttpError(REPLAY_STATUS[error.code], error.code, error.message);
+  if (error instanceof DeadLetterError) return new HttpError(DEAD_LETTER_STATUS[error.code], error.code, error.message);
+  if (error instanceof MailboxLifecycleError) return new HttpError(LIFECYCLE_STATUS[error.code], error.code, error.message, error.details);
   if (error instanceof LinkError) return new HttpError(LINK_STATUS[error.code] ?? 400, error.code, error.message, error.details);
   if (error instanceof ZodError) {
     const issues = error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));

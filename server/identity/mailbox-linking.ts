@@ -4,6 +4,7 @@ import { createGraphClient } from '../graph/client';
 import { GraphRequestError } from '../graph/errors';
 import { probeInbox } from '../graph/mailbox-probe';
 import type { Logger } from '../logger';
+import { MailboxLifecycle } from '../mailboxes/mailbox-lifecycle';
 import type { LinkPurpose, MailboxRow } from '../store/schema';
 import type { Store } from '../store/store';
 import { normalizeEmail } from '../store/repositories/users';
@@ -35,6 +36,11 @@ export interface LinkStarted {
  */
 export class MailboxLinking {
   private readonly crypto = new CryptoProvider();
+  /**
+   * Pause, resume and unlink for the mailboxes this links, with the same hooks: a resumed mailbox syncs at
+   * once, an unlinked one's cached tokens are dropped.
+   */
+  readonly lifecycle: MailboxLifecycle;
 
   constructor(
     private readonly app: MicrosoftApp,
@@ -48,7 +54,9 @@ export class MailboxLinking {
       /** Called when a mailbox's tokens were replaced or deleted, so in-memory copies are dropped. */
       onTokensChanged?: (mailboxId: number) => void;
     } = {},
-  ) {}
+  ) {
+    this.lifecycle = new MailboxLifecycle(store, { onActivated, onTokensChanged: options.onTokensChanged });
+  }
 
   async start(addressInput: string, actor: string): Promise<LinkStarted> {
     const address = normalizeEmail(addressInput);
@@ -160,40 +168,6 @@ export class MailboxLinking {
     this.logger.info({ mailbox: linked.address, signedInAs, purpose: link.purpose }, 'mailbox linked');
     if (linked.state === 'active') this.onActivated(linked);
     return { mailbox: linked, purpose: link.purpose, signedInAs };
-  }
-
-  async pause(mailboxId: number, actor: string): Promise<MailboxRow> {
-    return this.transition(mailboxId, actor, 'active', 'paused', 'mailbox.paused');
-  }
-
-  async resume(mailboxId: number, actor: string): Promise<MailboxRow> {
-    const row = await this.transition(mailboxId, actor, 'paused', 'active', 'mailbox.resumed');
-    this.onActivated(row);
-    return row;
-  }
-
-  /** Stops all work for the mailbox and deletes its tokens; its tickets stay. */
-  async unlink(mailboxId: number, actor: string): Promise<MailboxRow> {
-    const mailbox = await this.store.mailboxes.findById(mailboxId);
-    if (!mailbox || mailbox.state === 'unlinked') throw new LinkError('not_found', `Mailbox ${mailboxId} is not linked`);
-    const row = await this.store.transaction(async (repos) => {
-      const updated = await repos.mailboxes.update(mailboxId, { state: 'unlinked', state_reason: `unlinked by ${actor}`, token_cache: null, home_account_id: null, lease_owner: null, lease_until: null });
-      await repos.audit.record({ actor, action: 'mailbox.unlinked', targetType: 'mailbox', targetId: mailboxId, details: { address: mailbox.address } });
-      return updated;
-    });
-    this.options.onTokensChanged?.(mailboxId);
-    return row;
-  }
-
-  private async transition(mailboxId: number, actor: string, from: MailboxRow['state'], to: MailboxRow['state'], action: string): Promise<MailboxRow> {
-    const mailbox = await this.store.mailboxes.findById(mailboxId);
-    if (!mailbox || mailbox.state === 'unlinked') throw new LinkError('not_found', `Mailbox ${mailboxId} is not linked`);
-    if (mailbox.state !== from) throw new LinkError('invalid_mailbox_state', `Only a ${from} mailbox can be ${to === 'paused' ? 'paused' : 'resumed'}; ${mailbox.address} is ${mailbox.state}`, { state: mailbox.state });
-    return this.store.transaction(async (repos) => {
-      const row = await repos.mailboxes.update(mailboxId, { state: to, state_reason: to === 'paused' ? `paused by ${actor}` : null });
-      await repos.audit.record({ actor, action, targetType: 'mailbox', targetId: mailboxId, details: { address: mailbox.address } });
-      return row;
-    });
   }
 
   private async linkedMailbox(mailboxId: number): Promise<MailboxRow> {

@@ -1,15 +1,7 @@
 import MailComposer from 'nodemailer/lib/mail-composer';
 import type Mail from 'nodemailer/lib/mailer';
+import { relaydeskHeaders } from '../tickets/our-mail-marks';
 import type { EmailContent } from './templates';
-
-/** Names of the headers that make Relaydesk's mail loop-safe and recognisable when it comes back. */
-export const RELAYDESK_HEADERS = {
-  autoSubmitted: 'Auto-Submitted',
-  autoResponseSuppress: 'X-Auto-Response-Suppress',
-  mailer: 'X-Mailer',
-  fromAccountId: 'X-Relaydesk-From-Account-Id',
-  emailId: 'X-Relaydesk-Email-Id',
-} as const;
 
 export interface OutgoingEmail {
   from: { name: string | null; address: string };
@@ -41,13 +33,7 @@ export function composeMime(email: OutgoingEmail): Promise<Buffer> {
     references: email.references.length > 0 ? email.references : undefined,
     text: email.content.text,
     html: email.content.html,
-    headers: {
-      [RELAYDESK_HEADERS.autoSubmitted]: 'auto-generated',
-      [RELAYDESK_HEADERS.autoResponseSuppress]: 'All',
-      [RELAYDESK_HEADERS.mailer]: 'Relaydesk Mailer',
-      [RELAYDESK_HEADERS.fromAccountId]: String(email.accountId),
-      [RELAYDESK_HEADERS.emailId]: String(email.emailId),
-    },
+    headers: relaydeskHeaders({ accountId: email.accountId, emailId: email.emailId }),
     attachments: email.attachments.map((a) => ({ filename: a.filename, contentType: a.contentType, content: a.content, ...(a.contentId ? { cid: a.contentId } : {}) })),
   };
   return new Promise((resolve, reject) => {

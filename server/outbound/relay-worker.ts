@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { GraphRequestError } from '../graph/errors';
 import type { MailboxClients } from '../graph/mailbox-clients';
 import { isInSentItems, MAX_SENDMAIL_MIME_BYTES, sendMime } from '../graph/send-operations';
@@ -7,6 +7,7 @@ import type { Logger } from '../logger';
 import type { MailboxRow } from '../store/schema';
 import type { OutboxRow } from '../store/repositories/outbox';
 import type { Store } from '../store/store';
+import { DEFAULT_MESSAGE_ID_DOMAIN, mintMessageId } from '../tickets/our-mail-marks';
 import { referenceToken, ticketReference } from '../tickets/reference';
 import { composeMime } from './compose';
 import { renderEmail } from './templates';
@@ -26,7 +27,7 @@ export interface RelaySettings {
 }
 
 export const DEFAULT_RELAY_SETTINGS: RelaySettings = {
-  messageIdDomain: 'relaydesk.localhost',
+  messageIdDomain: DEFAULT_MESSAGE_ID_DOMAIN,
   leaseMs: 120_000,
   batchSize: 50,
   maxAttempts: 12,
@@ -94,7 +95,7 @@ export class RelayWorker {
 
   /** One round: claims due rows and sends them; resolves with how many rows it handled. */
   async runOnce(): Promise<number> {
-    const rows = await this.deps.store.outbox.claimDue({ owner: this.instanceId, leaseMs: this.deps.settings.leaseMs, limit: this.deps.settings.batchSize }, this.deps.store.dialect);
+    const rows = await this.deps.store.outbox.claimDue({ owner: this.instanceId, leaseMs: this.deps.settings.leaseMs, limit: this.deps.settings.batchSize });
     await Promise.all(rows.map((row) => this.deliver(row).catch((error: unknown) => this.deps.logger.error({ err: error, outboxId: row.id }, 'relay failed unexpectedly; the lease will expire and the row be settled'))));
     return rows.length;
   }
@@ -133,7 +134,7 @@ export class RelayWorker {
       await store.outbox.reschedule(row.id, { at: later(settings.inactiveMailboxRetryMs), error: `mailbox_${mailbox.state}: waiting for the mailbox to be active`, outcomeUnknown: row.outcome_unknown === 1 });
       return 'rescheduled';
     }
-    const messageId = row.message_id ?? (await store.outbox.assignMessageId(row.id, newMessageId(row, settings.messageIdDomain)));
+    const messageId = row.message_id ?? (await store.outbox.assignMessageId(row.id, mintMessageId({ ticketId: row.ticket_id, outboxId: row.id }, settings.messageIdDomain)));
     const client = this.deps.clients.client(mailbox.id);
 
     try {
@@ -192,29 +193,25 @@ export class RelayWorker {
   }
 
   private async compose(row: OutboxRow, mailbox: MailboxRow, messageId: string): Promise<Buffer> {
-    const { store } = this.deps;
-    const ticket = await store.tickets.findById(row.ticket_id);
-    if (!ticket) throw new Error(`Ticket ${row.ticket_id} of outbox row ${row.id} not found`);
-    const requester = await store.users.findById(ticket.requester_id);
-    const comment = row.comment_id ? await store.tickets.findComment(ticket.id, row.comment_id) : undefined;
-    const thread = await store.mailMessages.listForTicket(ticket.id);
+    const source = await this.deps.store.outbox.findComposeSource(row.id);
+    if (!source) throw new Error(`Ticket ${row.ticket_id} of outbox row ${row.id} not found`);
+    const { ticket, requester, comment, thread } = source;
     const lastInbound = [...thread].reverse().find((m) => m.direction === 'inbound');
-    const recipients = JSON.parse(row.recipients) as { to: string[]; cc: string[] };
     return composeMime({
       from: { name: mailbox.display_name, address: mailbox.address },
-      to: recipients.to,
-      cc: recipients.cc,
+      to: row.recipients.to,
+      cc: row.recipients.cc,
       messageId,
-      inReplyTo: lastInbound?.internet_message_id ?? null,
-      references: thread.map((m) => m.internet_message_id).slice(-20),
+      inReplyTo: lastInbound?.internetMessageId ?? null,
+      references: thread.map((m) => m.internetMessageId).slice(-20),
       content: renderEmail({
         kind: row.kind,
         ticketSubject: ticket.subject,
-        referenceToken: referenceToken(ticketReference(ticket.id, ticket.reference_tag)),
-        requesterName: requester?.display_name ?? null,
+        referenceToken: referenceToken(ticketReference(ticket.id, ticket.referenceTag)),
+        requesterName: requester?.displayName ?? null,
         requesterAddress: requester?.email ?? null,
-        authorName: row.kind === 'ticket_received' ? null : (comment?.author_name ?? null),
-        commentText: row.kind === 'ticket_received' ? null : (comment?.body_text ?? null),
+        authorName: row.kind === 'ticket_received' ? null : (comment?.authorName ?? null),
+        commentText: row.kind === 'ticket_received' ? null : (comment?.bodyText ?? null),
       }),
       accountId: mailbox.id,
       emailId: row.id,
@@ -246,17 +243,12 @@ export class RelayWorker {
     await this.deps.store.transaction(async (repos) => {
       await repos.outbox.markFailed(row.id, reason);
       const system = await repos.users.ensureSystemUser();
-      const to = (JSON.parse(row.recipients) as { to: string[] }).to.join(', ');
+      const to = row.recipients.to.join(', ');
       await repos.tickets.addComment({ ticketId: row.ticket_id, authorId: system.id, visibility: 'internal', source: 'system', bodyText: `The ${row.kind.replace(/_/g, ' ')} email to ${to} could not be sent: ${reason}` });
     });
     log.warn({ reason }, 'outgoing email failed');
     return 'failed';
   }
-}
-
-/** Our Message-ID: ticket and outbox row, plus randomness so it cannot be guessed. */
-function newMessageId(row: OutboxRow, domain: string): string {
-  return `<relaydesk.${row.ticket_id}.${row.id}.${randomBytes(6).toString('hex')}@${domain}>`;
 }
 
 function later(ms: number): string {

@@ -1,5 +1,6 @@
 import { REPLY_DELIMITER } from '../tickets/reply-delimiter';
 import { echoedName, echoedSubject } from './echoed-text';
+import type { OutboxKind } from './outbox-kinds';
 
 /** The words of Relaydesk's emails. Text and HTML say the same; the HTML is built from escaped text only. */
 export interface EmailContent {
@@ -9,7 +10,7 @@ export interface EmailContent {
 }
 
 export interface TemplateInput {
-  kind: string;
+  kind: OutboxKind;
   ticketSubject: string;
   /** `[RD:1A-7QX2K]`: in the subject and the body, so replies thread even without headers. */
   referenceToken: string;

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { DemoMailGenerator, randomSeed } from './demo-mail';
 import { stableGuid, type Directory } from './directory';
 import type { Mailbox, MailStore } from './mail-store';
-import { parseMime } from './mime-to-message';
+import { messageFieldsFromMime } from './mime-to-message';
 import type { Transport } from './transport';
 import { MESSAGE_ID_HOST } from './graph/send-mail';
 
@@ -104,7 +104,7 @@ async function customerReply(store: MailStore, transport: Transport, generator: 
       from: { name: support.displayName, address: support.address },
       to: { name: mailbox.displayName, address: mailbox.address },
     });
-    const fields = await parseMime(mail.mime, MESSAGE_ID_HOST);
+    const fields = await messageFieldsFromMime(mail.mime, MESSAGE_ID_HOST);
     transport.submit({ mailbox, raw: mail.mime, fields, saveToSentItems: true });
     return true;
   }

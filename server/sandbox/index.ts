@@ -22,8 +22,9 @@ import { ensureSandboxTls } from './tls-ca';
 import { DEFAULT_SENT_ITEMS_DELAY_MS, Transport } from './transport';
 
 /**
- * The Exchange Online sandbox: Graph mail and Entra-shaped identity over HTTPS with a local CA. Only
- * server/sandbox/main.ts and tests start it; nothing else in server/ imports it.
+ * The Exchange Online sandbox: Graph mail and Entra-shaped identity over HTTPS with a local CA. Started by
+ * server/sandbox/main.ts (standalone), by server/sandbox-mode.ts (the one module of Relaydesk that imports it,
+ * when no Microsoft app is configured) and by tests and benchmarks.
  */
 
 export interface SandboxOptions {

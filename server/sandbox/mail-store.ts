@@ -1,5 +1,5 @@
 import { encodeId, decodeId, IdKind } from './ids';
-import { parseMime, type MessageFields } from './mime-to-message';
+import { messageFieldsFromMime, type MessageFields } from './mime-to-message';
 
 /**
  * Mailboxes, folders and messages, in memory. Each message keeps its raw MIME once plus the fields derived at
@@ -178,7 +178,7 @@ export class MailStore {
 
   /** Parses and stores a message. */
   async deliver(mailbox: Mailbox, raw: Buffer, options: { folder?: Folder; receivedAt?: number; isRead?: boolean; isDraft?: boolean } = {}): Promise<StoredMessage> {
-    const fields = await parseMime(raw, this.messageIdHost);
+    const fields = await messageFieldsFromMime(raw, this.messageIdHost);
     return this.insert(mailbox, raw, fields, options);
   }
 

@@ -53,7 +53,7 @@ const PARSE_OPTIONS = {
   maxHtmlLengthToParse: 1024 * 1024,
 } as const;
 
-export async function parseMime(raw: Buffer, generatedIdHost: string): Promise<MessageFields> {
+export async function messageFieldsFromMime(raw: Buffer, generatedIdHost: string): Promise<MessageFields> {
   let mail: ParsedMail;
   try {
     mail = await simpleParser(raw, PARSE_OPTIONS);

@@ -1,4 +1,8 @@
 import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
+// The domain's words for its columns: leaf modules that import nothing, never the domain's behaviour.
+import type { MailboxState } from '../mailboxes/mailbox-state';
+import type { OutboxKind } from '../outbound/outbox-kinds';
+import type { TicketStatus } from '../tickets/ticket-status';
 
 /**
  * Table types shared by both dialects. Timestamps are ISO-8601 UTC strings (`toISOString()`), which sort and
@@ -6,11 +10,9 @@ import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
  */
 
 export type UserRole = 'end_user' | 'agent' | 'admin';
-export type TicketStatus = 'new' | 'open' | 'pending' | 'hold' | 'solved' | 'closed';
 export type ParticipantKind = 'cc' | 'follower';
 export type CommentVisibility = 'public' | 'internal';
 export type CommentSource = 'email' | 'api' | 'system';
-export type MailboxState = 'pending' | 'active' | 'paused' | 'needs_reauth' | 'unlinked';
 export type MailDirection = 'inbound' | 'outbound';
 export type OutboxState = 'pending' | 'sending' | 'sent' | 'failed';
 /** What our tenant's Exchange Online Protection said against a new ticket's From address (see authentication-results). */
@@ -137,8 +139,8 @@ export interface OutboxTable {
   ticket_id: number;
   mailbox_id: number;
   comment_id: number | null;
-  kind: string;
-  /** JSON: { to: string[], cc: string[] } */
+  kind: OutboxKind;
+  /** JSON text of `{ to: string[], cc: string[] }`: only the outbox repository writes and parses it. */
   recipients: string;
   state: OutboxState;
   attempts: Generated<number>;

@@ -12,9 +12,10 @@ import { OauthLinksRepository } from './repositories/oauth-links';
 import { SettingsRepository } from './repositories/settings';
 import { TicketsRepository } from './repositories/tickets';
 import { UsersRepository } from './repositories/users';
+import type { DialectKind } from './dialect';
 import type { DB } from './schema';
 
-/** The repositories, bound to either the pool or one transaction. */
+/** The repositories, bound to either the pool (the Store) or one transaction (a Transaction). */
 export class Repositories {
   readonly users: UsersRepository;
   readonly tickets: TicketsRepository;
@@ -29,14 +30,14 @@ export class Repositories {
   readonly outbox: OutboxRepository;
 
   /** `outboxQueued` is called when this object writes an outbox row (for a transaction: once it commits). */
-  constructor(
-    private readonly db: Kysely<DB>,
-    readonly dialect: Database['dialect'],
-    outboxQueued: () => void = () => undefined,
+  protected constructor(
+    protected readonly db: Kysely<DB>,
+    dialect: DialectKind,
+    outboxQueued: () => void,
   ) {
     this.users = new UsersRepository(db);
-    this.tickets = new TicketsRepository(db);
-    this.mailboxes = new MailboxesRepository(db);
+    this.tickets = new TicketsRepository(db, dialect);
+    this.mailboxes = new MailboxesRepository(db, dialect);
     this.audit = new AuditRepository(db);
     this.oauthLinks = new OauthLinksRepository(db);
     this.settings = new SettingsRepository(db);
@@ -44,7 +45,17 @@ export class Repositories {
     this.attachments = new AttachmentsRepository(db);
     this.deadLetters = new DeadLettersRepository(db);
     this.inboundReads = new InboundReadsRepository(db);
-    this.outbox = new OutboxRepository(db, outboxQueued);
+    this.outbox = new OutboxRepository(db, dialect, outboxQueued);
+  }
+}
+
+/**
+ * The repositories bound to one transaction (see Store.transaction). Only here is there `atomically`: a
+ * savepoint needs a transaction, so outside one it is a type error rather than a failure at run time.
+ */
+export class Transaction extends Repositories {
+  constructor(db: Kysely<DB>, dialect: DialectKind, outboxQueued: () => void) {
+    super(db, dialect, outboxQueued);
   }
 
   /**
@@ -67,6 +78,7 @@ export class Repositories {
   }
 }
 
+/** The repositories on the pool, plus transactions, readiness and the outbox's wake-up calls. */
 export class Store extends Repositories {
   private constructor(
     private readonly database: Database,
@@ -97,22 +109,17 @@ export class Store extends Repositories {
   }
 
   /** Runs `work` in one transaction; it commits when `work` resolves and rolls back when it throws. */
-  async transaction<T>(work: (repos: Repositories) => Promise<T>): Promise<T> {
+  async transaction<T>(work: (repos: Transaction) => Promise<T>): Promise<T> {
     let queued = false;
     const result = await this.database.db.transaction().execute((trx) =>
       work(
-        new Repositories(trx, this.dialect, () => {
+        new Transaction(trx, this.database.dialect, () => {
           queued = true;
         }),
       ),
     );
     if (queued) notify(this.outboxListeners);
     return result;
-  }
-
-  /** A savepoint needs a transaction: outside one there is nothing to roll back to. */
-  override atomically<T>(_work: () => Promise<T>): Promise<T> {
-    return Promise.reject(new Error('atomically() runs inside store.transaction()'));
   }
 
   /** Throws when the database is unreachable or its schema is behind the code. */

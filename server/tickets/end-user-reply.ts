@@ -1,4 +1,4 @@
-import type { Repositories } from '../store/store';
+import type { Transaction } from '../store/store';
 import { DomainError } from './errors';
 import { newReferenceTag } from './reference';
 import { onEndUserReply } from './status';
@@ -22,8 +22,8 @@ export interface EndUserReplyResult {
  * one). Pending and solved tickets reopen; a closed ticket is never touched again: the reply starts a
  * follow-up ticket that links back to it and keeps its requester, mailbox and CCs.
  */
-export async function applyEndUserReply(repos: Repositories, reply: EndUserReply): Promise<EndUserReplyResult> {
-  const ticket = await repos.tickets.findByIdForUpdate(reply.ticketId, repos.dialect);
+export async function applyEndUserReply(repos: Transaction, reply: EndUserReply): Promise<EndUserReplyResult> {
+  const ticket = await repos.tickets.findByIdForUpdate(reply.ticketId);
   if (!ticket) throw new DomainError('not_found', `Ticket ${reply.ticketId} not found`, { ticketId: reply.ticketId });
 
   const outcome = onEndUserReply(ticket.status);

@@ -56,12 +56,12 @@ async function queueIn(
   notEmailed: NotEmailed[],
 ): Promise<number | null> {
   if (ticket.mailbox_id === null) return null;
-  const support = await repos.mailboxes.linkedAddresses();
+  const linkedAddresses = await repos.mailboxes.linkedAddresses();
   const participants = await repos.tickets.listParticipants(ticket.id);
   const emailable = async (userId: number, staffOnly: boolean): Promise<string | null> => {
     if (userId === comment.author_id) return null;
     const user = await repos.users.findById(userId);
-    if (!user || (staffOnly && !isStaff(user)) || support.has(user.email)) return null;
+    if (!user || (staffOnly && !isStaff(user)) || linkedAddresses.has(user.email)) return null;
     const block = emailBlockOf(user);
     if (block === null || block === 'recipient_sender_blocked') return user.email;
     notEmailed.push({ email: user.email, code: block });

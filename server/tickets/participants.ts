@@ -4,8 +4,8 @@ import { DomainError } from './errors';
 export const MAX_CCS = 48;
 
 /** A CC must be a person outside the helpdesk's own addresses, or mail would loop back into it. */
-export function assertCanAddCc(address: string, currentCcCount: number, supportAddresses: ReadonlySet<string>): void {
-  if (supportAddresses.has(address.trim().toLowerCase())) {
+export function assertCanAddCc(address: string, currentCcCount: number, linkedAddresses: ReadonlySet<string>): void {
+  if (linkedAddresses.has(address.trim().toLowerCase())) {
     throw new DomainError('cc_is_support_address', `${address} is a linked support mailbox and cannot be a CC`, { address });
   }
   if (currentCcCount >= MAX_CCS) {

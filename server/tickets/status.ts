@@ -1,7 +1,4 @@
-import type { TicketStatus } from '../store/schema';
-
-export type { TicketStatus };
-export const TICKET_STATUSES: readonly TicketStatus[] = ['new', 'open', 'pending', 'hold', 'solved', 'closed'];
+import type { TicketStatus } from './ticket-status';
 
 /**
  * Which status an agent may move a ticket to from each status. `new` is only ever the first status;

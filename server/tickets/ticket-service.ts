@@ -1,11 +1,12 @@
-import type { Repositories, Store } from '../store/store';
-import type { TicketStatus, UserRow } from '../store/schema';
+import type { Repositories, Store, Transaction } from '../store/store';
+import type { UserRow } from '../store/schema';
 import type { TicketListRow } from '../store/repositories/tickets';
 import { DomainError } from './errors';
 import { assertCanAddCc, assertCanFollow } from './participants';
 import { queueCommentEmail, type NotEmailed } from './notifications';
 import { newReferenceTag } from './reference';
 import { canTransition, onAgentPublicReply, onAssign } from './status';
+import type { TicketStatus } from './ticket-status';
 import { detailView, summaryView, type TicketDetailView, type TicketSummaryView } from './ticket-view';
 
 export interface TicketListQuery {
@@ -82,8 +83,8 @@ export class TicketService {
         referenceTag: newReferenceTag(),
       });
       const comment = await repos.tickets.addComment({ ticketId: ticket.id, authorId: actor.id, visibility: 'public', source: 'api', bodyText: input.body });
-      const support = await repos.mailboxes.linkedAddresses();
-      for (const cc of input.ccs ?? []) await this.addCcIn(repos, ticket.id, cc, support);
+      const linkedAddresses = await repos.mailboxes.linkedAddresses();
+      for (const cc of input.ccs ?? []) await this.addCcIn(repos, ticket.id, cc, linkedAddresses);
       await queueCommentEmail(repos, ticket, comment);
       await repos.audit.record({ actor: actor.email, action: 'ticket.created', targetType: 'ticket', targetId: ticket.id });
       return this.detail(repos, ticket.id);
@@ -126,8 +127,8 @@ export class TicketService {
   async addCc(id: number, actor: UserRow, cc: { email: string; name?: string | null }): Promise<TicketDetailView> {
     return this.store.transaction(async (repos) => {
       await this.lockOpenTicket(repos, id);
-      const support = await repos.mailboxes.linkedAddresses();
-      const user = await this.addCcIn(repos, id, cc, support);
+      const linkedAddresses = await repos.mailboxes.linkedAddresses();
+      const user = await this.addCcIn(repos, id, cc, linkedAddresses);
       await repos.audit.record({ actor: actor.email, action: 'ticket.cc_added', targetType: 'ticket', targetId: id, details: { userId: user.id } });
       return this.detail(repos, id);
     });
@@ -157,7 +158,7 @@ export class TicketService {
     });
   }
 
-  private async addCcIn(repos: Repositories, ticketId: number, cc: { email: string; name?: string | null }, support: ReadonlySet<string>): Promise<UserRow> {
+  private async addCcIn(repos: Transaction, ticketId: number, cc: { email: string; name?: string | null }, linkedAddresses: ReadonlySet<string>): Promise<UserRow> {
     const user = await repos.users.ensureByEmail(cc.email, cc.name ?? null);
     const ticket = await repos.tickets.findById(ticketId);
     if (ticket && user.id === ticket.requester_id) {
@@ -165,13 +166,13 @@ export class TicketService {
     }
     const current = await repos.tickets.listParticipants(ticketId);
     if (current.some((p) => p.kind === 'cc' && p.user_id === user.id)) return user;
-    assertCanAddCc(user.email, current.filter((p) => p.kind === 'cc').length, support);
+    assertCanAddCc(user.email, current.filter((p) => p.kind === 'cc').length, linkedAddresses);
     await repos.tickets.addParticipant(ticketId, user.id, 'cc');
     await repos.tickets.touch(ticketId);
     return user;
   }
 
-  private async changeStatusIn(repos: Repositories, ticket: { id: number; status: TicketStatus }, to: TicketStatus, actor: UserRow): Promise<void> {
+  private async changeStatusIn(repos: Transaction, ticket: { id: number; status: TicketStatus }, to: TicketStatus, actor: UserRow): Promise<void> {
     if (to === ticket.status) return;
     if (!canTransition(ticket.status, to)) {
       throw new DomainError('invalid_transition', `A ${ticket.status} ticket cannot become ${to}`, { from: ticket.status, to });
@@ -180,13 +181,13 @@ export class TicketService {
     await repos.audit.record({ actor: actor.email, action: 'ticket.status_changed', targetType: 'ticket', targetId: ticket.id, details: { from: ticket.status, to } });
   }
 
-  private async lockTicket(repos: Repositories, id: number) {
-    const ticket = await repos.tickets.findByIdForUpdate(id, repos.dialect);
+  private async lockTicket(repos: Transaction, id: number) {
+    const ticket = await repos.tickets.findByIdForUpdate(id);
     if (!ticket) throw new DomainError('not_found', `Ticket ${id} not found`, { ticketId: id });
     return ticket;
   }
 
-  private async lockOpenTicket(repos: Repositories, id: number) {
+  private async lockOpenTicket(repos: Transaction, id: number) {
     const ticket = await this.lockTicket(repos, id);
     if (ticket.status === 'closed') throw new DomainError('ticket_closed', `Ticket ${id} is closed; it can no longer change`, { ticketId: id });
     return ticket;

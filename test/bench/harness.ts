@@ -2,7 +2,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { trustCertificateAuthority } from '../../server/tls/trust-ca';
+import { trustCertificateAuthority } from '../../server/sandbox-mode';
 import type { ChildReply, ChildRequest, SandboxInfo } from './sandbox-protocol';
 
 /**

@@ -3,7 +3,7 @@ import { GraphRequestError, toGraphRequestError } from '../../server/graph/error
 import { getMime } from '../../server/graph/mail-operations';
 import { ingestBatch } from '../../server/inbound/ingest/ingest-batch';
 import { syncBatchContext, type SyncDeps } from '../../server/inbound/sync/mailbox-sync';
-import { parseMime } from '../../server/inbound/mail/parse-mime';
+import { inboundMailFromMime } from '../../server/inbound/mail/mime-to-inbound';
 import { normalizeMessageId } from '../../server/tickets/message-id';
 import type { MailboxRow } from '../../server/store/schema';
 import { isStoreError } from '../../server/store/sql-helpers';
@@ -47,7 +47,7 @@ export async function peerSyncMailbox(deps: SyncDeps, mailbox: MailboxRow, shoul
     } else {
       try {
         const raw = await getMime(client, mailbox.address, id, settings.maxMimeBytes);
-        const mail = await parseMime(raw);
+        const mail = await inboundMailFromMime(raw);
         const [outcome] = await ingestBatch(store, [{ kind: 'mail', message: { id }, internetMessageId: mail.internetMessageId, mail, raw }], context);
         if (outcome?.kind === 'already_recorded') result.alreadyRecorded++;
         else if (outcome?.kind === 'dead_lettered') result.failed++;

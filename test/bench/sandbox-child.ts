@@ -1,5 +1,5 @@
 import { DemoMailGenerator, startSandbox, type DemoMailKind, type RunningSandbox } from '../../server/sandbox';
-import { trustCertificateAuthority } from '../../server/tls/trust-ca';
+import { trustCertificateAuthority } from '../../server/sandbox-mode';
 import type { ChildReply, ChildRequest, Delivery, SandboxInfo } from './sandbox-protocol';
 
 /**

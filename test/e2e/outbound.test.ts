@@ -128,7 +128,7 @@ describe('relay', () => {
     await request(rd.app).post(`/api/tickets/${question.ticketId}/followers`).set('Authorization', agent).send({ userId: follower.id });
     await request(rd.app).post(`/api/tickets/${question.ticketId}/comments`).set('Authorization', agent).send({ body: 'Check the contract first.', visibility: 'internal' });
     const rows = await rd.store.outbox.listForTicket(question.ticketId);
-    expect(rows.map((r) => [r.kind, JSON.parse(r.recipients)])).toEqual([
+    expect(rows.map((r) => [r.kind, r.recipients])).toEqual([
       ['ticket_received', { to: ['li.wei@northwind.test'], cc: [] }],
       ['internal_note', { to: ['lynne@contoso.test'], cc: [] }],
     ]);

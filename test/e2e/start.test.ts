@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { trustCertificateAuthority } from '../../server/tls/trust-ca';
+import { trustCertificateAuthority } from '../../server/sandbox-mode';
 import { startServerProcess } from '../support/server-process';
 
 // What a newcomer does on a fresh clone: `npm start` with no configuration at all.

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { ATTACHMENT_OVER_SIZE_CAP, DEFAULT_MAX_ATTACHMENT_BYTES } from '../../server/inbound/mail/parse-mime';
+import { ATTACHMENT_OVER_SIZE_CAP } from '../../server/inbound/mail/mail-fields';
+import { DEFAULT_MAX_ATTACHMENT_BYTES } from '../../server/inbound/mail/mime-to-inbound';
 import { Store } from '../../server/store/store';
 import { adminToken, linkMailbox, unreadCount, waitUntilAllRead, type RelaydeskServer } from '../support/processes/relaydesk-server';
 import { processTestBed } from '../support/processes/test-bed';

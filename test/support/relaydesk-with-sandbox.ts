@@ -1,28 +1,22 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import type { Express } from 'express';
-import pino from 'pino';
 import request from 'supertest';
-import { MailboxClients, type MailboxClientOptions } from '../../server/graph/mailbox-clients';
-import { createApp } from '../../server/http/app';
+import type { MailboxClientOptions, MailboxClients } from '../../server/graph/mailbox-clients';
 import { DEFAULT_SYNC_SETTINGS, type SyncDeps, type SyncSettings } from '../../server/inbound/sync/mailbox-sync';
-import { MailboxLinking } from '../../server/identity/mailbox-linking';
-import { MailboxTokens } from '../../server/identity/mailbox-tokens';
+import type { MailboxLinking } from '../../server/identity/mailbox-linking';
+import type { MailboxTokens } from '../../server/identity/mailbox-tokens';
 import type { MicrosoftApp } from '../../server/identity/microsoft-app';
-import { TokenVerifier } from '../../server/identity/token-verifier';
-import { generateVaultKeyText, parseVaultKey, TokenVault } from '../../server/identity/token-vault';
+import type { TokenVault } from '../../server/identity/token-vault';
 import { startSandbox, type RunningSandbox } from '../../server/sandbox';
-import { sandboxMicrosoftApp } from '../../server/sandbox-mode';
 import type { DatabaseTarget } from '../../server/store/database';
 import type { MailboxRow } from '../../server/store/schema';
 import type { Store } from '../../server/store/store';
-import { trustCertificateAuthority } from '../../server/tls/trust-ca';
+import { createRelaydesk, graphClients, mailboxLinking } from '../../server/wiring';
 import { openTestStore } from './database';
+import { testConfig } from './test-config';
 
 /**
- * Relaydesk's real app, store, linking and token services wired to a fresh Exchange Online sandbox, as
- * main.ts wires them when no Microsoft app is configured.
+ * Relaydesk as createRelaydesk builds it (server/wiring.ts), over a test store and a fresh Exchange Online
+ * sandbox started in this process. Nothing is listening or running: tests call the app and the services.
  */
 export interface RelaydeskWithSandbox {
   sandbox: RunningSandbox;
@@ -68,27 +62,14 @@ async function consent(authorizeUrl: string, upn: string, answer: 'accept' | 'ca
   if (`${redirect.origin}${redirect.pathname}` !== REDIRECT_URI) throw new Error(`consent redirected elsewhere: ${location}`);
   return Object.fromEntries(redirect.searchParams);
 }
-const silent = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
-
 export async function startRelaydeskWithSandbox(): Promise<RelaydeskWithSandbox> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'relaydesk-sandbox-'));
+  const { config, dataDir, removeDataDir } = testConfig({ OAUTH_REDIRECT_URI: REDIRECT_URI });
   const sandbox = await startSandbox({ dataDir, port: 0 });
-  trustCertificateAuthority(sandbox.caCertPem);
   const { store, target, cleanup } = await openTestStore();
-  const microsoft: MicrosoftApp = sandboxMicrosoftApp(sandbox);
-  const vault = new TokenVault(parseVaultKey(generateVaultKeyText()));
-  const tokens = new MailboxTokens(microsoft, store, vault, silent);
-  const linking = (options: { linkTtlMs?: number } = {}) =>
-    new MailboxLinking(microsoft, REDIRECT_URI, store, vault, silent, undefined, { ...options, onTokensChanged: (id) => tokens.forget(id) });
-  const app = createApp({
-    store,
-    logger: silent,
-    tokenVerifier: new TokenVerifier({ authority: sandbox.authority, audience: sandbox.app.apiAudience, tenantIds: [sandbox.tenantId], apiScope: sandbox.app.apiScope }),
-    microsoft: { app: microsoft, linking: linking(), officeJsUrl: 'https://appsforoffice.microsoft.com/lib/1/hosted/office.js', publicOrigin: 'http://localhost:3000' },
-  });
-
-  const newClients = (options: MailboxClientOptions = {}) => new MailboxClients(microsoft.graph, (id, forceRefresh) => tokens.accessToken(id, { forceRefresh }), options);
-  const clients = newClients();
+  const rd = await createRelaydesk(config, { store, sandbox });
+  const { app, microsoft, vault, tokens, clients } = rd;
+  const linking = (options: { linkTtlMs?: number } = {}) => mailboxLinking(rd, options);
+  const newClients = (options: MailboxClientOptions = {}) => graphClients(microsoft, tokens, options);
 
   const control = async <T>(method: string, pathname: string, body?: unknown) => {
     const response = await fetch(`${sandbox.baseUrl}${pathname}`, {
@@ -111,10 +92,9 @@ export async function startRelaydeskWithSandbox(): Promise<RelaydeskWithSandbox>
     clients,
     newClients,
     syncDeps: (overrides = {}) => ({
-      store,
+      ...rd.syncDeps,
       clients: overrides.clients ?? clients,
-      logger: silent,
-      settings: { ...DEFAULT_SYNC_SETTINGS, messageIdDomain: 'relaydesk.test', ...overrides.settings },
+      settings: { ...DEFAULT_SYNC_SETTINGS, messageIdDomain: config.messageIdDomain, ...overrides.settings },
     }),
     async linkMailbox(address) {
       await control('POST', '/sandbox/mailboxes', { address });
@@ -139,9 +119,10 @@ export async function startRelaydeskWithSandbox(): Promise<RelaydeskWithSandbox>
     },
     consent,
     async close() {
+      await rd.close();
       await sandbox.close();
       await cleanup();
-      fs.rmSync(dataDir, { recursive: true, force: true });
+      removeDataDir();
     },
   };
 }

@@ -12,7 +12,7 @@ import {
   type Middleware,
 } from '@microsoft/microsoft-graph-client';
 import { startSandbox, type RunningSandbox, type SandboxOptions } from '../../server/sandbox';
-import { trustCertificateAuthority } from '../../server/tls/trust-ca';
+import { trustCertificateAuthority } from '../../server/sandbox-mode';
 
 /**
  * Starts the Exchange Online sandbox for one test file: a random port, a fresh temporary data folder, and the

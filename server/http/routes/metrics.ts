@@ -1,8 +1,10 @@
 import express, { Router, type Express } from 'express';
 import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { MAILBOX_STATES } from '../../mailboxes/mailbox-state';
 import type { Store } from '../../store/store';
 
-const MAILBOX_STATES = ['pending', 'active', 'paused', 'needs_reauth'] as const;
+/** An unlinked mailbox is not reported at all. */
+const REPORTED_STATES = MAILBOX_STATES.filter((s) => s !== 'unlinked');
 
 /**
  * Prometheus metrics at /metrics: per-mailbox health read from the store at scrape time (so every instance
@@ -30,7 +32,7 @@ export function metricsRoutes(store: Store): Router {
       failures.set(labels, m.consecutive_failures);
       lag.set(labels, m.oldest_unread_at ? Math.max(0, (now - Date.parse(m.oldest_unread_at)) / 1000) : 0);
       if (m.last_sync_at) lastSync.set(labels, Date.parse(m.last_sync_at) / 1000);
-      for (const s of MAILBOX_STATES) state.set({ mailbox: m.address, state: s }, m.state === s ? 1 : 0);
+      for (const s of REPORTED_STATES) state.set({ mailbox: m.address, state: s }, m.state === s ? 1 : 0);
     }
     res.type(registry.contentType).send(await registry.metrics());
   });

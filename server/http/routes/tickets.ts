@@ -2,11 +2,11 @@ import { Router, type Request } from 'express';
 import { z } from 'zod';
 import type { Store } from '../../store/store';
 import type { UserRow } from '../../store/schema';
-import { TICKET_STATUSES } from '../../tickets/status';
+import { TICKET_STATUSES } from '../../tickets/ticket-status';
 import type { TicketService } from '../../tickets/ticket-service';
 import { principalOf } from '../auth';
 
-const Status = z.enum(TICKET_STATUSES as [string, ...string[]]).transform((s) => s as (typeof TICKET_STATUSES)[number]);
+const Status = z.enum(TICKET_STATUSES);
 const Id = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 const Email = z.string().trim().pipe(z.email()).transform((e) => e.toLowerCase());
 const Person = z.object({ email: Email, name: z.string().trim().max(200).nullish() });

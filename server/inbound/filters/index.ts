@@ -5,7 +5,8 @@ import { bounce } from './bounce';
 import { ownNotification } from './own-notification';
 import { participants } from './participants';
 import { replyText } from './reply-text';
-import { createSenderBurstFilter, senderBurst, type SenderBurstOptions } from './sender-burst';
+import type { SenderBurstOptions } from '../sender-burst-policy';
+import { createSenderBurstFilter, senderBurst } from './sender-burst';
 import { threading } from './threading';
 import { trustedHeaders } from './trusted-headers';
 

@@ -1,9 +1,9 @@
+import { isOurMessageId } from '../../tickets/our-mail-marks';
 import type { Filter } from './context';
-import { isOurMessageId } from './trusted-headers';
 
 /**
  * Mail we sent coming back to us: a notification that reached a linked mailbox because it was CC'd or forwarded,
- * a customer's server reflecting it, or an agent mailing the support address from the support address. Making
+ * a customer's server reflecting it, or an agent mailing one linked address from another (or itself). Making
  * a comment of it would notify again, which comes back again: a loop. Runs right after trusted-headers and
  * before threading, which would otherwise happily thread our own notification onto its ticket.
  */
@@ -19,7 +19,7 @@ export const ownNotification: Filter = {
       ctx.suppressed = { reason: 'own_notification', detail: 'relaydesk_headers' };
       return;
     }
-    // Sender too: a mailbox "sending on behalf of" the support address is still the support address writing.
+    // Sender too: a mailbox "sending on behalf of" a linked address is still that linked address writing.
     for (const [field, address] of [['from', mail.from?.address], ['sender', mail.sender?.address]] as const) {
       if (address && env.linkedAddresses.has(address)) {
         ctx.suppressed = { reason: 'mail_loop', detail: `${field}_linked_mailbox` };

@@ -51,9 +51,9 @@ export const participants: Filter = {
   },
 };
 
-export function requesterOf(from: MailAddress, replyTo: readonly MailAddress[], linked: ReadonlySet<string>): MailAddress {
+export function requesterOf(from: MailAddress, replyTo: readonly MailAddress[], linkedAddresses: ReadonlySet<string>): MailAddress {
   const only = replyTo.length === 1 ? replyTo[0] : undefined;
-  if (!only || linked.has(only.address) || domainOf(only.address) !== domainOf(from.address)) return from;
+  if (!only || linkedAddresses.has(only.address) || domainOf(only.address) !== domainOf(from.address)) return from;
   return { address: only.address, name: only.name ?? (only.address === from.address ? from.name : null) };
 }
 

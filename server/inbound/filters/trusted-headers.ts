@@ -1,3 +1,4 @@
+import { isOurMessageId, RELAYDESK_HEADERS } from '../../tickets/our-mail-marks';
 import type { Filter } from './context';
 
 /**
@@ -7,22 +8,13 @@ import type { Filter } from './context';
  * ever read ctx.relaydesk, never the raw headers.
  */
 
-export const ACCOUNT_ID_HEADER = 'X-Relaydesk-From-Account-Id';
-export const EMAIL_ID_HEADER = 'X-Relaydesk-Email-Id';
-
-/** Whether a Message-ID (`<local@domain>`) was minted by us, i.e. its domain is our Message-ID domain. */
-export function isOurMessageId(messageId: string, messageIdDomain: string): boolean {
-  const domain = /@([^@<>\s]+)>?$/.exec(messageId.trim())?.[1];
-  return domain !== undefined && messageIdDomain !== '' && domain.toLowerCase() === messageIdDomain.toLowerCase();
-}
-
 export const trustedHeaders: Filter = {
   name: 'trusted-headers',
   async run(ctx, env) {
     ctx.relaydesk = { fromAccountId: null, emailId: null };
     const { headers, internetMessageId } = ctx.mail;
-    const emailIds = headers.getAll(EMAIL_ID_HEADER);
-    const accountIds = headers.getAll(ACCOUNT_ID_HEADER);
+    const emailIds = headers.getAll(RELAYDESK_HEADERS.emailId);
+    const accountIds = headers.getAll(RELAYDESK_HEADERS.fromAccountId);
     // We write each header once; a second copy means someone added their own next to (or instead of) ours.
     if (emailIds.length !== 1 || accountIds.length > 1) return;
     const emailId = emailIds[0]?.trim() ?? '';

@@ -1,6 +1,7 @@
 import type { Logger } from '../../logger';
-import { isStoreError, isTransientConflict, isUniqueViolation } from '../../store/sql-helpers';
-import type { Repositories, Store } from '../../store/store';
+import { RecordedConcurrentlyError } from '../../store/errors';
+import { isStoreError, isTransientConflict } from '../../store/sql-helpers';
+import type { Repositories, Store, Transaction } from '../../store/store';
 import { newFilterContext, type Filter, type FilterEnvironment } from '../filters/context';
 import { ingestIn, recordDuplicate, recordsOf, type IngestOptions, type IngestOutcome } from './ingest';
 import { runFilters } from '../filters/pipeline';
@@ -48,7 +49,7 @@ export async function ingestBatch(store: Store, batch: readonly ReadMessage[], c
 /** Runs of a batch that conflicts with concurrent transactions before the sync gives up until its next pass. */
 const CONFLICT_ATTEMPTS = 3;
 
-async function ingestOne(repos: Repositories, item: ReadMessage, env: FilterEnvironment, context: BatchContext): Promise<BatchOutcome> {
+async function ingestOne(repos: Transaction, item: ReadMessage, env: FilterEnvironment, context: BatchContext): Promise<BatchOutcome> {
   if (item.kind === 'dead_letter') return deadLetterIn(repos, item, item.reasonCode, item.reason, context);
   const ctx = newFilterContext(item.mail, context.mailbox);
   try {
@@ -63,7 +64,7 @@ async function ingestOne(repos: Repositories, item: ReadMessage, env: FilterEnvi
     return outcome;
   } catch (error) {
     // Another instance or mailbox recorded the same Message-ID between our check and our insert.
-    if (isUniqueViolation(error)) return repos.atomically(() => recordDuplicate(repos, ctx, item.message.id));
+    if (error instanceof RecordedConcurrentlyError) return repos.atomically(() => recordDuplicate(repos, ctx, item.message.id));
     if (isStoreError(error)) throw error;
     // Anything else is about this message (a ticket deleted under a reply, say): it must not block the batch.
     return deadLetterIn(repos, item, 'ingest_failed', (error as Error).message, context);
@@ -74,7 +75,7 @@ async function ingestOne(repos: Repositories, item: ReadMessage, env: FilterEnvi
  * Keeps the message as a dead letter with its raw content, so that it can be replayed. When another mailbox
  * already recorded the same email, this copy is recorded as a duplicate of it (one email, one outcome).
  */
-async function deadLetterIn(repos: Repositories, item: ReadMessage, reasonCode: string, reason: string, context: BatchContext): Promise<BatchOutcome> {
+async function deadLetterIn(repos: Transaction, item: ReadMessage, reasonCode: string, reason: string, context: BatchContext): Promise<BatchOutcome> {
   const { message, internetMessageId, raw } = item;
   return repos.atomically(async () => {
     const { own, primary } = await recordsOf(repos, context.mailbox.id, internetMessageId);
@@ -89,7 +90,8 @@ async function deadLetterIn(repos: Repositories, item: ReadMessage, reasonCode: 
       // Without MIME, the JSON Graph returned is the best copy there is to replay from.
       raw: raw ?? (reasonCode === 'too_large' ? null : Buffer.from(JSON.stringify(message))),
     });
-    const recorded = await repos.mailMessages.insert({
+    // Recorded concurrently by another instance: record() throws, undoing the letter; the next sync finds that record.
+    await repos.mailMessages.record({
       mailboxId: context.mailbox.id,
       internetMessageId,
       graphMessageId: message.id,
@@ -101,8 +103,6 @@ async function deadLetterIn(repos: Repositories, item: ReadMessage, reasonCode: 
       fromAddress: message.from?.emailAddress?.address?.toLowerCase() ?? null,
       subject: (message.subject ?? '').slice(0, 998),
     });
-    // Recorded concurrently by another instance: undo the letter; the next sync finds that record.
-    if (!recorded) throw Object.assign(new Error('message recorded concurrently'), { code: '23505' });
     context.log.warn({ graphId: message.id, reasonCode, reason }, 'message dead-lettered');
     return { kind: 'dead_lettered', deadLetterId: letter.id };
   });

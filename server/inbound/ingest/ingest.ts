@@ -1,10 +1,11 @@
 import type { MailMessageRow } from '../../store/repositories/mail-messages';
-import type { Repositories } from '../../store/store';
+import type { Repositories, Transaction } from '../../store/store';
 import { applyEndUserReply } from '../../tickets/end-user-reply';
 import { mayEmail } from '../../tickets/notifications';
 import { MAX_CCS } from '../../tickets/participants';
 import { newReferenceTag } from '../../tickets/reference';
 import type { FilterContext } from '../filters/context';
+import { senderBlockedUntil } from '../sender-burst-policy';
 
 export type IngestOutcome =
   | { kind: 'ticket_created'; ticketId: number; commentId: number }
@@ -28,14 +29,16 @@ export interface IngestOptions {
  * acknowledgement outbox row. Run it again for the same message and it only reports what was recorded, so
  * a crash anywhere before mark-read can never make a second ticket.
  */
-export async function ingestIn(repos: Repositories, ctx: FilterContext, graphMessageId: string, options: IngestOptions): Promise<IngestOutcome> {
+export async function ingestIn(repos: Transaction, ctx: FilterContext, graphMessageId: string, options: IngestOptions): Promise<IngestOutcome> {
   const { mail, mailbox } = ctx;
   const { own, primary } = await recordsOf(repos, mailbox.id, mail.internetMessageId);
   if (own) return { kind: 'already_recorded', ticketId: own.ticket_id };
   if (primary) return recordDuplicate(repos, ctx, graphMessageId);
 
+  // record() throws RecordedConcurrentlyError when another instance or mailbox won the race: nothing else of
+  // this message may commit then.
   const record = async (disposition: string, reason: string | null, ticketId: number | null, commentId: number | null) => {
-    const inserted = await repos.mailMessages.insert({
+    await repos.mailMessages.record({
       mailboxId: mailbox.id,
       internetMessageId: mail.internetMessageId,
       graphMessageId,
@@ -47,16 +50,13 @@ export async function ingestIn(repos: Repositories, ctx: FilterContext, graphMes
       fromAddress: mail.from?.address ?? null,
       subject: mail.subject.slice(0, 998),
     });
-    // insert() swallows the unique violation; here it must abort the transaction so nothing else commits.
-    if (!inserted) throw Object.assign(new Error('message recorded concurrently'), { code: '23505' });
   };
 
   if (ctx.suppressed) {
-    // A burst whose From failed authentication was sent in someone else's name: blocking that name would let
-    // anyone silence anyone. Each such message is still suppressed by the count.
-    if (ctx.suppressed.reason === 'sender_burst' && mail.from && ctx.senderAuthFailure === null) {
+    const blockedUntil = senderBlockedUntil(ctx, new Date(), options.burstBlockMs);
+    if (blockedUntil && mail.from) {
       const sender = await repos.users.ensureByEmail(mail.from.address, mail.from.name);
-      await repos.users.blockUntil(sender.id, new Date(Date.now() + options.burstBlockMs).toISOString());
+      await repos.users.blockUntil(sender.id, blockedUntil);
     }
     await record('suppressed', `${ctx.suppressed.reason}: ${ctx.suppressed.detail}`, null, null);
     return { kind: 'suppressed', reason: ctx.suppressed.reason };
@@ -112,7 +112,7 @@ export async function ingestIn(repos: Repositories, ctx: FilterContext, graphMes
 }
 
 /** Records the message as a copy of the same email that another mailbox (or a concurrent sync) recorded first. */
-export async function recordDuplicate(repos: Repositories, ctx: FilterContext, graphMessageId: string): Promise<IngestOutcome> {
+export async function recordDuplicate(repos: Transaction, ctx: FilterContext, graphMessageId: string): Promise<IngestOutcome> {
   const { mail, mailbox } = ctx;
   const { own, primary } = await recordsOf(repos, mailbox.id, mail.internetMessageId);
   if (own) return { kind: 'already_recorded', ticketId: own.ticket_id };

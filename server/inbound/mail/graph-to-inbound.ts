@@ -1,46 +1,18 @@
-import type { GraphAttachmentJson as GraphAttachment } from '../../graph/mail-operations';
+import type { GraphAttachmentJson, GraphMailMessage, GraphRecipient } from '../../graph/mail-message';
 import { capText, cleanText, type InboundAttachment, type InboundMail, type MailAddress } from '../inbound-mail';
 import { messageIdsIn, normalizeMessageId } from '../../tickets/message-id';
+import { headersFromEntries } from './header-decoding';
 import { htmlBody } from './mail-html';
-import {
-  ATTACHMENT_OVER_SIZE_CAP,
-  DEFAULT_MAX_ATTACHMENT_BYTES,
-  headersFromEntries,
-  lastReferences,
-  normalizeAddress,
-  parseDateHeader,
-  synthesizeMessageId,
-} from './parse-mime';
+import { ATTACHMENT_OVER_SIZE_CAP, lastReferences, normalizeAddress, parseDateHeader, synthesizeMessageId } from './mail-fields';
+import { DEFAULT_MAX_ATTACHMENT_BYTES } from './mime-to-inbound';
 
 /**
  * InboundMail from the JSON a mail provider lists (Microsoft Graph's message resource, the fields the sync
  * selects), for mail that needs no MIME download: no attachments, not a delivery report. The same
- * normalisation as parse-mime.ts (its helpers, and mail-html.ts for HTML), so a message reads the same
- * either way.
+ * normalisation as mime-to-inbound.ts (mail-fields.ts, header-decoding.ts, and mail-html.ts for HTML), so a
+ * message reads the same either way.
  * Mail whose attachments are plain files can come this way too, with the attachments Graph expanded.
  */
-
-/** Graph's recipient shape; Graph leaves out or nulls whatever it does not know. */
-export interface GraphEmailAddress {
-  emailAddress?: { name?: string | null; address?: string | null } | null;
-}
-
-/** The provider-neutral message at the port (Graph's field names, since Graph is the only provider today). */
-export interface GraphMailMessage {
-  id: string;
-  internetMessageId?: string | null;
-  subject?: string | null;
-  from?: GraphEmailAddress | null;
-  sender?: GraphEmailAddress | null;
-  replyTo?: GraphEmailAddress[] | null;
-  toRecipients?: GraphEmailAddress[] | null;
-  ccRecipients?: GraphEmailAddress[] | null;
-  receivedDateTime?: string | null;
-  hasAttachments?: boolean | null;
-  body?: { contentType: 'html' | 'text'; content: string } | null;
-  /** Only present when selected, and absent for mail that never left the tenant. */
-  internetMessageHeaders?: { name: string; value: string }[] | null;
-}
 
 export type MimeRequiredReason = 'has_attachments' | 'delivery_report';
 
@@ -65,7 +37,7 @@ export class MimeRequiredError extends Error {
  * `attachments`: the message's attachments from `$expand=attachments`, which spares a MIME download for
  * mail whose attachments are all plain files. Anything else still needs the MIME.
  */
-export function graphToInbound(message: GraphMailMessage, attachments?: readonly GraphAttachment[], maxAttachmentBytes = DEFAULT_MAX_ATTACHMENT_BYTES): InboundMail {
+export function graphToInbound(message: GraphMailMessage, attachments?: readonly GraphAttachmentJson[], maxAttachmentBytes = DEFAULT_MAX_ATTACHMENT_BYTES): InboundMail {
   const reason = mimeRequiredReason(message);
   // Building it anyway would silently lose the attachments or the bounce's recipients.
   const filesOnly = attachments?.every((a) => typeof a.contentBytes === 'string' && a.name);
@@ -103,7 +75,7 @@ export function graphToInbound(message: GraphMailMessage, attachments?: readonly
   };
 }
 
-function fileAttachment(a: GraphAttachment, maxBytes: number): InboundAttachment {
+function fileAttachment(a: GraphAttachmentJson, maxBytes: number): InboundAttachment {
   const content = Buffer.from(a.contentBytes ?? '', 'base64');
   const over = content.length > maxBytes;
   return {
@@ -117,11 +89,11 @@ function fileAttachment(a: GraphAttachment, maxBytes: number): InboundAttachment
   };
 }
 
-function address(recipient: GraphEmailAddress | null | undefined): MailAddress | null {
+function address(recipient: GraphRecipient | null | undefined): MailAddress | null {
   return normalizeAddress(recipient?.emailAddress?.address, recipient?.emailAddress?.name);
 }
 
-function addresses(recipients: readonly GraphEmailAddress[] | null | undefined): MailAddress[] {
+function addresses(recipients: readonly GraphRecipient[] | null | undefined): MailAddress[] {
   const out: MailAddress[] = [];
   for (const recipient of recipients ?? []) {
     const normalized = address(recipient);

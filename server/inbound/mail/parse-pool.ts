@@ -25,25 +25,13 @@ export const DEFAULT_PARSE_HEAP_MB = 512;
 let shared: ParsePool | undefined;
 
 /**
- * The process's parse pool, started on first use. Workers do not keep the process alive, so nothing has
- * to close it; a process that ends cleanly may (closeSharedParsePool).
+ * A default pool for code run outside the composition root (a sync or replay called directly), started on
+ * first use. Workers do not keep the process alive, so nothing has to close it. The server's own pool is
+ * built by server/wiring.ts from the configuration.
  */
 export function sharedParsePool(): ParsePool {
   shared ??= new ParsePool({ maxHeapMb: DEFAULT_PARSE_HEAP_MB });
   return shared;
-}
-
-/** Sets up the shared pool from the configuration, before anything parses (the server's start). */
-export function configureSharedParsePool(options: ParsePoolOptions): ParsePool {
-  if (shared) throw new Error('the shared parse pool is already running');
-  shared = new ParsePool(options);
-  return shared;
-}
-
-export async function closeSharedParsePool(): Promise<void> {
-  const pool = shared;
-  shared = undefined;
-  await pool?.close();
 }
 
 /** A parse failed for a reason in the message itself: `code` is the dead letter's reason. */

@@ -1,7 +1,7 @@
-import type { GraphAttachmentJson, GraphMailMessage } from '../../graph/mail-operations';
+import type { GraphAttachmentJson, GraphMailMessage } from '../../graph/mail-message';
 import { graphToInbound, MimeRequiredError } from './graph-to-inbound';
 import { MailHeaders, type InboundMail } from '../inbound-mail';
-import { MailParseError, parseMime } from './parse-mime';
+import { inboundMailFromMime, MailParseError } from './mime-to-inbound';
 
 /**
  * Runs in a parse worker thread (parse-pool.ts): every transform of a received message's content, so
@@ -20,7 +20,7 @@ export type ParseResult = { ok: true; mail: WireMail } | { ok: false; code: stri
 
 export default async function parse(task: ParseTask): Promise<ParseResult> {
   try {
-    const mail = task.kind === 'mime' ? await parseMime(Buffer.from(task.raw.buffer, task.raw.byteOffset, task.raw.byteLength)) : graphToInbound(task.message, task.attachments);
+    const mail = task.kind === 'mime' ? await inboundMailFromMime(Buffer.from(task.raw.buffer, task.raw.byteOffset, task.raw.byteLength)) : graphToInbound(task.message, task.attachments);
     return { ok: true, mail: toWire(mail) };
   } catch (error) {
     // Errors lose their class and fields when cloned across threads: their codes travel as data.

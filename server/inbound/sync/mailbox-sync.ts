@@ -1,12 +1,14 @@
 import { createHash } from 'node:crypto';
-import { listUnreadAttachments, listUnreadPages, markRead, type GraphAttachmentJson, type GraphMailMessage } from '../../graph/mail-operations';
+import type { GraphAttachmentJson, GraphMailMessage } from '../../graph/mail-message';
+import { listUnreadAttachments, listUnreadPages, markRead } from '../../graph/mail-operations';
 import type { MailboxClients } from '../../graph/mailbox-clients';
 import type { Logger } from '../../logger';
 import type { MailboxRow } from '../../store/schema';
 import type { Store } from '../../store/store';
 import { normalizeMessageId } from '../../tickets/message-id';
+import { DEFAULT_MESSAGE_ID_DOMAIN } from '../../tickets/our-mail-marks';
 import { filtersWith } from '../filters';
-import type { SenderBurstOptions } from '../filters/sender-burst';
+import { SENDER_BLOCK_MS, type SenderBurstOptions } from '../sender-burst-policy';
 import { mimeRequiredReason } from '../mail/graph-to-inbound';
 import type { IngestOutcome } from '../ingest/ingest';
 import { ingestBatch, type BatchContext, type BatchOutcome } from '../ingest/ingest-batch';
@@ -31,9 +33,10 @@ export interface SyncSettings {
   ingestBatchBytes: number;
   /** A message whose parse runs longer is stopped and dead-lettered as `too_complex`. */
   parseDeadlineMs: number;
+  /** How long a sender who burst is blocked (see sender-burst-policy). */
   burstBlockMs: number;
   messageIdDomain: string;
-  /** Sender burst limits (default: 20 messages in 10 minutes). */
+  /** Sender burst limits; what is left out takes the policy's default. */
   burst?: SenderBurstOptions;
 }
 
@@ -44,8 +47,8 @@ export const DEFAULT_SYNC_SETTINGS: SyncSettings = {
   ingestBatchSize: 50,
   ingestBatchBytes: 32 * 1024 * 1024,
   parseDeadlineMs: DEFAULT_PARSE_DEADLINE_MS,
-  burstBlockMs: 60 * 60 * 1000,
-  messageIdDomain: 'relaydesk.localhost',
+  burstBlockMs: SENDER_BLOCK_MS,
+  messageIdDomain: DEFAULT_MESSAGE_ID_DOMAIN,
 };
 
 export interface SyncDeps {
@@ -117,7 +120,7 @@ export async function syncMailbox(deps: SyncDeps, mailbox: MailboxRow, shouldCon
   for await (const page of pages) {
     result.listed += page.length;
     for (const m of page) {
-      listed.push({ id: m.id, receivedDateTime: m.receivedDateTime });
+      listed.push({ id: m.id, receivedDateTime: m.receivedDateTime ?? undefined });
       if (!m.body || m.body.content.length > LARGE_BODY_CHARS) large.add(m.id);
     }
     const ids = new Map(page.map((m) => [m.id, recordedMessageId(m)]));

@@ -1,6 +1,7 @@
 import type { Client } from '@microsoft/microsoft-graph-client';
 import { GraphRequestError } from '../../graph/errors';
-import { getMime, MimeTooLargeError, type GraphAttachmentJson, type GraphMailMessage } from '../../graph/mail-operations';
+import type { GraphAttachmentJson, GraphMailMessage } from '../../graph/mail-message';
+import { getMime, MimeTooLargeError } from '../../graph/mail-operations';
 import { graphToInbound, mimeRequiredReason, MimeRequiredError } from '../mail/graph-to-inbound';
 import type { InboundMail } from '../inbound-mail';
 import { MessageParseFailure, type ParseHooks, type ParsePool } from '../mail/parse-pool';

@@ -83,7 +83,7 @@ export class SyncScheduler {
   private async claimUnlessStopped(claim: { dueBefore: string; limit: number; onlyId?: number }): Promise<MailboxRow[]> {
     // Mailboxes this process is syncing hold our own lease, which would otherwise count as claimable.
     const excludeIds = [...this.running.keys()];
-    const claimed = await this.deps.store.mailboxes.claimForSync({ owner: this.instanceId, leaseMs: this.options.leaseMs, excludeIds, ...claim }, this.deps.store.dialect);
+    const claimed = await this.deps.store.mailboxes.claimForSync({ owner: this.instanceId, leaseMs: this.options.leaseMs, excludeIds, ...claim });
     if (!this.stopping) return claimed;
     // Stopped while claiming: hand the mailboxes straight back rather than start syncs nobody waits for.
     await Promise.all(claimed.map((m) => this.deps.store.mailboxes.releaseLease(m.id, this.instanceId)));

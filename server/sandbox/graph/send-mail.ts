@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import type Mail from 'nodemailer/lib/mailer';
 import { headerValue, rewriteHeaders, type HeaderField } from '../mime-headers';
-import { parseMime } from '../mime-to-message';
+import { messageFieldsFromMime } from '../mime-to-message';
 import { requireMailAccess } from './auth';
 import { GraphError, graphErrors } from './graph-error';
 import { jsonBody, mailboxRoute, noContent, type GraphResponse, type Route, type RouteContext } from './graph-types';
@@ -33,7 +33,7 @@ async function sendMime(ctx: RouteContext): Promise<GraphResponse> {
   let raw: Buffer = Buffer.from(text, 'base64');
   if (!/^[\x21-\x39\x3b-\x7e]+:/.test(raw.subarray(0, 200).toString('latin1'))) throw new GraphError(400, 'ErrorMimeContentInvalid', 'The MIME content is not a valid message: it does not start with a header field.');
 
-  const fields = await parseMime(raw, MESSAGE_ID_HOST);
+  const fields = await messageFieldsFromMime(raw, MESSAGE_ID_HOST);
   if (fields.from && fields.from.emailAddress.address.toLowerCase() !== ctx.mailbox.address.toLowerCase()) throw sendAsDenied();
   const prepend: HeaderField[] = [];
   if (!fields.from) {
@@ -91,7 +91,7 @@ async function sendJson(ctx: RouteContext): Promise<GraphResponse> {
   composer.keepBcc = true;
   // Custom headers go in verbatim afterwards: nodemailer would re-case their names (X-Foo-Id -> X-Foo-ID).
   const raw = rewriteHeaders(await composer.build(), { prepend: headers.map((h) => ({ name: h.name, value: encodeHeaderValue(h.value) })) });
-  const fields = await parseMime(raw, MESSAGE_ID_HOST);
+  const fields = await messageFieldsFromMime(raw, MESSAGE_ID_HOST);
   ctx.services.transport.submit({ mailbox: ctx.mailbox, raw, fields, saveToSentItems });
   return noContent(202);
 }

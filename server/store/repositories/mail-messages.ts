@@ -1,4 +1,5 @@
 import type { Kysely, Selectable } from 'kysely';
+import { RecordedConcurrentlyError } from '../errors';
 import type { DB, MailDirection, MailMessagesTable } from '../schema';
 import { isUniqueViolation, nowIso } from '../sql-helpers';
 
@@ -27,27 +28,46 @@ export class MailMessagesRepository {
   /** Records a message; returns undefined when this mailbox already recorded this Message-ID. */
   async insert(message: NewMailMessage): Promise<MailMessageRow | undefined> {
     try {
-      return await this.db
-        .insertInto('mail_messages')
-        .values({
-          mailbox_id: message.mailboxId,
-          internet_message_id: message.internetMessageId,
-          graph_message_id: message.graphMessageId,
-          direction: message.direction,
-          ticket_id: message.ticketId,
-          comment_id: message.commentId,
-          disposition: message.disposition,
-          disposition_reason: message.dispositionReason,
-          from_address: message.fromAddress,
-          subject: message.subject,
-          created_at: nowIso(),
-        })
-        .returningAll()
-        .executeTakeFirstOrThrow();
+      return await this.write(message);
     } catch (error) {
       if (isUniqueViolation(error)) return undefined;
       throw error;
     }
+  }
+
+  /**
+   * Records a message that must be the first record of its Message-ID in this mailbox (and, when inbound and
+   * not a duplicate, in any mailbox). Throws RecordedConcurrentlyError when another record won the race: on
+   * PostgreSQL the failed insert has aborted the transaction, so the caller undoes its work (a savepoint) and
+   * records the message as what the winner made of it.
+   */
+  async record(message: NewMailMessage): Promise<MailMessageRow> {
+    try {
+      return await this.write(message);
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new RecordedConcurrentlyError(message.internetMessageId, { cause: error });
+      throw error;
+    }
+  }
+
+  private write(message: NewMailMessage): Promise<MailMessageRow> {
+    return this.db
+      .insertInto('mail_messages')
+      .values({
+        mailbox_id: message.mailboxId,
+        internet_message_id: message.internetMessageId,
+        graph_message_id: message.graphMessageId,
+        direction: message.direction,
+        ticket_id: message.ticketId,
+        comment_id: message.commentId,
+        disposition: message.disposition,
+        disposition_reason: message.dispositionReason,
+        from_address: message.fromAddress,
+        subject: message.subject,
+        created_at: nowIso(),
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
   }
 
   /** Which of these Message-IDs this mailbox has recorded: one query for a whole page of listed mail. */

@@ -1,10 +1,15 @@
 import { sql, type Kysely } from 'kysely';
-import type { DB, MailboxRow, MailboxState, MailboxUpdate } from '../schema';
+import type { MailboxState } from '../../mailboxes/mailbox-state';
+import type { DialectKind } from '../dialect';
+import type { DB, MailboxRow, MailboxUpdate } from '../schema';
 import { isStorableId, nowIso } from '../sql-helpers';
 import { normalizeEmail } from './users';
 
 export class MailboxesRepository {
-  constructor(private readonly db: Kysely<DB>) {}
+  constructor(
+    private readonly db: Kysely<DB>,
+    private readonly dialect: DialectKind,
+  ) {}
 
   async insert(address: string, displayName: string | null, state: MailboxState = 'pending'): Promise<MailboxRow> {
     const now = nowIso();
@@ -48,10 +53,7 @@ export class MailboxesRepository {
    * PostgreSQL, SKIP LOCKED lets several instances claim at once without waiting on each other's rows; an
    * expired lease (a dead instance) is claimable again.
    */
-  async claimForSync(
-    claim: { owner: string; leaseMs: number; dueBefore: string; limit: number; onlyId?: number; excludeIds?: readonly number[] },
-    dialect: 'sqlite' | 'postgres',
-  ): Promise<MailboxRow[]> {
+  async claimForSync(claim: { owner: string; leaseMs: number; dueBefore: string; limit: number; onlyId?: number; excludeIds?: readonly number[] }): Promise<MailboxRow[]> {
     const now = nowIso();
     const until = new Date(Date.now() + claim.leaseMs).toISOString();
     return this.db
@@ -68,7 +70,7 @@ export class MailboxesRepository {
         if (claim.onlyId !== undefined) due = due.where('id', '=', claim.onlyId);
         if (claim.excludeIds?.length) due = due.where('id', 'not in', [...claim.excludeIds]);
         due = due.orderBy(sql`coalesce(last_sync_at, '')`).limit(claim.limit);
-        return dialect === 'postgres' ? due.forUpdate().skipLocked() : due;
+        return this.dialect === 'postgres' ? due.forUpdate().skipLocked() : due;
       })
       .returningAll()
       .execute();

@@ -1,23 +1,42 @@
 import type { Kysely, Selectable } from 'kysely';
-import type { DB, OutboxTable } from '../schema';
+import { OUTBOX_KINDS, type OutboxKind } from '../../outbound/outbox-kinds';
+import type { DialectKind } from '../dialect';
+import type { DB, MailDirection, OutboxTable } from '../schema';
 import { nowIso } from '../sql-helpers';
 
-export interface NewOutboxEmail {
-  ticketId: number;
-  mailboxId: number;
-  commentId: number | null;
-  /** ticket_received, public_reply, internal_note, ... */
-  kind: string;
+export interface OutboxRecipients {
   to: string[];
   cc: string[];
 }
 
-export type OutboxRow = Selectable<OutboxTable>;
+export interface NewOutboxEmail extends OutboxRecipients {
+  ticketId: number;
+  mailboxId: number;
+  commentId: number | null;
+  kind: OutboxKind;
+}
+
+/** An outbox row with its recipients parsed and checked once, here, and its kind one of the domain's. */
+export type OutboxRow = Omit<Selectable<OutboxTable>, 'recipients'> & { recipients: OutboxRecipients };
+
+/** What composing a row's email reads besides the row and its mailbox, gathered by one call. */
+export interface ComposeSource {
+  ticket: { id: number; subject: string; referenceTag: string };
+  requester: { email: string; displayName: string | null } | null;
+  /** The comment the email carries, with its author; null for an acknowledgement. */
+  comment: { bodyText: string; authorName: string | null } | null;
+  /** The ticket's mail in and out (copies left out), oldest first: the thread the email continues. */
+  thread: { internetMessageId: string; direction: MailDirection }[];
+}
+
+/** Messages of a thread read for its In-Reply-To and References. */
+const THREAD_MESSAGES = 50;
 
 /** Email to send, written in the same transaction as the event that causes it; the relay sends it. */
 export class OutboxRepository {
   constructor(
     private readonly db: Kysely<DB>,
+    private readonly dialect: DialectKind,
     private readonly queued: () => void = () => undefined,
   ) {}
 
@@ -41,8 +60,13 @@ export class OutboxRepository {
     return row.id;
   }
 
-  listForTicket(ticketId: number) {
-    return this.db.selectFrom('outbox').selectAll().where('ticket_id', '=', ticketId).orderBy('id').execute();
+  async listForTicket(ticketId: number): Promise<OutboxRow[]> {
+    const rows = await this.db.selectFrom('outbox').selectAll().where('ticket_id', '=', ticketId).orderBy('id').execute();
+    return rows.map((row) => {
+      const read = readRow(row);
+      if (!read.ok) throw new Error(`Outbox row ${row.id} is malformed: ${read.reason}`);
+      return read.row;
+    });
   }
 
   /** True when this outbox row exists and carries this Message-ID (our own mail, not a spoof). */
@@ -56,10 +80,10 @@ export class OutboxRepository {
    * Leases up to `limit` rows that are due: pending ones whose time has come, and rows whose sender died
    * (lease expired; `outcome_unknown` says whether a send had left). SKIP LOCKED lets several relays claim at once.
    */
-  async claimDue(claim: { owner: string; leaseMs: number; limit: number }, dialect: 'sqlite' | 'postgres'): Promise<OutboxRow[]> {
+  async claimDue(claim: { owner: string; leaseMs: number; limit: number }): Promise<OutboxRow[]> {
     const now = nowIso();
     const until = new Date(Date.now() + claim.leaseMs).toISOString();
-    return this.db
+    const rows = await this.db
       .updateTable('outbox')
       .set({ state: 'sending', lease_owner: claim.owner, lease_until: until })
       .where('id', 'in', (eb) => {
@@ -75,10 +99,49 @@ export class OutboxRepository {
           )
           .orderBy('id')
           .limit(claim.limit);
-        return dialect === 'postgres' ? due.forUpdate().skipLocked() : due;
+        return this.dialect === 'postgres' ? due.forUpdate().skipLocked() : due;
       })
       .returningAll()
       .execute();
+    const claimed: OutboxRow[] = [];
+    for (const row of rows) {
+      const read = readRow(row);
+      // Only a hand-edited row can fail here: failed where admins see it, it can neither loop nor hold up the rest.
+      if (read.ok) claimed.push(read.row);
+      else await this.markFailed(row.id, `malformed_row: ${read.reason}`);
+    }
+    return claimed;
+  }
+
+  /**
+   * The ticket, requester, comment and thread that the row's email is composed from. Undefined when the row or
+   * its ticket is gone. The comment counts only with its author, and only when it belongs to the row's ticket.
+   */
+  async findComposeSource(id: number): Promise<ComposeSource | undefined> {
+    const row = await this.db
+      .selectFrom('outbox as o')
+      .innerJoin('tickets as t', 't.id', 'o.ticket_id')
+      .leftJoin('users as r', 'r.id', 't.requester_id')
+      .leftJoin('comments as c', (join) => join.onRef('c.id', '=', 'o.comment_id').onRef('c.ticket_id', '=', 'o.ticket_id'))
+      .leftJoin('users as a', 'a.id', 'c.author_id')
+      .select(['t.id', 't.subject', 't.reference_tag', 'r.email as requester_email', 'r.display_name as requester_name', 'c.body_text', 'a.id as author_id', 'a.display_name as author_name'])
+      .where('o.id', '=', id)
+      .executeTakeFirst();
+    if (!row) return undefined;
+    const thread = await this.db
+      .selectFrom('mail_messages')
+      .select(['internet_message_id', 'direction'])
+      .where('ticket_id', '=', row.id)
+      .where('disposition', '<>', 'duplicate')
+      .orderBy('id')
+      .limit(THREAD_MESSAGES)
+      .execute();
+    return {
+      ticket: { id: row.id, subject: row.subject, referenceTag: row.reference_tag },
+      requester: row.requester_email === null ? null : { email: row.requester_email, displayName: row.requester_name },
+      comment: row.body_text === null || row.author_id === null ? null : { bodyText: row.body_text, authorName: row.author_name },
+      thread: thread.map((m) => ({ internetMessageId: m.internet_message_id, direction: m.direction })),
+    };
   }
 
   /** Sets the Message-ID once; later attempts reuse it so Sent Items can tell whether one went out. */
@@ -133,4 +196,30 @@ export class OutboxRepository {
     const rows = await this.db.selectFrom('outbox').select(['state', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('state').execute();
     return Object.fromEntries(rows.map((r) => [r.state, Number(r.n)]));
   }
+}
+
+type ReadRow = { ok: true; row: OutboxRow } | { ok: false; reason: string };
+
+/** Checks what the database holds against the types; rows are only ever written by insert() above. */
+function readRow(row: Selectable<OutboxTable>): ReadRow {
+  if (!(OUTBOX_KINDS as readonly string[]).includes(row.kind)) return { ok: false, reason: `unknown kind ${JSON.stringify(row.kind)}` };
+  const recipients = parseRecipients(row.recipients);
+  if (!recipients) return { ok: false, reason: 'recipients are not { to: string[], cc: string[] }' };
+  return { ok: true, row: { ...row, recipients } };
+}
+
+function parseRecipients(text: string): OutboxRecipients | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (!value || typeof value !== 'object') return undefined;
+  const { to, cc } = value as { to?: unknown; cc?: unknown };
+  return isStrings(to) && isStrings(cc) ? { to, cc } : undefined;
+}
+
+function isStrings(value: unknown): value is string[] {
+  return Array.isArray(value) && value.every((v) => typeof v === 'string');
 }

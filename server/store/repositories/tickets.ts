@@ -1,5 +1,7 @@
 import { sql, type Kysely } from 'kysely';
-import type { CommentRow, CommentSource, CommentVisibility, DB, ParticipantKind, SenderAuthFailure, TicketRow, TicketStatus, TicketUpdate } from '../schema';
+import type { TicketStatus } from '../../tickets/ticket-status';
+import type { DialectKind } from '../dialect';
+import type { CommentRow, CommentSource, CommentVisibility, DB, ParticipantKind, SenderAuthFailure, TicketRow, TicketUpdate } from '../schema';
 import { isStorableId, likeContains, MAX_ID, nowIso } from '../sql-helpers';
 
 export interface NewTicket {
@@ -54,7 +56,10 @@ export interface NewComment {
 }
 
 export class TicketsRepository {
-  constructor(private readonly db: Kysely<DB>) {}
+  constructor(
+    private readonly db: Kysely<DB>,
+    private readonly dialect: DialectKind,
+  ) {}
 
   async insert(ticket: NewTicket): Promise<TicketRow> {
     const now = nowIso();
@@ -82,10 +87,11 @@ export class TicketsRepository {
   }
 
   /** Locks the row on PostgreSQL so that concurrent changes to one ticket apply one after the other. */
-  async findByIdForUpdate(id: number, dialect: 'sqlite' | 'postgres'): Promise<TicketRow | undefined> {
+  async findByIdForUpdate(id: number): Promise<TicketRow | undefined> {
     if (!isStorableId(id)) return undefined;
     const query = this.db.selectFrom('tickets').selectAll().where('id', '=', id);
-    return (dialect === 'postgres' ? query.forUpdate() : query).executeTakeFirst();
+    // SQLite has no row locks (nor FOR UPDATE): its one writer at a time already orders the changes.
+    return (this.dialect === 'postgres' ? query.forUpdate() : query).executeTakeFirst();
   }
 
   async update(id: number, patch: Omit<TicketUpdate, 'id' | 'updated_at'>): Promise<TicketRow> {

@@ -154,7 +154,7 @@ async function runIngest(options: ScenarioOptions, cleanup: Cleanup): Promise<Sc
     `Identity requests during the sync: Relaydesk ${describeCounts(relaydesk.diagnostics.identityPaths) || 'none'}; peer ${describeCounts(peer.diagnostics.identityPaths) || 'none'}. TLS connections opened: ${relaydesk.diagnostics.tlsConnections} / ${peer.diagnostics.tlsConnections}.`,
   ];
   if (relaydesk.syncErrors.length + peer.syncErrors.length > 0) notes.push(`Sync passes that failed and were retried: Relaydesk ${relaydesk.syncErrors.length}, peer ${peer.syncErrors.length} (first: ${[...relaydesk.syncErrors, ...peer.syncErrors][0]}).`);
-  if (!sameOutcomes) notes.push('The two patterns reached different outcomes on the same mail: the JSON path (graphToInbound) and the MIME path (parseMime) do not classify every message alike.');
+  if (!sameOutcomes) notes.push('The two patterns reached different outcomes on the same mail: the JSON path (graphToInbound) and the MIME path (inboundMailFromMime) do not classify every message alike.');
 
   return {
     scenario: 'ingest',

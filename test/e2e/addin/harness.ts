@@ -20,7 +20,7 @@ import { DEFAULT_SYNC_SETTINGS } from '../../../server/inbound/sync/mailbox-sync
 import { SyncScheduler } from '../../../server/inbound/sync/scheduler';
 import { DemoMailGenerator, startSandbox, type RunningSandbox } from '../../../server/sandbox';
 import type { Store } from '../../../server/store/store';
-import { trustCertificateAuthority } from '../../../server/tls/trust-ca';
+import { trustCertificateAuthority } from '../../../server/sandbox-mode';
 import { openTestStore } from '../../support/database';
 
 /**

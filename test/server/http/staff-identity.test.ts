@@ -61,7 +61,7 @@ describe('staff identity', () => {
     const note = async () => {
       expect((await post(ADMIN, `/api/tickets/${ticketId}/comments`, { body: 'internal', visibility: 'internal' })).status).toBe(201);
       const notes = (await harness.store.outbox.listForTicket(ticketId)).filter((row) => row.kind === 'internal_note');
-      return notes.at(-1)?.recipients ?? '';
+      return notes.at(-1)?.recipients.to ?? [];
     };
     expect(await note()).toContain(followerClaims.preferred_username);
 

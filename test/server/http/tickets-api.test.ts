@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
-import type { TicketStatus, UserRow } from '../../../server/store/schema';
+import type { UserRow } from '../../../server/store/schema';
+import type { TicketStatus } from '../../../server/tickets/ticket-status';
 import type { TicketDetailView, TicketSummaryView } from '../../../server/tickets/ticket-view';
 import { startApiHarness, type ApiHarness } from '../../support/api';
 import { ADMIN, AGENT } from '../../support/identity-provider';

@@ -5,10 +5,12 @@ import ts from 'typescript';
 import { newFilterContext, type Filter } from '../../../server/inbound/filters/context';
 import { FILTERS } from '../../../server/inbound/filters';
 import { autoResponseSignal } from '../../../server/inbound/filters/auto-response';
-import { isOurMessageId } from '../../../server/inbound/filters/trusted-headers';
+import { isOurMessageId } from '../../../server/tickets/our-mail-marks';
 import { MailHeaders, type InboundMail } from '../../../server/inbound/inbound-mail';
 import { htmlToText } from '../../../server/inbound/mail/mail-html';
-import { headersFromEntries, normalizeAddress, parseDateHeader, parseMime } from '../../../server/inbound/mail/parse-mime';
+import { headersFromEntries } from '../../../server/inbound/mail/header-decoding';
+import { normalizeAddress, parseDateHeader } from '../../../server/inbound/mail/mail-fields';
+import { inboundMailFromMime } from '../../../server/inbound/mail/mime-to-inbound';
 import { messageIdsIn } from '../../../server/tickets/message-id';
 import { extractReplyText } from '../../../server/inbound/mail/reply-text';
 import { renderEmail } from '../../../server/outbound/templates';
@@ -198,11 +200,11 @@ describe('functions that apply those regexes to inbound text stay under 50 ms on
 
   it('htmlToText', () => {
     // Its regex is checked above; most of its time is sanitize-html's parser, which is linear but does
-    // real work per tag (100 KB of `<p>` is 34,000 paragraphs): three budgets for it, as for parseMime.
+    // real work per tag (100 KB of `<p>` is 34,000 paragraphs): three budgets for it, as for inboundMailFromMime.
     expect(slowCalls('htmlToText', (s) => htmlToText(s), 3 * BUDGET_MS)).toEqual([]);
   }, 120_000);
 
-  it('parseMime on a delivery report whose status fields are hostile (bounce field parsing)', async () => {
+  it('inboundMailFromMime on a delivery report whose status fields are hostile (bounce field parsing)', async () => {
     const slow: string[] = [];
     for (const [i, input] of ATTACKS.entries()) {
       const field = input.replace(/\r?\n/g, '\n ');
@@ -213,11 +215,11 @@ describe('functions that apply those regexes to inbound text stay under 50 ms on
           `Reporting-MTA: dns; mx.example\n\nFinal-Recipient: rfc822; ${field}\nAction: failed\nStatus: ${field}\nDiagnostic-Code: smtp; ${field}\n` +
           `--b\nContent-Type: text/rfc822-headers\n\nMessage-ID: ${field}\n--b--\n`,
       );
-      const ms = await bestOf3Async(() => parseMime(raw));
+      const ms = await bestOf3Async(() => inboundMailFromMime(raw));
       // mailparser's own work is most of the figure: 300 KB in three fields, which the "\n" seed makes
       // 200,000 folded lines, each handled on its own (about 1 µs a line). Catastrophic backtracking
       // would cost seconds; this budget tells the two apart on a busy machine.
-      if (ms >= 10 * BUDGET_MS) slow.push(`parseMime report (${JSON.stringify(SEEDS[Math.floor(i / 2)])}): ${ms.toFixed(1)} ms`);
+      if (ms >= 10 * BUDGET_MS) slow.push(`inboundMailFromMime report (${JSON.stringify(SEEDS[Math.floor(i / 2)])}): ${ms.toFixed(1)} ms`);
     }
     expect(slow).toEqual([]);
   }, 120_000);

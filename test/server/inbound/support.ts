@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { newFilterContext, type FilterContext, type FilterEnvironment } from '../../../server/inbound/filters/context';
 import type { InboundMail } from '../../../server/inbound/inbound-mail';
-import { parseMime, type ParseMimeOptions } from '../../../server/inbound/mail/parse-mime';
+import { inboundMailFromMime, type MimeToInboundOptions } from '../../../server/inbound/mail/mime-to-inbound';
 import { createFilterEnvironment } from '../../../server/inbound/filters/store-environment';
 import { openDatabase, type DatabaseTarget } from '../../../server/store/database';
 import type { MailboxRow } from '../../../server/store/schema';
@@ -30,8 +30,8 @@ export function rawFixture(name: string): Buffer {
   return fs.readFileSync(path.join(FIXTURE_DIR, name));
 }
 
-export function parseFixture(name: string, options?: ParseMimeOptions): Promise<InboundMail> {
-  return parseMime(rawFixture(name), options);
+export function parseFixture(name: string, options?: MimeToInboundOptions): Promise<InboundMail> {
+  return inboundMailFromMime(rawFixture(name), options);
 }
 
 /** Splits a message into its header lines (folded continuation lines kept with their header) and the rest. */

@@ -2,6 +2,7 @@ import { migrateToLatest, pendingMigrations } from '../../../server/store/migrat
 import { openDatabase } from '../../../server/store/database';
 import type { Store } from '../../../server/store/store';
 import type { DatabaseTarget } from '../../../server/store/database';
+import { RecordedConcurrentlyError } from '../../../server/store/errors';
 import { isUniqueViolation } from '../../../server/store/sql-helpers';
 import { openTestStore } from '../../support/database';
 
@@ -134,8 +135,10 @@ describe('tickets', () => {
     expect((await store.tickets.search({ requesterEmail: 'savepoint@example.test', limit: 10 })).map((t) => t.subject)).toEqual(['kept and renamed']);
   });
 
-  it('refuses a savepoint outside a transaction', async () => {
-    await expect(store.atomically(async () => 1)).rejects.toThrow('atomically() runs inside store.transaction()');
+  it('offers a savepoint only inside a transaction', async () => {
+    // @ts-expect-error: outside a transaction there is nothing to roll back to, so the Store has no atomically()
+    expect(store.atomically).toBeUndefined();
+    await store.transaction(async (repos) => expect(await repos.atomically(async () => 1)).toBe(1));
   });
 
   it('refuses a status the schema does not know', async () => {
@@ -160,6 +163,22 @@ describe('mail messages', () => {
     expect([...(await store.mailMessages.recordedIn(mailbox.id, listing))].sort()).toEqual(['<1200@example.test>', '<1@example.test>']);
     expect(await store.mailMessages.recordedIn(mailbox.id, [])).toEqual(new Set());
   });
+
+  it('raises RecordedConcurrentlyError, not a dialect\'s code, when a record that must be first is not', async () => {
+    const mailbox = await store.mailboxes.insert('first@example.test', null, 'active');
+    const other = await store.mailboxes.insert('first-other@example.test', null, 'active');
+    const message = (mailboxId: number, disposition: string) =>
+      ({ mailboxId, internetMessageId: '<first@example.test>', graphMessageId: null, direction: 'inbound', ticketId: null, commentId: null, disposition, dispositionReason: null, fromAddress: null, subject: null }) as const;
+    await store.mailMessages.record(message(mailbox.id, 'suppressed'));
+    // The same mailbox again, and another mailbox's second primary record of the same email.
+    for (const again of [message(mailbox.id, 'suppressed'), message(other.id, 'ticket_created')]) {
+      const error: unknown = await store.transaction((repos) => repos.atomically(() => repos.mailMessages.record(again))).then(() => undefined, (e: unknown) => e);
+      expect(error).toBeInstanceOf(RecordedConcurrentlyError);
+    }
+    // A duplicate is what the loser records instead; insert() tells "already recorded" by returning nothing.
+    expect(await store.mailMessages.insert(message(other.id, 'duplicate'))).toMatchObject({ disposition: 'duplicate' });
+    expect(await store.mailMessages.insert(message(mailbox.id, 'suppressed'))).toBeUndefined();
+  });
 });
 
 describe('outbox leases', () => {
@@ -169,7 +188,7 @@ describe('outbox leases', () => {
     const queue = () => store.outbox.insert({ ticketId: ticket.id, mailboxId: mailbox.id, commentId: null, kind: 'ticket_received', to: ['requester@example.test'], cc: [] });
     const dispatched = await queue();
     const waiting = await queue();
-    const claim = (owner: string, leaseMs = 60_000) => store.outbox.claimDue({ owner, leaseMs, limit: 10 }, store.dialect);
+    const claim = (owner: string, leaseMs = 60_000) => store.outbox.claimDue({ owner, leaseMs, limit: 10 });
     const rowsById = async () => new Map((await store.outbox.listForTicket(ticket.id)).map((r) => [r.id, r]));
 
     expect((await claim('relay-a', 1)).map((r) => r.id)).toEqual([dispatched, waiting]);
@@ -187,11 +206,68 @@ describe('outbox leases', () => {
   });
 });
 
+describe('outbox rows', () => {
+  it('hands out recipients parsed, and what composing the email reads, in one call', async () => {
+    const requester = await store.users.ensureByEmail('compose@example.test', 'Cora Compose');
+    const mailbox = await store.mailboxes.insert('compose-box@example.test', null, 'active');
+    const elsewhere = await store.mailboxes.insert('compose-other@example.test', null, 'active');
+    const ticket = await store.tickets.insert({ mailboxId: mailbox.id, subject: 'Compose me', status: 'new', requesterId: requester.id, referenceTag: 'EEEEE' });
+    const agent = await store.users.ensureStaff({ externalId: 'x:compose', email: 'agent-compose@contoso.test', displayName: 'Ada Agent', role: 'agent' });
+    const reply = await store.tickets.addComment({ ticketId: ticket.id, authorId: agent.id, visibility: 'public', source: 'api', bodyText: 'On it' });
+    const otherTicket = await newTicket('Not this one');
+    const otherComment = await store.tickets.addComment({ ticketId: otherTicket.id, authorId: agent.id, visibility: 'public', source: 'api', bodyText: 'Not quoted' });
+    const record = (mailboxId: number, internetMessageId: string, direction: 'inbound' | 'outbound', disposition: string) =>
+      store.mailMessages.insert({ mailboxId, internetMessageId, graphMessageId: null, direction, ticketId: ticket.id, commentId: null, disposition, dispositionReason: null, fromAddress: null, subject: null });
+    await record(mailbox.id, '<in-1@customer.test>', 'inbound', 'ticket_created');
+    await record(mailbox.id, '<out-1@relaydesk.test>', 'outbound', 'sent');
+    // The same email reached another mailbox too: that copy is not part of the thread.
+    await record(elsewhere.id, '<in-1@customer.test>', 'inbound', 'duplicate');
+    const queue = (kind: 'public_reply' | 'ticket_received', commentId: number | null) =>
+      store.outbox.insert({ ticketId: ticket.id, mailboxId: mailbox.id, commentId, kind, to: ['compose@example.test'], cc: ['cc@example.test'] });
+
+    const id = await queue('public_reply', reply.id);
+    expect((await store.outbox.listForTicket(ticket.id)).find((r) => r.id === id)).toMatchObject({ kind: 'public_reply', recipients: { to: ['compose@example.test'], cc: ['cc@example.test'] } });
+    expect(await store.outbox.findComposeSource(id)).toEqual({
+      ticket: { id: ticket.id, subject: 'Compose me', referenceTag: 'EEEEE' },
+      requester: { email: 'compose@example.test', displayName: 'Cora Compose' },
+      comment: { bodyText: 'On it', authorName: 'Ada Agent' },
+      thread: [
+        { internetMessageId: '<in-1@customer.test>', direction: 'inbound' },
+        { internetMessageId: '<out-1@relaydesk.test>', direction: 'outbound' },
+      ],
+    });
+    // An acknowledgement quotes no comment, and a comment of another ticket is never quoted.
+    expect((await store.outbox.findComposeSource(await queue('ticket_received', null)))?.comment).toBeNull();
+    expect((await store.outbox.findComposeSource(await queue('public_reply', otherComment.id)))?.comment).toBeNull();
+    expect(await store.outbox.findComposeSource(999_999)).toBeUndefined();
+  });
+
+  it('fails a row whose recipients no code could have written, and still claims the rows beside it', async () => {
+    const t = await newTicket('Malformed recipients');
+    const mailbox = await store.mailboxes.insert('malformed@example.test', null, 'active');
+    const queue = () => store.outbox.insert({ ticketId: t.id, mailboxId: mailbox.id, commentId: null, kind: 'ticket_received', to: ['requester@example.test'], cc: [] });
+    const bad = await queue();
+    const good = await queue();
+    const database = await openDatabase(target);
+    try {
+      await database.db.updateTable('outbox').set({ recipients: '{"to":"requester@example.test"}' }).where('id', '=', bad).execute();
+      const claimed = (await store.outbox.claimDue({ owner: 'relay-m', leaseMs: 60_000, limit: 100 })).map((r) => r.id);
+      expect(claimed).toContain(good);
+      expect(claimed).not.toContain(bad);
+      const row = await database.db.selectFrom('outbox').select(['state', 'last_error']).where('id', '=', bad).executeTakeFirstOrThrow();
+      expect(row.state).toBe('failed');
+      expect(row.last_error).toMatch(/^malformed_row: /);
+    } finally {
+      await database.close();
+    }
+  });
+});
+
 describe('sync leases', () => {
   it('lets one instance hold a mailbox, resumes it at once after that instance restarts, and frees it when the lease expires', async () => {
     const m = await store.mailboxes.insert('leased@contoso.test', null, 'active');
     const claim = (owner: string, extra: { excludeIds?: number[]; leaseMs?: number } = {}) =>
-      store.mailboxes.claimForSync({ owner, leaseMs: extra.leaseMs ?? 60_000, dueBefore: new Date(Date.now() + 1000).toISOString(), limit: 10, onlyId: m.id, ...(extra.excludeIds ? { excludeIds: extra.excludeIds } : {}) }, store.dialect);
+      store.mailboxes.claimForSync({ owner, leaseMs: extra.leaseMs ?? 60_000, dueBefore: new Date(Date.now() + 1000).toISOString(), limit: 10, onlyId: m.id, ...(extra.excludeIds ? { excludeIds: extra.excludeIds } : {}) });
     expect((await claim('host:1')).map((r) => r.id)).toEqual([m.id]);
     expect(await claim('host:2')).toEqual([]);
     // The same instance after a restart: no waiting for its own lease, unless it is syncing it right now.

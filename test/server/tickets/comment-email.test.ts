@@ -27,7 +27,7 @@ async function ticketFor(email: string, state: 'blocked' | 'undeliverable' | 'fi
   return store.tickets.insert({ mailboxId, subject: 'Help', status: 'open', requesterId: requester.id, referenceTag: 'ABCDE' });
 }
 
-const queuedTo = async (ticketId: number) => (await store.outbox.listForTicket(ticketId)).map((r) => (JSON.parse(r.recipients) as { to: string[] }).to);
+const queuedTo = async (ticketId: number) => (await store.outbox.listForTicket(ticketId)).map((r) => r.recipients.to);
 
 describe('an agent reply', () => {
   it('reaches a requester blocked for bursting, without a warning', async () => {

@@ -1,6 +1,6 @@
 import { applyEndUserReply } from '../../../server/tickets/end-user-reply';
 import type { Store } from '../../../server/store/store';
-import type { TicketStatus } from '../../../server/store/schema';
+import type { TicketStatus } from '../../../server/tickets/ticket-status';
 import { openTestStore } from '../../support/database';
 
 let store: Store;

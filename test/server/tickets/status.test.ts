@@ -1,13 +1,12 @@
 import fc from 'fast-check';
 import {
-  TICKET_STATUSES,
   allowedTransitions,
   canTransition,
   onAgentPublicReply,
   onAssign,
   onEndUserReply,
-  type TicketStatus,
 } from '../../../server/tickets/status';
+import { TICKET_STATUSES, type TicketStatus } from '../../../server/tickets/ticket-status';
 
 const status = fc.constantFrom(...TICKET_STATUSES);
 

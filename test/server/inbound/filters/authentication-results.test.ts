@@ -1,5 +1,5 @@
 import { authenticationResults, methodResults } from '../../../../server/inbound/filters/authentication-results';
-import { parseMime } from '../../../../server/inbound/mail/parse-mime';
+import { inboundMailFromMime } from '../../../../server/inbound/mail/mime-to-inbound';
 import type { SenderAuthFailure } from '../../../../server/store/schema';
 import { rawFixture, seedStore, variant, type Seeded } from '../support';
 
@@ -22,7 +22,7 @@ describe('authentication-results', () => {
     ['no Authentication-Results at all (mail inside the tenant)', rawFixture('plain-customer.eml'), null],
     ['a fail that only appears inside a comment', variant('auth-pass.eml', { replace: [['(signature was verified)', '(dmarc=fail; compauth=fail)']] }), null],
   ])('%s', async (_name, raw, expected) => {
-    const ctx = seeded.context(await parseMime(raw));
+    const ctx = seeded.context(await inboundMailFromMime(raw));
     await authenticationResults.run(ctx, await seeded.env());
     expect(ctx.senderAuthFailure).toBe(expected);
     // It only flags: a forged From still makes a ticket (a real customer's broken DNS must not lose their mail).

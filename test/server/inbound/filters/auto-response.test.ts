@@ -1,5 +1,5 @@
 import { autoResponse } from '../../../../server/inbound/filters/auto-response';
-import { parseMime } from '../../../../server/inbound/mail/parse-mime';
+import { inboundMailFromMime } from '../../../../server/inbound/mail/mime-to-inbound';
 import { rawFixture, seedStore, variant, type Seeded } from '../support';
 
 let seeded: Seeded;
@@ -41,7 +41,7 @@ describe('auto-response', () => {
     ['a sender with noreply in the domain part', plainFrom('bob@noreply.example'), null],
     ['a customer email', rawFixture('plain-customer.eml'), null],
   ])('%s', async (_name, raw, detail) => {
-    const ctx = seeded.context(await parseMime(raw));
+    const ctx = seeded.context(await inboundMailFromMime(raw));
     await autoResponse.run(ctx, await seeded.env());
     expect(ctx.suppressed).toEqual(detail === null ? null : { reason: 'auto_response', detail });
   });

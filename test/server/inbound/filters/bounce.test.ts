@@ -1,6 +1,6 @@
 import type { FilterContext } from '../../../../server/inbound/filters/context';
 import { bounce } from '../../../../server/inbound/filters/bounce';
-import { parseMime } from '../../../../server/inbound/mail/parse-mime';
+import { inboundMailFromMime } from '../../../../server/inbound/mail/mime-to-inbound';
 import { IDS, rawFixture, seedStore, variant, type Seeded } from '../support';
 
 let seeded: Seeded;
@@ -62,7 +62,7 @@ describe('bounce', () => {
     ],
     ['a customer email', rawFixture('plain-customer.eml'), { bounce: null, suppressed: null }],
   ])('%s', async (_name, raw, expected) => {
-    const ctx = seeded.context(await parseMime(raw));
+    const ctx = seeded.context(await inboundMailFromMime(raw));
     await bounce.run(ctx, await seeded.env());
     expect({ bounce: ctx.bounce, suppressed: ctx.suppressed }).toEqual(expected);
   });

@@ -1,6 +1,6 @@
 import type { FilterContext } from '../../../../server/inbound/filters/context';
 import { ownNotification } from '../../../../server/inbound/filters/own-notification';
-import { parseMime } from '../../../../server/inbound/mail/parse-mime';
+import { inboundMailFromMime } from '../../../../server/inbound/mail/mime-to-inbound';
 import { rawFixture, seedStore, variant, type Seeded } from '../support';
 
 let seeded: Seeded;
@@ -34,7 +34,7 @@ describe('own-notification', () => {
     ['spoofed X-Relaydesk headers (ignored by trusted-headers)', rawFixture('spoofed-relaydesk-header.eml'), null, null],
     ['a customer email', rawFixture('plain-customer.eml'), null, null],
   ])('%s', async (_name, raw, earlier, expected) => {
-    const ctx = Object.assign(seeded.context(await parseMime(raw)), earlier ?? {});
+    const ctx = Object.assign(seeded.context(await inboundMailFromMime(raw)), earlier ?? {});
     await ownNotification.run(ctx, await seeded.env());
     expect(ctx.suppressed).toEqual(expected);
   });

@@ -1,5 +1,5 @@
 import { MAX_RECIPIENTS_EXAMINED, participants } from '../../../../server/inbound/filters/participants';
-import { parseMime } from '../../../../server/inbound/mail/parse-mime';
+import { inboundMailFromMime } from '../../../../server/inbound/mail/mime-to-inbound';
 import { MAX_CCS } from '../../../../server/tickets/participants';
 import { rawFixture, seedStore, variant, type Seeded } from '../support';
 
@@ -10,7 +10,7 @@ beforeAll(async () => {
 afterAll(() => seeded.cleanup());
 
 async function run(raw: Buffer) {
-  const ctx = seeded.context(await parseMime(raw));
+  const ctx = seeded.context(await inboundMailFromMime(raw));
   await participants.run(ctx, await seeded.env());
   return ctx;
 }

@@ -6,7 +6,7 @@ import { bounce } from '../../../../server/inbound/filters/bounce';
 import { ownNotification } from '../../../../server/inbound/filters/own-notification';
 import { createSenderBurstFilter, senderBurst } from '../../../../server/inbound/filters/sender-burst';
 import { threading } from '../../../../server/inbound/filters/threading';
-import { parseMime } from '../../../../server/inbound/mail/parse-mime';
+import { inboundMailFromMime } from '../../../../server/inbound/mail/mime-to-inbound';
 import { FilterFailedError, runFilters } from '../../../../server/inbound/filters/pipeline';
 import { rawFixture, seedStore, variant, type Seeded } from '../support';
 
@@ -26,7 +26,7 @@ function reordered(moved: Filter, before: Filter): Filter[] {
 }
 
 async function run(raw: Buffer, filters: readonly Filter[] = FILTERS) {
-  const ctx = seeded.context(await parseMime(raw));
+  const ctx = seeded.context(await inboundMailFromMime(raw));
   const result = await runFilters(ctx, await seeded.env(), filters);
   return { ctx, result };
 }

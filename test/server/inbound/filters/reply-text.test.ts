@@ -1,5 +1,5 @@
 import { replyText } from '../../../../server/inbound/filters/reply-text';
-import { parseMime } from '../../../../server/inbound/mail/parse-mime';
+import { inboundMailFromMime } from '../../../../server/inbound/mail/mime-to-inbound';
 import { rawFixture, seedStore, type Seeded } from '../support';
 
 let seeded: Seeded;
@@ -15,7 +15,7 @@ describe('reply-text', () => {
     ['the same mail when it makes a new ticket: all of it', 'outlook-reply.eml', false, null],
     ['a new ticket from a plain email: all of it', 'plain-customer.eml', false, null],
   ])('%s', async (_name, fixture, threaded, expected) => {
-    const mail = await parseMime(rawFixture(fixture));
+    const mail = await inboundMailFromMime(rawFixture(fixture));
     const ctx = seeded.context(mail);
     if (threaded) ctx.thread = { ticketId: seeded.ticket1, matchedBy: 'in_reply_to' };
     ctx.replyText = 'stale';

@@ -1,6 +1,6 @@
 import type { FilterContext } from '../../../../server/inbound/filters/context';
 import { threading } from '../../../../server/inbound/filters/threading';
-import { parseMime } from '../../../../server/inbound/mail/parse-mime';
+import { inboundMailFromMime } from '../../../../server/inbound/mail/mime-to-inbound';
 import { IDS, rawFixture, seedStore, variant, type Seeded } from '../support';
 
 let seeded: Seeded;
@@ -46,7 +46,7 @@ describe('threading', () => {
     ['In-Reply-To naming a message that made no ticket (suppressed)', plainWith(`In-Reply-To: ${IDS.suppressedInbound}`), null],
     ['a new customer email', rawFixture('plain-customer.eml'), null],
   ])('%s', async (_name, raw, expected) => {
-    const ctx = seeded.context(await parseMime(raw));
+    const ctx = seeded.context(await inboundMailFromMime(raw));
     await threading.run(ctx, await seeded.env());
     expect(ctx.thread).toEqual(expected);
   });

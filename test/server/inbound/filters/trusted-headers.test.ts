@@ -1,5 +1,5 @@
 import { trustedHeaders } from '../../../../server/inbound/filters/trusted-headers';
-import { parseMime } from '../../../../server/inbound/mail/parse-mime';
+import { inboundMailFromMime } from '../../../../server/inbound/mail/mime-to-inbound';
 import { IDS, rawFixture, seedStore, variant, type Seeded } from '../support';
 
 let seeded: Seeded;
@@ -39,14 +39,14 @@ describe('trusted-headers', () => {
     ],
     ['no X-Relaydesk headers at all', rawFixture('plain-customer.eml'), IGNORED],
   ])('%s', async (_name, raw, expected) => {
-    const ctx = seeded.context(await parseMime(raw));
+    const ctx = seeded.context(await inboundMailFromMime(raw));
     await trustedHeaders.run(ctx, await seeded.env());
     expect(ctx.relaydesk).toEqual(expected);
     expect(ctx.suppressed).toBeNull();
   });
 
   it('clears findings that did not come from this filter', async () => {
-    const ctx = seeded.context(await parseMime(rawFixture('spoofed-relaydesk-header.eml')));
+    const ctx = seeded.context(await inboundMailFromMime(rawFixture('spoofed-relaydesk-header.eml')));
     ctx.relaydesk = { fromAccountId: '1', emailId: '1' };
     await trustedHeaders.run(ctx, await seeded.env());
     expect(ctx.relaydesk).toEqual(IGNORED);

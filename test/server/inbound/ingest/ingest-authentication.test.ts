@@ -2,7 +2,7 @@ import { newFilterContext } from '../../../../server/inbound/filters/context';
 import { createSenderBurstFilter } from '../../../../server/inbound/filters/sender-burst';
 import { FILTERS } from '../../../../server/inbound/filters';
 import { ingestIn } from '../../../../server/inbound/ingest/ingest';
-import { parseMime } from '../../../../server/inbound/mail/parse-mime';
+import { inboundMailFromMime } from '../../../../server/inbound/mail/mime-to-inbound';
 import { runFilters } from '../../../../server/inbound/filters/pipeline';
 import { filterEnvironment } from '../../../../server/inbound/filters/store-environment';
 import { TicketService } from '../../../../server/tickets/ticket-service';
@@ -20,7 +20,7 @@ beforeEach(async () => {
 afterEach(() => seeded.cleanup());
 
 async function ingest(raw: Buffer, filters = FILTERS) {
-  const mail = await parseMime(raw);
+  const mail = await inboundMailFromMime(raw);
   return seeded.store.transaction(async (repos) => {
     const env = filterEnvironment(repos, { messageIdDomain: MESSAGE_ID_DOMAIN, linkedAddresses: await repos.mailboxes.linkedAddresses() });
     const ctx = newFilterContext(mail, { id: seeded.support.id, address: seeded.support.address });

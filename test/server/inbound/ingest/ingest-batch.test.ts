@@ -2,7 +2,7 @@ import pino from 'pino';
 import type { Filter } from '../../../../server/inbound/filters/context';
 import { FILTERS } from '../../../../server/inbound/filters';
 import { ingestBatch, type BatchContext } from '../../../../server/inbound/ingest/ingest-batch';
-import { parseMime } from '../../../../server/inbound/mail/parse-mime';
+import { inboundMailFromMime } from '../../../../server/inbound/mail/mime-to-inbound';
 import type { ReadMessage } from '../../../../server/inbound/sync/read-message';
 import { filterEnvironment } from '../../../../server/inbound/filters/store-environment';
 import { IDS, MESSAGE_ID_DOMAIN, seedStore, variant, type Seeded } from '../support';
@@ -28,7 +28,7 @@ const reply = () =>
   });
 
 async function read(raw: Buffer, graphId: string): Promise<ReadMessage> {
-  const mail = await parseMime(raw);
+  const mail = await inboundMailFromMime(raw);
   return { kind: 'mail', message: { id: graphId, subject: mail.subject }, internetMessageId: mail.internetMessageId, mail, raw };
 }
 
@@ -117,6 +117,34 @@ describe('ingestBatch', () => {
     const outcomes = await ingestBatch(seeded.store, [await read(question(), 'g-1'), await read(question(), 'g-1-copy')], await context());
     expect(outcomes.map((o) => o.kind)).toEqual(['ticket_created', 'already_recorded']);
     expect(await dispositionOf(NEW_ID)).toEqual(['ticket_created']);
+  });
+
+  it('makes a message that another mailbox recorded between the check and the insert a duplicate, undoing its ticket', async () => {
+    const [first] = await ingestBatch(seeded.store, [await read(question(), 'g-support')], await context(seeded.support));
+    const ticketsBefore = (await seeded.store.tickets.search({ limit: 1000 })).length;
+    const sales = await context(seeded.sales);
+    // The race: the sales sync's first look does not yet see the support mailbox's record.
+    const racing: BatchContext = {
+      ...sales,
+      environment: (repos) => {
+        const find = repos.mailMessages.findByMessageIds.bind(repos.mailMessages);
+        let hidden = false;
+        jest.spyOn(repos.mailMessages, 'findByMessageIds').mockImplementation((ids) => {
+          if (hidden || ids.length !== 1 || ids[0] !== NEW_ID) return find(ids);
+          hidden = true;
+          return Promise.resolve([]);
+        });
+        return sales.environment(repos);
+      },
+    };
+    const [second] = await ingestBatch(seeded.store, [await read(question(), 'g-sales')], racing);
+    expect(second).toEqual({ kind: 'duplicate_of_other_mailbox', ticketId: (first as { ticketId: number }).ticketId });
+    expect((await seeded.store.tickets.search({ limit: 1000 })).length).toBe(ticketsBefore);
+    const records = await seeded.store.mailMessages.findByMessageIds([NEW_ID]);
+    expect(records.map((r) => [r.mailbox_id, r.disposition])).toEqual([
+      [seeded.support.id, 'ticket_created'],
+      [seeded.sales.id, 'duplicate'],
+    ]);
   });
 
   it('keeps a dead letter of an email another mailbox already recorded as a duplicate of that record', async () => {

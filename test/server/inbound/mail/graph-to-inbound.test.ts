@@ -1,4 +1,5 @@
-import { graphToInbound, mimeRequiredReason, MimeRequiredError, type GraphMailMessage } from '../../../../server/inbound/mail/graph-to-inbound';
+import type { GraphMailMessage } from '../../../../server/graph/mail-message';
+import { graphToInbound, mimeRequiredReason, MimeRequiredError } from '../../../../server/inbound/mail/graph-to-inbound';
 import { parseFixture, rawFixture } from '../support';
 
 /** What Graph lists for the Outlook reply fixture, with the fields the sync selects. */
@@ -27,7 +28,7 @@ function outlookReplyAsGraph(): GraphMailMessage {
 }
 
 describe('graphToInbound', () => {
-  it('normalises addresses, ids and headers like parseMime', () => {
+  it('normalises addresses, ids and headers like inboundMailFromMime', () => {
     const mail = graphToInbound(outlookReplyAsGraph());
     expect(mail.internetMessageId).toBe('<AM0PR07MB6123ABCDEF0123456789A0@AM0PR07MB6123.eurprd07.prod.outlook.com>');
     expect(mail.from).toEqual({ address: 'dana.fischer@customer.example', name: 'Dana Fischer' });

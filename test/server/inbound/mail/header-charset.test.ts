@@ -1,6 +1,6 @@
 import iconv from 'iconv-lite';
 import { normalizeHeaderCharset } from '../../../../server/inbound/mail/header-charset';
-import { parseMime } from '../../../../server/inbound/mail/parse-mime';
+import { inboundMailFromMime } from '../../../../server/inbound/mail/mime-to-inbound';
 
 // Issue 11, item 9: subjects and names sent as raw 8-bit bytes, without RFC 2047 encoded words, used to show
 // as replacement characters. The header block is now decoded by its most likely charset.
@@ -17,7 +17,7 @@ describe('raw 8-bit headers', () => {
     ['Shift_JIS', 'shift_jis', '注文した商品がまだ届いていません', '山田 太郎'],
     ['Windows-1252', 'windows-1252', 'Commande reçue, déjà payée, où est-elle ?', 'Émilie Dubois'],
   ])('%s, seeded by the body charset', async (_, charset, subject, name) => {
-    const mail = await parseMime(message(charset, subject, name, charset));
+    const mail = await inboundMailFromMime(message(charset, subject, name, charset));
     expect(mail.subject).toBe(subject);
     expect(mail.from).toEqual({ address: 'customer@example.com', name });
     expect(mail.subject).not.toContain('\ufffd');
@@ -27,7 +27,7 @@ describe('raw 8-bit headers', () => {
     ['GB2312', 'gb2312', '您好，我的订单还没有到，请帮忙查一下我的包裹现在在哪里', '李伟'],
     ['Shift_JIS', 'shift_jis', '注文した商品がまだ届いていません。確認していただけますか', '山田 太郎'],
   ])('%s without any declared charset: detected', async (_, charset, subject, name) => {
-    const mail = await parseMime(message(charset, subject, name, null));
+    const mail = await inboundMailFromMime(message(charset, subject, name, null));
     expect(mail.subject).toBe(subject);
   });
 

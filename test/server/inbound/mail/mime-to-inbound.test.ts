@@ -1,16 +1,9 @@
-import {
-  ATTACHMENT_OVER_SIZE_CAP,
-  DEFAULT_MAX_ATTACHMENT_BYTES,
-  MAX_REFERENCES,
-  MailParseError,
-  parseMime,
-  SYNTHESIZED_MESSAGE_ID_DOMAIN,
-  type ParseMimeOptions,
-} from '../../../../server/inbound/mail/parse-mime';
+import { ATTACHMENT_OVER_SIZE_CAP, MAX_REFERENCES, SYNTHESIZED_MESSAGE_ID_DOMAIN } from '../../../../server/inbound/mail/mail-fields';
+import { DEFAULT_MAX_ATTACHMENT_BYTES, inboundMailFromMime, MailParseError, type MimeToInboundOptions } from '../../../../server/inbound/mail/mime-to-inbound';
 import { htmlToText } from '../../../../server/inbound/mail/mail-html';
 import { parseFixture, rawFixture, variant } from '../support';
 
-describe('parseMime: a plain customer email', () => {
+describe('inboundMailFromMime: a plain customer email', () => {
   it('lower-cases addresses, keeps names, brackets the Message-ID and reads the date as ISO', async () => {
     const mail = await parseFixture('plain-customer.eml');
     expect(mail.internetMessageId).toBe('<20250603091358.4f2a@mail.customer.example>');
@@ -38,7 +31,7 @@ describe('parseMime: a plain customer email', () => {
   });
 });
 
-describe('parseMime: HTML', () => {
+describe('inboundMailFromMime: HTML', () => {
   it('sanitizes an HTML-only mail: no script, style, handlers, forms or frames; remote images become links', async () => {
     const mail = await parseFixture('html-only-script.eml');
     const html = mail.html ?? '';
@@ -108,7 +101,7 @@ describe('htmlToText', () => {
   });
 });
 
-describe('parseMime: encodings', () => {
+describe('inboundMailFromMime: encodings', () => {
   it('decodes an RFC 2047 subject and sender name and a quoted-printable UTF-8 body', async () => {
     const mail = await parseFixture('non-ascii-subject.eml');
     expect(mail.subject).toBe('Ärger mit der Rechnung – Überweisung fehlgeschlagen');
@@ -120,7 +113,7 @@ describe('parseMime: encodings', () => {
   });
 });
 
-describe('parseMime: threading headers', () => {
+describe('inboundMailFromMime: threading headers', () => {
   it('reads In-Reply-To and References as bracketed ids, oldest reference first', async () => {
     const mail = await parseFixture('outlook-reply.eml');
     expect(mail.inReplyTo).toEqual(['<ticket-1.outbox-1.7qx2k@relaydesk.acme.test>']);
@@ -129,14 +122,14 @@ describe('parseMime: threading headers', () => {
 
   it(`keeps only the newest ${MAX_REFERENCES} references, so a huge References header cannot become a huge query`, async () => {
     const ids = Array.from({ length: 80 }, (_, i) => `<ref-${i}@old.example>`);
-    const mail = await parseMime(variant('plain-customer.eml', { add: [`References: ${ids.join('\n ')}`] }));
+    const mail = await inboundMailFromMime(variant('plain-customer.eml', { add: [`References: ${ids.join('\n ')}`] }));
     expect(mail.references).toHaveLength(MAX_REFERENCES);
     expect(mail.references[0]).toBe('<ref-30@old.example>');
     expect(mail.references.at(-1)).toBe('<ref-79@old.example>');
   });
 });
 
-describe('parseMime: attachments', () => {
+describe('inboundMailFromMime: attachments', () => {
   it('keeps attachments under the cap and lists the ones over it without their content', async () => {
     const mail = await parseFixture('attachment-over-cap.eml', { maxAttachmentBytes: 2048 });
     const byName = new Map(mail.attachments.map((a) => [a.filename, a]));
@@ -157,7 +150,7 @@ describe('parseMime: attachments', () => {
   });
 });
 
-describe('parseMime: delivery status notifications', () => {
+describe('inboundMailFromMime: delivery status notifications', () => {
   it('reads recipients, actions, statuses and the returned Message-ID of a multipart/report', async () => {
     const mail = await parseFixture('dsn-bounce.eml');
     expect(mail.contentType).toBe('multipart/report');
@@ -191,11 +184,11 @@ describe('parseMime: delivery status notifications', () => {
   });
 });
 
-describe('parseMime: messages that are not well formed', () => {
+describe('inboundMailFromMime: messages that are not well formed', () => {
   it('gives a message without Message-ID a stable synthetic one, so a re-fetch dedupes instead of making a second ticket', async () => {
     const first = await parseFixture('no-message-id.eml');
     const again = await parseFixture('no-message-id.eml');
-    const other = await parseMime(variant('no-message-id.eml', { replace: [['MFP-3, floor 3', 'MFP-4, floor 4']] }));
+    const other = await inboundMailFromMime(variant('no-message-id.eml', { replace: [['MFP-3, floor 3', 'MFP-4, floor 4']] }));
     expect(first.internetMessageId).toMatch(new RegExp(`^<[0-9a-f]{40}@${SYNTHESIZED_MESSAGE_ID_DOMAIN.replace(/\./g, '\\.')}>$`));
     expect(again.internetMessageId).toBe(first.internetMessageId);
     expect(other.internetMessageId).not.toBe(first.internetMessageId);
@@ -214,13 +207,13 @@ describe('parseMime: messages that are not well formed', () => {
   });
 
   it('treats bytes with no headers at all as a message with a synthetic id, not an error', async () => {
-    const mail = await parseMime(Buffer.from('just some words\nand no headers\n'));
+    const mail = await inboundMailFromMime(Buffer.from('just some words\nand no headers\n'));
     expect(mail.internetMessageId).toMatch(/@synthesized\.relaydesk\.invalid>$/);
     expect(mail.from).toBeNull();
     expect(mail.contentType).toBe('text/plain');
   });
 
-  it.each<[string, Buffer, ParseMimeOptions, string]>([
+  it.each<[string, Buffer, MimeToInboundOptions, string]>([
     ['an empty message', Buffer.alloc(0), {}, 'empty_message'],
     ['a message over maxMessageBytes', rawFixture('plain-customer.eml'), { maxMessageBytes: 100 }, 'message_too_large'],
     ['a header block over 1 MB', Buffer.from(`From: a@b.example\nX-Big: ${'a'.repeat(1_100_000)}\n\nhi`), {}, 'mime_unparseable'],
@@ -231,7 +224,7 @@ describe('parseMime: messages that are not well formed', () => {
       'mime_unparseable',
     ],
   ])('rejects %s with a MailParseError code for the dead-letter queue', async (_name, raw, options, code) => {
-    const error = await parseMime(raw, options).then(
+    const error = await inboundMailFromMime(raw, options).then(
       () => null,
       (e: unknown) => e,
     );
@@ -240,7 +233,7 @@ describe('parseMime: messages that are not well formed', () => {
   });
 });
 
-describe('parseMime: options', () => {
+describe('inboundMailFromMime: options', () => {
   it.each<[string, unknown, new (...args: never[]) => Error]>([
     ['0', { maxAttachmentBytes: 0 }, RangeError],
     ['NaN', { maxAttachmentBytes: Number.NaN }, RangeError],
@@ -251,10 +244,10 @@ describe('parseMime: options', () => {
     ['null', { maxMessageBytes: null }, TypeError],
     ['a misspelt name', { maxAttachmentSize: 1024 }, TypeError],
   ])('refuses %s instead of silently disabling a limit', async (_name, options, errorType) => {
-    await expect(parseMime(rawFixture('plain-customer.eml'), options as ParseMimeOptions)).rejects.toThrow(errorType);
+    await expect(inboundMailFromMime(rawFixture('plain-customer.eml'), options as MimeToInboundOptions)).rejects.toThrow(errorType);
   });
 
   it('refuses input that is not a Buffer', async () => {
-    await expect(parseMime('From: a@b.example\n\nhi' as unknown as Buffer)).rejects.toThrow(TypeError);
+    await expect(inboundMailFromMime('From: a@b.example\n\nhi' as unknown as Buffer)).rejects.toThrow(TypeError);
   });
 });

@@ -1,0 +1,78 @@
+import type { MailboxRow } from '../store/schema';
+import type { Store } from '../store/store';
+import type { MailboxState } from './mailbox-state';
+
+/**
+ * What admins do with a mailbox once consent has linked it (identity/mailbox-linking.ts): pause it, resume it,
+ * unlink it. Each change and its audit entry commit together, so the audit trail never tells of a change that
+ * did not happen.
+ */
+
+export type MailboxLifecycleErrorCode = 'not_found' | 'invalid_mailbox_state';
+
+export class MailboxLifecycleError extends Error {
+  constructor(readonly code: MailboxLifecycleErrorCode, message: string, readonly details?: Record<string, unknown>) {
+    super(message);
+    this.name = 'MailboxLifecycleError';
+  }
+}
+
+export interface MailboxLifecycleHooks {
+  /** A mailbox became active again: sync it now rather than at the next poll. */
+  onActivated?: ((mailbox: MailboxRow) => void) | undefined;
+  /** A mailbox's tokens were deleted: drop any copy held in memory. */
+  onTokensChanged?: ((mailboxId: number) => void) | undefined;
+}
+
+export class MailboxLifecycle {
+  constructor(
+    private readonly store: Store,
+    private readonly hooks: MailboxLifecycleHooks = {},
+  ) {}
+
+  /** Every mailbox not unlinked: an unlinked row stays only for the tickets that name it. */
+  async listLinked(): Promise<MailboxRow[]> {
+    return (await this.store.mailboxes.list()).filter((row) => row.state !== 'unlinked');
+  }
+
+  /** Stops syncing and sending; mail waits in the inbox and the outbox until it is resumed. */
+  pause(mailboxId: number, actor: string): Promise<MailboxRow> {
+    return this.transition(mailboxId, actor, 'active', 'paused', 'mailbox.paused');
+  }
+
+  async resume(mailboxId: number, actor: string): Promise<MailboxRow> {
+    const row = await this.transition(mailboxId, actor, 'paused', 'active', 'mailbox.resumed');
+    this.hooks.onActivated?.(row);
+    return row;
+  }
+
+  /** Stops all work for the mailbox and deletes its tokens; its tickets stay. */
+  async unlink(mailboxId: number, actor: string): Promise<MailboxRow> {
+    const mailbox = await this.linked(mailboxId);
+    const row = await this.store.transaction(async (repos) => {
+      const updated = await repos.mailboxes.update(mailboxId, { state: 'unlinked', state_reason: `unlinked by ${actor}`, token_cache: null, home_account_id: null, lease_owner: null, lease_until: null });
+      await repos.audit.record({ actor, action: 'mailbox.unlinked', targetType: 'mailbox', targetId: mailboxId, details: { address: mailbox.address } });
+      return updated;
+    });
+    this.hooks.onTokensChanged?.(mailboxId);
+    return row;
+  }
+
+  private async transition(mailboxId: number, actor: string, from: MailboxState, to: MailboxState, action: string): Promise<MailboxRow> {
+    const mailbox = await this.linked(mailboxId);
+    if (mailbox.state !== from) {
+      throw new MailboxLifecycleError('invalid_mailbox_state', `Only a ${from} mailbox can be ${to === 'paused' ? 'paused' : 'resumed'}; ${mailbox.address} is ${mailbox.state}`, { state: mailbox.state });
+    }
+    return this.store.transaction(async (repos) => {
+      const row = await repos.mailboxes.update(mailboxId, { state: to, state_reason: to === 'paused' ? `paused by ${actor}` : null });
+      await repos.audit.record({ actor, action, targetType: 'mailbox', targetId: mailboxId, details: { address: mailbox.address } });
+      return row;
+    });
+  }
+
+  private async linked(mailboxId: number): Promise<MailboxRow> {
+    const mailbox = await this.store.mailboxes.findById(mailboxId);
+    if (!mailbox || mailbox.state === 'unlinked') throw new MailboxLifecycleError('not_found', `Mailbox ${mailboxId} is not linked`);
+    return mailbox;
+  }
+}

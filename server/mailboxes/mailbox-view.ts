@@ -1,0 +1,38 @@
+import type { MailboxRow } from '../store/schema';
+import type { MailboxState } from './mailbox-state';
+
+/** A linked mailbox as admins see it (the API's answer, and the task pane's mailbox list): its state and health. */
+export interface MailboxView {
+  id: number;
+  address: string;
+  state: MailboxState;
+  stateReason: string | null;
+  linkedBy: string | null;
+  linkedAt: string | null;
+  health: {
+    lastSyncAt: string | null;
+    /** Age in seconds of the oldest unread message at the last sync; 0 when the inbox was caught up. */
+    lagSeconds: number;
+    messagesIngested: number;
+    consecutiveFailures: number;
+    lastError: { code: string; message: string | null } | null;
+  };
+}
+
+export function mailboxView(row: MailboxRow): MailboxView {
+  return {
+    id: row.id,
+    address: row.address,
+    state: row.state,
+    stateReason: row.state_reason,
+    linkedBy: row.linked_by,
+    linkedAt: row.linked_at,
+    health: {
+      lastSyncAt: row.last_sync_at,
+      lagSeconds: row.oldest_unread_at ? Math.max(0, Math.round((Date.now() - Date.parse(row.oldest_unread_at)) / 1000)) : 0,
+      messagesIngested: row.messages_ingested,
+      consecutiveFailures: row.consecutive_failures,
+      lastError: row.last_error_code ? { code: row.last_error_code, message: row.last_error_message } : null,
+    },
+  };
+}
