@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import type { Express } from 'express';
 import type { Config } from './config';
 import { MailboxClients, type MailboxClientOptions } from './graph/mailbox-clients';
-import { createApp } from './http/app';
+import { createApp, type AppServices } from './http/app';
 import { createMetricsApp } from './http/routes/metrics';
 import { listen, type RunningHttpServer } from './http/server';
 import { MailboxLinking } from './identity/mailbox-linking';
@@ -11,14 +11,21 @@ import { entraApp, type MicrosoftApp } from './identity/microsoft-app';
 import { TokenVerifier } from './identity/token-verifier';
 import type { TokenVault } from './identity/token-vault';
 import { openTokenVault } from './identity/vault-keys';
+import { DeadLetters } from './inbound/ingest/dead-letters';
 import { ParsePool } from './inbound/mail/parse-pool';
 import { DEFAULT_SYNC_SETTINGS, type SyncDeps, type SyncSettings } from './inbound/sync/mailbox-sync';
 import { SyncScheduler, type SchedulerOptions } from './inbound/sync/scheduler';
 import { createLogger, type Logger } from './logger';
+import { mailboxHealth } from './mailboxes/mailbox-health';
+import { MailboxLifecycle, type MailboxLifecycleHooks } from './mailboxes/mailbox-lifecycle';
 import { DEFAULT_RELAY_SETTINGS, RelayWorker, type RelayDeps, type RelaySettings } from './outbound/relay-worker';
 import { ensurePrivateDirectory } from './private-files';
 import { sandboxMicrosoftApp, startSandboxMode, trustCertificateAuthority, type RunningSandbox, type SandboxEndpoints } from './sandbox-mode';
 import { Store } from './store/store';
+import { MessageLookup } from './tickets/lookup';
+import { SettingsService } from './tickets/settings';
+import { StaffDirectory } from './tickets/staff';
+import { TicketService } from './tickets/ticket-service';
 
 /**
  * The composition root: the one place that builds the running system from the config. The server (main.ts),
@@ -43,10 +50,19 @@ export interface RelaydeskOverrides {
   onSent?: RelayDeps['onSent'];
 }
 
-export interface Relaydesk {
+/** The part of Relaydesk that needs only its database: what the CLIs run. */
+export interface RelaydeskCore {
   readonly config: Config;
   readonly logger: Logger;
   readonly store: Store;
+  readonly syncSettings: SyncSettings;
+  /** The domain services the API speaks to. */
+  readonly services: AppServices;
+  /** Closes what this instance opened; a part given as an override stays open. */
+  close(): Promise<void>;
+}
+
+export interface Relaydesk extends RelaydeskCore {
   readonly microsoft: MicrosoftApp;
   /** The sandbox this instance started (sandbox mode without an override), else undefined. */
   readonly sandbox: RunningSandbox | undefined;
@@ -63,36 +79,66 @@ export interface Relaydesk {
   readonly app: Express;
   /** Serves HTTP (and metrics), starts the relay and, once the parse workers are warm, the sync scheduler. */
   start(): Promise<{ port: number; metricsPort: number | undefined }>;
-  /** Stops in order: HTTP, workers, parse pool, sandbox, store; a part given as an override stays open. */
+  /** Stops in order: HTTP, workers, then what this instance opened (sandbox, store, parse pool). */
   close(): Promise<void>;
 }
 
-export async function createRelaydesk(config: Config, overrides: RelaydeskOverrides = {}): Promise<Relaydesk> {
+/** `only: 'store'` builds the core alone: no Microsoft app, no sandbox, no workers (the CLIs). */
+export function createRelaydesk(config: Config, overrides: RelaydeskOverrides & { only: 'store' }): Promise<RelaydeskCore>;
+export function createRelaydesk(config: Config, overrides?: RelaydeskOverrides): Promise<Relaydesk>;
+export async function createRelaydesk(config: Config, overrides: RelaydeskOverrides & { only?: 'store' } = {}): Promise<Relaydesk | RelaydeskCore> {
   const logger = overrides.logger ?? createLogger(config.logLevel);
+  const closers: (() => Promise<void>)[] = [];
+  const closeOpened = async () => {
+    for (const close of closers.splice(0).reverse()) await close();
+  };
+  const syncSettings: SyncSettings = {
+    ...DEFAULT_SYNC_SETTINGS,
+    burstBlockMs: config.sync.senderBlockMs,
+    messageIdDomain: config.messageIdDomain,
+    parseDeadlineMs: config.parse.deadlineMs,
+    ...overrides.sync,
+  };
+
+  if (overrides.only === 'store') {
+    try {
+      const store = await ownStore(config, logger, overrides, closers);
+      // A CLI that lists starts no workers; a replay starts the pool when it first parses.
+      let pool: ParsePool | undefined = overrides.parsePool;
+      const lazyPool = {
+        parse: (...args: Parameters<ParsePool['parse']>) => {
+          if (!pool) {
+            pool = newParsePool(config);
+            const started = pool;
+            closers.push(() => started.close());
+          }
+          return pool.parse(...args);
+        },
+      };
+      const services = appServices(store, { inbound: syncSettings, parsePool: lazyPool });
+      return { config, logger, store, syncSettings, services, close: closeOpened };
+    } catch (error) {
+      await closeOpened();
+      throw error;
+    }
+  }
+
   // Workers load the parser while the rest starts; no sync begins reading before they are ready.
-  const ownPool = overrides.parsePool === undefined;
-  const parsePool = overrides.parsePool ?? new ParsePool({ ...(config.parse.workers ? { threads: config.parse.workers } : {}), maxHeapMb: config.parse.workerHeapMb });
+  const parsePool = overrides.parsePool ?? newParsePool(config);
+  if (!overrides.parsePool) closers.push(() => parsePool.close());
   let closing = false;
   // A close during start-up stops the pool under its warm-up: that is no failure to start.
   const parserReady = parsePool.warmUp().catch((error: unknown) => {
     if (!closing) throw error;
   });
-  const opened: (() => Promise<void>)[] = [];
-  const closeOpened = async () => {
-    for (const close of opened.reverse()) await close();
-  };
-  if (ownPool) opened.push(() => parsePool.close());
 
   try {
-    // Before anything writes into it: the database, secret.key and the sandbox CA key live here.
+    const store = await ownStore(config, logger, overrides, closers);
     ensurePrivateDirectory(config.dataDir);
-    const store = overrides.store ?? (await openStore(config, logger));
-    if (!overrides.store) opened.push(() => store.close());
-
     const started = config.microsoft.mode === 'sandbox' && !overrides.sandbox ? await startSandboxMode({ port: config.microsoft.port, dataDir: config.dataDir, demoMail: config.microsoft.demoMail, logger }) : undefined;
-    if (started) opened.push(() => started.close());
-    const sandbox = overrides.sandbox ?? started;
+    if (started) closers.push(() => started.close());
     if (overrides.sandbox) trustCertificateAuthority(overrides.sandbox.caCertPem);
+    const sandbox = overrides.sandbox ?? started;
     const microsoft = config.microsoft.mode === 'entra' ? entraApp(config.microsoft) : sandboxMicrosoftApp(sandbox!);
 
     const auth = config.auth ?? (sandbox ? { authority: sandbox.authority, audience: sandbox.app.apiAudience, tenantIds: [sandbox.tenantId] } : undefined);
@@ -100,13 +146,6 @@ export async function createRelaydesk(config: Config, overrides: RelaydeskOverri
     const vault = openTokenVault(config, logger);
     const tokens = new MailboxTokens(microsoft, store, vault, logger);
     const clients = graphClients(microsoft, tokens, overrides.graph);
-    const syncSettings: SyncSettings = {
-      ...DEFAULT_SYNC_SETTINGS,
-      burstBlockMs: config.sync.senderBlockMs,
-      messageIdDomain: config.messageIdDomain,
-      parseDeadlineMs: config.parse.deadlineMs,
-      ...overrides.sync,
-    };
     const syncDeps: SyncDeps = { store, clients, logger, settings: syncSettings, parsePool, ...(overrides.onIngested ? { onIngested: overrides.onIngested } : {}) };
     const scheduler = new SyncScheduler(syncDeps, {
       intervalMs: config.sync.intervalMs,
@@ -126,14 +165,18 @@ export async function createRelaydesk(config: Config, overrides: RelaydeskOverri
       config.instanceId,
     );
     let syncing = false;
-    // Once the scheduler runs, a newly linked mailbox is synced at once rather than at its next turn.
-    const linking = mailboxLinking({ config, microsoft, store, vault, tokens, logger }, { onActivated: (mailbox) => void (syncing && scheduler.syncNow(mailbox.id)) });
+    // Once the scheduler runs, a mailbox that becomes active (linked, resumed) is synced at once, not at its turn.
+    const mailboxHooks: MailboxLifecycleHooks = {
+      onActivated: (mailbox) => void (syncing && scheduler.syncNow(mailbox.id)),
+      onTokensChanged: (mailboxId) => tokens.forget(mailboxId),
+    };
+    const linking = mailboxLinking({ config, microsoft, store, vault, tokens, logger }, { onActivated: mailboxHooks.onActivated });
+    const services = appServices(store, { inbound: syncSettings, parsePool, mailboxHooks });
     const app = createApp({
-      store,
+      services,
       logger,
       tokenVerifier,
       microsoft: { app: microsoft, linking, officeJsUrl: config.officeJsUrl, publicOrigin: config.publicOrigin },
-      inbound: syncSettings,
       rateLimits: config.rateLimits,
       addin: { distDir: config.addinDir, publicOrigin: config.publicOrigin, officeJsUrl: config.officeJsUrl },
     });
@@ -143,6 +186,8 @@ export async function createRelaydesk(config: Config, overrides: RelaydeskOverri
       config,
       logger,
       store,
+      syncSettings,
+      services,
       microsoft,
       sandbox: started,
       vault,
@@ -160,7 +205,7 @@ export async function createRelaydesk(config: Config, overrides: RelaydeskOverri
         const http = await listen(app, config.port, config.host, tls);
         servers.push(http);
         // Plain HTTP on loopback (by default): only Prometheus on this host (or a sidecar) scrapes it.
-        const metrics = config.metrics ? await listen(createMetricsApp(store), config.metrics.port, config.metrics.host) : undefined;
+        const metrics = config.metrics ? await listen(createMetricsApp(() => mailboxHealth(store)), config.metrics.port, config.metrics.host) : undefined;
         if (metrics) {
           servers.push(metrics);
           logger.info({ port: metrics.port, host: config.metrics?.host }, 'metrics listening');
@@ -190,11 +235,20 @@ export async function createRelaydesk(config: Config, overrides: RelaydeskOverri
   }
 }
 
-/** Opens the configured database (migrations run here) for the server and the CLIs. */
-export async function openStore(config: Config, logger?: Logger): Promise<Store> {
-  const store = await Store.open(config.database.kind === 'sqlite' ? { kind: 'sqlite', file: config.database.file } : { kind: 'postgres', url: config.database.url });
-  logger?.info({ database: config.database.kind === 'sqlite' ? config.database.file : 'postgres' }, 'store ready');
-  return store;
+/** The domain services behind the API, over one store. */
+export function appServices(
+  store: Store,
+  options: { inbound: ConstructorParameters<typeof DeadLetters>[1]; parsePool?: ConstructorParameters<typeof DeadLetters>[2]; mailboxHooks?: MailboxLifecycleHooks },
+): AppServices {
+  return {
+    tickets: new TicketService(store),
+    staff: new StaffDirectory(store),
+    settings: new SettingsService(store),
+    lookup: new MessageLookup(store),
+    deadLetters: new DeadLetters(store, options.inbound, options.parsePool),
+    mailboxes: new MailboxLifecycle(store, options.mailboxHooks),
+    checkReady: () => store.checkReady(),
+  };
 }
 
 /** Graph clients with one governor per mailbox, over the mailboxes' own tokens (a refresh on a 401). */
@@ -202,15 +256,30 @@ export function graphClients(microsoft: MicrosoftApp, tokens: MailboxTokens, opt
   return new MailboxClients(microsoft.graph, (mailboxId, forceRefresh) => tokens.accessToken(mailboxId, { forceRefresh }), options);
 }
 
-/** Mailbox linking over the same tokens: a relink or an unlink drops the cached copy of the old tokens. */
+/** Mailbox linking over the same tokens: a relink drops the cached copy of the old tokens. */
 export function mailboxLinking(
   parts: { config: Pick<Config, 'redirectUri'>; microsoft: MicrosoftApp; store: Store; vault: TokenVault; tokens: MailboxTokens; logger: Logger },
-  options: { onActivated?: ConstructorParameters<typeof MailboxLinking>[5]; linkTtlMs?: number } = {},
+  options: { onActivated?: MailboxLifecycleHooks['onActivated']; linkTtlMs?: number } = {},
 ): MailboxLinking {
   return new MailboxLinking(parts.microsoft, parts.config.redirectUri, parts.store, parts.vault, parts.logger, options.onActivated, {
     ...(options.linkTtlMs === undefined ? {} : { linkTtlMs: options.linkTtlMs }),
     onTokensChanged: (mailboxId) => parts.tokens.forget(mailboxId),
   });
+}
+
+/** The configured store, opened here (migrations run) unless one was given; created folders are private. */
+async function ownStore(config: Config, logger: Logger, overrides: RelaydeskOverrides, closers: (() => Promise<void>)[]): Promise<Store> {
+  if (overrides.store) return overrides.store;
+  // Before anything writes into it: the database, secret.key and the sandbox CA key live here.
+  ensurePrivateDirectory(config.dataDir);
+  const store = await Store.open(config.database.kind === 'sqlite' ? { kind: 'sqlite', file: config.database.file } : { kind: 'postgres', url: config.database.url });
+  closers.push(() => store.close());
+  logger.info({ database: config.database.kind === 'sqlite' ? config.database.file : 'postgres' }, 'store ready');
+  return store;
+}
+
+function newParsePool(config: Config): ParsePool {
+  return new ParsePool({ ...(config.parse.workers ? { threads: config.parse.workers } : {}), maxHeapMb: config.parse.workerHeapMb });
 }
 
 function tlsFor(config: Config, sandbox: SandboxEndpoints | undefined): { certPem: string; keyPem: string } | undefined {

@@ -1,7 +1,7 @@
 import { ConfigError, loadDotEnv, parseConfig } from '../config';
-import { Store } from '../store/store';
-import { DEFAULT_SYNC_SETTINGS } from '../inbound/sync/mailbox-sync';
-import { DEAD_LETTER_STATES, DeadLetterError, DeadLetters, type DeadLetterState } from '../inbound/ingest/dead-letters';
+import { DEAD_LETTER_STATES, DeadLetterError, type DeadLetterState } from '../inbound/ingest/dead-letters';
+import { createLogger } from '../logger';
+import { createRelaydesk } from '../wiring';
 
 /**
  * Operators' tool for dead letters, against the configured database:
@@ -13,9 +13,10 @@ import { DEAD_LETTER_STATES, DeadLetterError, DeadLetters, type DeadLetterState 
 async function main(argv: string[]): Promise<number> {
   loadDotEnv();
   const config = parseConfig(process.env);
-  const store = await Store.open(config.database.kind === 'sqlite' ? { kind: 'sqlite', file: config.database.file } : { kind: 'postgres', url: config.database.url });
+  // Logs go to stderr at warn and above: stdout carries the JSON answer.
+  const relaydesk = await createRelaydesk(config, { only: 'store', logger: createLogger('warn', process.stderr) });
   try {
-    const deadLetters = new DeadLetters(store, { ...DEFAULT_SYNC_SETTINGS, burstBlockMs: config.sync.senderBlockMs, messageIdDomain: config.messageIdDomain });
+    const { deadLetters } = relaydesk.services;
     const [command, arg] = argv;
     if (command === 'list') {
       const state = DEAD_LETTER_STATES.find((s): s is DeadLetterState => s === arg);
@@ -35,7 +36,7 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write('usage: npm run dead-letters -- list [open|replayed|discarded] | replay <id> | discard <id>\n');
     return 2;
   } finally {
-    await store.close();
+    await relaydesk.close();
   }
 }
 

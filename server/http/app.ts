@@ -3,16 +3,18 @@ import express, { Router, type Express } from 'express';
 import { pinoHttp } from 'pino-http';
 import type { MailboxLinking } from '../identity/mailbox-linking';
 import type { MicrosoftApp } from '../identity/microsoft-app';
-import { DeadLetters } from '../inbound/ingest/dead-letters';
-import { DEFAULT_SYNC_SETTINGS, type SyncSettings } from '../inbound/sync/mailbox-sync';
 import type { TokenVerifier } from '../identity/token-verifier';
+import type { DeadLetters } from '../inbound/ingest/dead-letters';
 import { requestLogSerializer, type Logger } from '../logger';
-import type { Store } from '../store/store';
-import { TicketService } from '../tickets/ticket-service';
+import type { MailboxLifecycle } from '../mailboxes/mailbox-lifecycle';
+import type { MessageLookup } from '../tickets/lookup';
+import type { SettingsService } from '../tickets/settings';
+import type { StaffDirectory } from '../tickets/staff';
+import type { TicketService } from '../tickets/ticket-service';
 import { authenticate, requireRole } from './auth';
 import { errorHandler, HttpError, notFoundHandler } from './errors';
 import { deadLetterRoutes } from './routes/dead-letters';
-import { healthRoutes } from './routes/health';
+import { healthRoutes, type ReadinessCheck } from './routes/health';
 import { lookupRoutes } from './routes/lookup';
 import { addinRoutes, type AddinRouteOptions } from './routes/addin';
 import { mailboxRoutes } from './routes/mailboxes';
@@ -22,8 +24,19 @@ import { ticketRoutes } from './routes/tickets';
 import { apiRateLimits, DEFAULT_API_RATE_LIMITS, type ApiRateLimits } from './rate-limit';
 import { noStore, securityHeaders } from './security-headers';
 
+/** The domain services the API speaks to; http never reaches the store itself. */
+export interface AppServices {
+  tickets: TicketService;
+  staff: StaffDirectory;
+  settings: SettingsService;
+  lookup: MessageLookup;
+  deadLetters: DeadLetters;
+  mailboxes: MailboxLifecycle;
+  checkReady: ReadinessCheck;
+}
+
 export interface AppDependencies {
-  store: Store;
+  services: AppServices;
   logger: Logger;
   /** Undefined when no identity provider is configured: the API then answers 503 auth_not_configured. */
   tokenVerifier: TokenVerifier | undefined;
@@ -31,8 +44,6 @@ export interface AppDependencies {
   microsoft?: { app: MicrosoftApp; linking: MailboxLinking; officeJsUrl: string; publicOrigin: string } | undefined;
   /** The built Outlook add-in and this server's origin; undefined serves no add-in. */
   addin?: AddinRouteOptions | undefined;
-  /** The inbound settings dead-letter replay uses (the sync's own). */
-  inbound?: Pick<SyncSettings, 'messageIdDomain' | 'burstBlockMs' | 'burst' | 'parseDeadlineMs'>;
   /** /api rate limits (config.ts); default DEFAULT_API_RATE_LIMITS. */
   rateLimits?: ApiRateLimits;
 }
@@ -61,8 +72,9 @@ export function createApp(deps: AppDependencies): Express {
   );
 
   app.use(securityHeaders);
-  app.use(healthRoutes(deps.store));
-  // No /metrics here: it names every mailbox, so it has its own loopback listener (createMetricsApp, main.ts).
+  const { services } = deps;
+  app.use(healthRoutes(services.checkReady));
+  // No /metrics here: it names every mailbox, so it has its own loopback listener (createMetricsApp, server/wiring.ts).
   if (deps.addin) app.use(addinRoutes(deps.addin));
   if (deps.microsoft) app.use(oauthCallbackRoutes(deps.microsoft.linking, { officeJsUrl: deps.microsoft.officeJsUrl, appOrigin: deps.microsoft.publicOrigin }));
 
@@ -75,17 +87,17 @@ export function createApp(deps: AppDependencies): Express {
     res.json(deps.microsoft.app.api);
   });
   // Authenticate before parsing, so strangers cannot make the server read large bodies.
-  api.use(authenticate(deps.tokenVerifier, deps.store.users));
+  api.use(authenticate(deps.tokenVerifier, services.staff));
   api.use(limits.perUser);
   api.use(express.json({ limit: JSON_LIMIT }));
   const admin = requireRole('admin');
-  if (deps.microsoft) api.use('/mailboxes', admin, mailboxRoutes(deps.microsoft.linking, deps.microsoft.linking.lifecycle));
-  api.use('/dead-letters', admin, deadLetterRoutes(new DeadLetters(deps.store, deps.inbound ?? DEFAULT_SYNC_SETTINGS)));
+  if (deps.microsoft) api.use('/mailboxes', admin, mailboxRoutes(deps.microsoft.linking, services.mailboxes));
+  api.use('/dead-letters', admin, deadLetterRoutes(services.deadLetters));
   // Everything below is for agents (admins included); end users get 403.
   api.use(requireRole('agent'));
-  api.use(settingsRoutes(deps.store, admin));
-  api.use(ticketRoutes(deps.store, new TicketService(deps.store)));
-  api.use(lookupRoutes(deps.store));
+  api.use(settingsRoutes(services.settings, admin));
+  api.use(ticketRoutes(services.tickets, services.staff));
+  api.use(lookupRoutes(services.lookup));
   app.use('/api', api);
 
   app.use(notFoundHandler);

@@ -1,7 +1,7 @@
 import type { RequestHandler } from 'express';
 import { hasRole, type Principal } from '../identity/principal';
 import type { TokenVerifier } from '../identity/token-verifier';
-import type { UsersRepository } from '../store/repositories/users';
+import type { StaffDirectory } from '../tickets/staff';
 import { HttpError } from './errors';
 
 // Express's own extension point for per-request data.
@@ -18,14 +18,14 @@ declare global {
  * staff row (keyed by tenant and object id) takes the token's role, so a role removed in Entra is removed
  * here at the next call, not only when the person next writes something.
  */
-export function authenticate(verifier: TokenVerifier | undefined, users?: Pick<UsersRepository, 'recordRole'>): RequestHandler {
+export function authenticate(verifier: TokenVerifier | undefined, staff?: Pick<StaffDirectory, 'recordRole'>): RequestHandler {
   return async (req, _res, next) => {
     if (!verifier) throw new HttpError(503, 'auth_not_configured', 'API authentication is not configured (set AUTH_AUTHORITY and AUTH_AUDIENCE)');
     const header = req.headers.authorization ?? '';
     const match = /^Bearer\s+(\S+)$/i.exec(header);
     if (!match?.[1]) throw new HttpError(401, 'unauthenticated', 'A bearer access token is required');
     req.principal = await verifier.verify(match[1]);
-    await users?.recordRole(`${req.principal.tid}:${req.principal.oid}`, req.principal.role);
+    await staff?.recordRole(req.principal);
     req.log = req.log.child({ caller: req.principal.email });
     next();
   };

@@ -4,7 +4,7 @@ import { LinkError, type LinkErrorCode } from '../identity/link-errors';
 import { MailboxLifecycleError, type MailboxLifecycleErrorCode } from '../mailboxes/mailbox-lifecycle';
 import { DeadLetterError, type DeadLetterErrorCode } from '../inbound/ingest/dead-letters';
 import { TokenError } from '../identity/token-verifier';
-import { StaffIdentityConflict } from '../store/repositories/users';
+import { StaffIdentityConflict } from '../tickets/staff';
 import { DomainError, type DomainErrorCode } from '../tickets/errors';
 
 /** An error with the HTTP status and the machine-readable code the client receives. */

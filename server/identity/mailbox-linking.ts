@@ -4,7 +4,6 @@ import { createGraphClient } from '../graph/client';
 import { GraphRequestError } from '../graph/errors';
 import { probeInbox } from '../graph/mailbox-probe';
 import type { Logger } from '../logger';
-import { MailboxLifecycle } from '../mailboxes/mailbox-lifecycle';
 import type { LinkPurpose, MailboxRow } from '../store/schema';
 import type { Store } from '../store/store';
 import { normalizeEmail } from '../store/repositories/users';
@@ -36,11 +35,6 @@ export interface LinkStarted {
  */
 export class MailboxLinking {
   private readonly crypto = new CryptoProvider();
-  /**
-   * Pause, resume and unlink for the mailboxes this links, with the same hooks: a resumed mailbox syncs at
-   * once, an unlinked one's cached tokens are dropped.
-   */
-  readonly lifecycle: MailboxLifecycle;
 
   constructor(
     private readonly app: MicrosoftApp,
@@ -54,9 +48,7 @@ export class MailboxLinking {
       /** Called when a mailbox's tokens were replaced or deleted, so in-memory copies are dropped. */
       onTokensChanged?: (mailboxId: number) => void;
     } = {},
-  ) {
-    this.lifecycle = new MailboxLifecycle(store, { onActivated, onTokensChanged: options.onTokensChanged });
-  }
+  ) {}
 
   async start(addressInput: string, actor: string): Promise<LinkStarted> {
     const address = normalizeEmail(addressInput);

@@ -24,15 +24,19 @@ export interface MailboxLifecycleHooks {
   onTokensChanged?: ((mailboxId: number) => void) | undefined;
 }
 
+/** Every mailbox not unlinked: an unlinked row stays only for the tickets that name it. */
+export async function linkedMailboxes(store: Store): Promise<MailboxRow[]> {
+  return (await store.mailboxes.list()).filter((row) => row.state !== 'unlinked');
+}
+
 export class MailboxLifecycle {
   constructor(
     private readonly store: Store,
     private readonly hooks: MailboxLifecycleHooks = {},
   ) {}
 
-  /** Every mailbox not unlinked: an unlinked row stays only for the tickets that name it. */
-  async listLinked(): Promise<MailboxRow[]> {
-    return (await this.store.mailboxes.list()).filter((row) => row.state !== 'unlinked');
+  listLinked(): Promise<MailboxRow[]> {
+    return linkedMailboxes(this.store);
   }
 
   /** Stops syncing and sending; mail waits in the inbox and the outbox until it is resumed. */

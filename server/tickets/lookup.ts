@@ -45,3 +45,12 @@ export async function lookupMessage(store: Store, query: LookupQuery): Promise<L
   }
   return { ticket: null, reason: 'waiting_for_sync', detail: mailbox.last_sync_at };
 }
+
+/** lookupMessage over one store, for the API. */
+export class MessageLookup {
+  constructor(private readonly store: Store) {}
+
+  find(query: LookupQuery): Promise<LookupResult> {
+    return lookupMessage(this.store, query);
+  }
+}

@@ -1,4 +1,4 @@
-import type { Repositories } from '../store/store';
+import type { Repositories, Store } from '../store/store';
 
 /** Helpdesk-wide switches an admin can change. */
 export interface HelpdeskSettings {
@@ -23,4 +23,17 @@ export async function updateSettings(repos: Repositories, patch: Partial<Helpdes
     await repos.audit.record({ actor, action: 'settings.changed', targetType: 'settings', targetId: key, details: { value } });
   }
   return readSettings(repos);
+}
+
+/** The settings as the API reads and changes them: each change commits with its audit entry. */
+export class SettingsService {
+  constructor(private readonly store: Store) {}
+
+  read(): Promise<HelpdeskSettings> {
+    return readSettings(this.store);
+  }
+
+  update(patch: Partial<HelpdeskSettings>, actor: string): Promise<HelpdeskSettings> {
+    return this.store.transaction((repos) => updateSettings(repos, patch, actor));
+  }
 }

@@ -1,26 +1,18 @@
-import { sandboxMicrosoftApp } from '../../server/sandbox-mode';
-import path from 'node:path';
 import type { Express } from 'express';
-import pino from 'pino';
 import request from 'supertest';
-import { MailboxClients } from '../../server/graph/mailbox-clients';
-import { createApp } from '../../server/http/app';
-import { MailboxLinking } from '../../server/identity/mailbox-linking';
-import { MailboxTokens } from '../../server/identity/mailbox-tokens';
-import type { MicrosoftApp } from '../../server/identity/microsoft-app';
-import { TokenVerifier } from '../../server/identity/token-verifier';
-import { generateVaultKeyText, parseVaultKey, TokenVault } from '../../server/identity/token-vault';
-import { DEFAULT_PARSE_HEAP_MB, ParsePool } from '../../server/inbound/mail/parse-pool';
+import type { MailboxClients } from '../../server/graph/mailbox-clients';
+import type { MailboxTokens } from '../../server/identity/mailbox-tokens';
 import { DEFAULT_SYNC_SETTINGS, type SyncDeps, type SyncSettings } from '../../server/inbound/sync/mailbox-sync';
 import type { Logger } from '../../server/logger';
 import type { MailboxRow } from '../../server/store/schema';
-import { Store } from '../../server/store/store';
+import type { Store } from '../../server/store/store';
+import { createRelaydesk } from '../../server/wiring';
+import { testConfig } from '../support/test-config';
 import type { Cleanup, SandboxChild } from './harness';
 
 /**
- * Relaydesk's real store (a fresh SQLite file), app, linking, token and Graph client services, wired to the
- * sandbox as server/main.ts wires them when no Microsoft app is configured (after test/support/
- * relaydesk-with-sandbox.ts, without its jest-only parts).
+ * Relaydesk as createRelaydesk builds it (a fresh SQLite file in its own data folder), wired to the sandbox
+ * child; nothing runs on its own: each scenario drives syncs and relays itself.
  */
 export interface RelaydeskInstance {
   store: Store;
@@ -39,26 +31,13 @@ const LINKING_ADMIN = 'bench-admin@contoso.test';
 const CONSENT_TIMEOUT_MS = 30_000;
 
 export async function startRelaydesk(sandbox: SandboxChild, cleanup: Cleanup, name: string): Promise<RelaydeskInstance> {
-  const { info } = sandbox;
   const dir = cleanup.tempDir(`relaydesk-bench-${name}-`);
-  const store = await Store.open({ kind: 'sqlite', file: path.join(dir, 'relaydesk.db') });
-  cleanup.add(`close the ${name} store`, () => store.close());
-  const logger = pino({ level: process.env['BENCH_LOG_LEVEL'] ?? 'silent' });
-  const microsoft: MicrosoftApp = sandboxMicrosoftApp(info);
-  const vault = new TokenVault(parseVaultKey(generateVaultKeyText()));
-  const linking = new MailboxLinking(microsoft, REDIRECT_URI, store, vault, logger);
-  const app = createApp({
-    store,
-    logger,
-    tokenVerifier: new TokenVerifier({ authority: info.authority, audience: info.app.apiAudience, tenantIds: [info.tenantId], apiScope: info.app.apiScope }),
-    microsoft: { app: microsoft, linking, officeJsUrl: 'https://appsforoffice.microsoft.com/lib/1/hosted/office.js', publicOrigin: 'http://localhost:3000' },
-  });
-  const tokens = new MailboxTokens(microsoft, store, vault, logger);
-  // Started and warm before anything is measured, as the server has it before it syncs.
-  const parsePool = new ParsePool({ maxHeapMb: DEFAULT_PARSE_HEAP_MB });
-  await parsePool.warmUp();
-  cleanup.add(`close the ${name} parse pool`, () => parsePool.close());
-  const clients = new MailboxClients(microsoft.graph, (id, forceRefresh) => tokens.accessToken(id, { forceRefresh }));
+  const { config } = testConfig({ DATA_DIR: dir, OAUTH_REDIRECT_URI: REDIRECT_URI, MESSAGE_ID_DOMAIN: 'relaydesk.bench.test', LOG_LEVEL: process.env['BENCH_LOG_LEVEL'] ?? 'silent', INSTANCE_ID: `bench-${name}` });
+  const rd = await createRelaydesk(config, { sandbox: sandbox.info });
+  cleanup.add(`close the ${name} instance`, () => rd.close());
+  // Warm before anything is measured, as the server has its workers before it syncs.
+  await rd.parsePool.warmUp();
+  const { store, clients, tokens, logger, app, parsePool } = rd;
 
   return {
     store,
@@ -70,7 +49,7 @@ export async function startRelaydesk(sandbox: SandboxChild, cleanup: Cleanup, na
       store,
       clients,
       logger,
-      settings: { ...DEFAULT_SYNC_SETTINGS, messageIdDomain: 'relaydesk.bench.test', ...settings },
+      settings: { ...DEFAULT_SYNC_SETTINGS, messageIdDomain: config.messageIdDomain, ...settings },
       parsePool,
       ...(onIngested ? { onIngested } : {}),
     }),

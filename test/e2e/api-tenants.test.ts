@@ -24,7 +24,7 @@ afterAll(async () => {
 /** The API behind the sandbox's multi-tenant authority, accepting `tenantIds` only. */
 function multiTenantApp(tenantIds: string[]) {
   const verifier = new TokenVerifier({ authority: `${rd.sandbox.baseUrl}/organizations`, audience: rd.sandbox.app.apiAudience, tenantIds, apiScope: rd.sandbox.app.apiScope });
-  return createApp({ store: rd.store, logger: pino({ level: 'silent' }), tokenVerifier: verifier });
+  return createApp({ services: rd.services, logger: pino({ level: 'silent' }), tokenVerifier: verifier });
 }
 
 async function sandboxToken(body: Record<string, unknown>): Promise<string> {

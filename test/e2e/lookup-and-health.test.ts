@@ -1,5 +1,6 @@
 import request from 'supertest';
 import { createMetricsApp } from '../../server/http/routes/metrics';
+import { mailboxHealth } from '../../server/mailboxes/mailbox-health';
 import { SyncScheduler } from '../../server/inbound/sync/scheduler';
 import { DemoMailGenerator } from '../../server/sandbox';
 import type { MailboxRow } from '../../server/store/schema';
@@ -99,7 +100,7 @@ describe('mailbox health', () => {
   it('exports per-mailbox Prometheus metrics after a scheduled sync, on the metrics listener only', async () => {
     // The public app never serves them: they name every linked mailbox.
     expect((await request(rd.app).get('/metrics')).status).toBe(404);
-    const res = await request(createMetricsApp(rd.store)).get('/metrics');
+    const res = await request(createMetricsApp(() => mailboxHealth(rd.store))).get('/metrics');
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toMatch(/^text\/plain/);
     expect(res.text).toContain(`relaydesk_mailbox_messages_ingested{mailbox="${mailbox.address}"} ${2 + ODD_MESSAGE_IDS.length}`);

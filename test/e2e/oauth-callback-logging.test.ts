@@ -2,8 +2,8 @@ import { Writable } from 'node:stream';
 import type { Express } from 'express';
 import request from 'supertest';
 import { createApp } from '../../server/http/app';
-import { MailboxLinking } from '../../server/identity/mailbox-linking';
 import { createLogger } from '../../server/logger';
+import { mailboxLinking } from '../../server/wiring';
 import { startRelaydeskWithSandbox, type RelaydeskWithSandbox } from '../support/relaydesk-with-sandbox';
 
 // The OAuth callback's `code` and `state` must never reach the logs: a log reader could redeem the code or
@@ -20,8 +20,8 @@ const lines: string[] = [];
 beforeAll(async () => {
   rd = await startRelaydeskWithSandbox();
   const logger = createLogger('trace', new Writable({ write: (chunk: Buffer, _enc, done) => (lines.push(chunk.toString('utf8')), done()) }));
-  const linking = new MailboxLinking(rd.microsoft, rd.redirectUri, rd.store, rd.vault, logger);
-  app = createApp({ store: rd.store, logger, tokenVerifier: undefined, microsoft: { app: rd.microsoft, linking, officeJsUrl: 'https://appsforoffice.microsoft.com/lib/1/hosted/office.js', publicOrigin: 'http://localhost:3000' } });
+  const linking = mailboxLinking({ config: { redirectUri: rd.redirectUri }, microsoft: rd.microsoft, store: rd.store, vault: rd.vault, tokens: rd.tokens, logger });
+  app = createApp({ services: rd.services, logger, tokenVerifier: undefined, microsoft: { app: rd.microsoft, linking, officeJsUrl: 'https://appsforoffice.microsoft.com/lib/1/hosted/office.js', publicOrigin: 'http://localhost:3000' } });
   await rd.control('POST', '/sandbox/mailboxes', { address: ADDRESS });
   await rd.control('POST', '/sandbox/users', { upn: ADMIN, roles: ['Relaydesk.Admin'] });
 });

@@ -1,6 +1,7 @@
 import type { Express } from 'express';
 import request from 'supertest';
 import type { MailboxClientOptions, MailboxClients } from '../../server/graph/mailbox-clients';
+import type { AppServices } from '../../server/http/app';
 import { DEFAULT_SYNC_SETTINGS, type SyncDeps, type SyncSettings } from '../../server/inbound/sync/mailbox-sync';
 import type { MailboxLinking } from '../../server/identity/mailbox-linking';
 import type { MailboxTokens } from '../../server/identity/mailbox-tokens';
@@ -24,6 +25,8 @@ export interface RelaydeskWithSandbox {
   /** Where the store lives (a SQLite file, or a PostgreSQL schema). */
   target: DatabaseTarget;
   app: Express;
+  /** The domain services behind the API (for an app built with another verifier or logger). */
+  services: AppServices;
   microsoft: MicrosoftApp;
   vault: TokenVault;
   tokens: MailboxTokens;
@@ -86,6 +89,7 @@ export async function startRelaydeskWithSandbox(): Promise<RelaydeskWithSandbox>
     store,
     target,
     app,
+    services: rd.services,
     microsoft,
     vault,
     tokens,

@@ -1,15 +1,16 @@
 import { Router } from 'express';
-import type { Store } from '../../store/store';
+/** Throws when the database is unreachable; lists migrations the database is behind on. */
+export type ReadinessCheck = () => Promise<{ pendingMigrations: string[] }>;
 
 /** Liveness and readiness for load balancers and service managers; no authentication. */
-export function healthRoutes(store: Store): Router {
+export function healthRoutes(checkReady: ReadinessCheck): Router {
   const router = Router();
   router.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
   router.get('/readyz', async (req, res) => {
     try {
-      const { pendingMigrations } = await store.checkReady();
+      const { pendingMigrations } = await checkReady();
       if (pendingMigrations.length > 0) {
         res.status(503).json({ status: 'not_ready', reason: 'migrations_pending', pendingMigrations });
         return;

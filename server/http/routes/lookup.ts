@@ -1,7 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import type { Store } from '../../store/store';
-import { lookupMessage } from '../../tickets/lookup';
+import type { MessageLookup } from '../../tickets/lookup';
 import { normalizeMessageId } from '../../tickets/message-id';
 import { HttpError } from '../errors';
 
@@ -12,14 +11,14 @@ const LookupQuery = z.object({
 });
 
 /** GET /api/lookup: the ticket behind an email, for the Outlook task pane (agents only). */
-export function lookupRoutes(store: Store): Router {
+export function lookupRoutes(lookup: MessageLookup): Router {
   const router = Router();
   router.get('/lookup', async (req, res) => {
     const query = LookupQuery.parse(req.query);
     // The same canonical form ingest records, whatever spelling Outlook or the caller sends.
     const id = normalizeMessageId(query.internetMessageId);
     if (!id) throw new HttpError(400, 'invalid_message_id', 'internetMessageId holds no Message-ID');
-    res.json(await lookupMessage(store, { internetMessageId: id, mailbox: query.mailbox, receivedAt: query.receivedAt && new Date(query.receivedAt).toISOString() }));
+    res.json(await lookup.find({ internetMessageId: id, mailbox: query.mailbox, receivedAt: query.receivedAt && new Date(query.receivedAt).toISOString() }));
   });
   return router;
 }

@@ -1,7 +1,7 @@
 import express, { Router, type Express } from 'express';
 import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { MAILBOX_STATES } from '../../mailboxes/mailbox-state';
-import type { Store } from '../../store/store';
+import type { MailboxHealth } from '../../mailboxes/mailbox-health';
 
 /** An unlinked mailbox is not reported at all. */
 const REPORTED_STATES = MAILBOX_STATES.filter((s) => s !== 'unlinked');
@@ -11,7 +11,7 @@ const REPORTED_STATES = MAILBOX_STATES.filter((s) => s !== 'unlinked');
  * reports the same truth), plus the process's own metrics. Unauthenticated, and it names every mailbox, so it
  * is never on the public listener: createMetricsApp serves it on METRICS_PORT (loopback by default).
  */
-export function metricsRoutes(store: Store): Router {
+export function metricsRoutes(mailboxHealth: () => Promise<MailboxHealth[]>): Router {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'relaydesk_process_' });
   const labelNames = ['mailbox'] as const;
@@ -23,15 +23,15 @@ export function metricsRoutes(store: Store): Router {
 
   const router = Router();
   router.get('/metrics', async (_req, res) => {
-    const mailboxes = (await store.mailboxes.list()).filter((m) => m.state !== 'unlinked');
+    const mailboxes = await mailboxHealth();
     for (const gauge of [ingested, lag, lastSync, failures, state]) gauge.reset();
     const now = Date.now();
     for (const m of mailboxes) {
       const labels = { mailbox: m.address };
-      ingested.set(labels, m.messages_ingested);
-      failures.set(labels, m.consecutive_failures);
-      lag.set(labels, m.oldest_unread_at ? Math.max(0, (now - Date.parse(m.oldest_unread_at)) / 1000) : 0);
-      if (m.last_sync_at) lastSync.set(labels, Date.parse(m.last_sync_at) / 1000);
+      ingested.set(labels, m.messagesIngested);
+      failures.set(labels, m.consecutiveFailures);
+      lag.set(labels, m.oldestUnreadAt ? Math.max(0, (now - Date.parse(m.oldestUnreadAt)) / 1000) : 0);
+      if (m.lastSyncAt) lastSync.set(labels, Date.parse(m.lastSyncAt) / 1000);
       for (const s of REPORTED_STATES) state.set({ mailbox: m.address, state: s }, m.state === s ? 1 : 0);
     }
     res.type(registry.contentType).send(await registry.metrics());
@@ -40,10 +40,10 @@ export function metricsRoutes(store: Store): Router {
 }
 
 /** The metrics listener's whole app: /metrics, and 404 for anything else. */
-export function createMetricsApp(store: Store): Express {
+export function createMetricsApp(mailboxHealth: () => Promise<MailboxHealth[]>): Express {
   const app = express();
   app.disable('x-powered-by');
-  app.use(metricsRoutes(store));
+  app.use(metricsRoutes(mailboxHealth));
   app.use((_req, res) => void res.status(404).json({ error: { code: 'route_not_found', message: 'Only /metrics is served here' } }));
   // Express's default would answer with the stack trace.
   app.use(((_error, _req, res, _next) => void res.status(500).json({ error: { code: 'internal_error', message: 'Reading the metrics failed' } })) as express.ErrorRequestHandler);

@@ -1,7 +1,6 @@
 import { Router, type Request } from 'express';
 import { z } from 'zod';
-import type { Store } from '../../store/store';
-import type { UserRow } from '../../store/schema';
+import type { StaffDirectory, StaffMember } from '../../tickets/staff';
 import { TICKET_STATUSES } from '../../tickets/ticket-status';
 import type { TicketService } from '../../tickets/ticket-service';
 import { principalOf } from '../auth';
@@ -47,14 +46,11 @@ const TicketPatch = z
 const FollowerBody = z.object({ userId: Id });
 
 /** The agent REST API for tickets. Every route needs the agent role (checked by the caller's router). */
-export function ticketRoutes(store: Store, tickets: TicketService): Router {
+export function ticketRoutes(tickets: TicketService, staff: StaffDirectory): Router {
   const router = Router();
 
   /** The acting agent's user row, created on first use from the token's identity. */
-  const actor = (req: Request): Promise<UserRow> => {
-    const p = principalOf(req);
-    return store.users.ensureStaff({ externalId: `${p.tid}:${p.oid}`, email: p.email, displayName: p.name, role: p.role === 'admin' ? 'admin' : 'agent' });
-  };
+  const actor = (req: Request): Promise<StaffMember> => staff.ensure(principalOf(req));
   const ticketId = (req: Request) => Id.parse(req.params.id);
 
   router.get('/tickets', async (req, res) => {

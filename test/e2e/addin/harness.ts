@@ -1,27 +1,17 @@
-import { sandboxMicrosoftApp } from '../../../server/sandbox-mode';
 import fs from 'node:fs';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import express from 'express';
+import type express from 'express';
 import pino from 'pino';
 import type { BrowserContext, Page } from 'playwright-core';
 import webpack from 'webpack';
-import { MailboxClients } from '../../../server/graph/mailbox-clients';
-import { createApp } from '../../../server/http/app';
-import { addinRoutes } from '../../../server/http/routes/addin';
-import { MailboxLinking } from '../../../server/identity/mailbox-linking';
-import { MailboxTokens } from '../../../server/identity/mailbox-tokens';
-import type { MicrosoftApp } from '../../../server/identity/microsoft-app';
-import { TokenVerifier } from '../../../server/identity/token-verifier';
-import { generateVaultKeyText, parseVaultKey, TokenVault } from '../../../server/identity/token-vault';
-import { DEFAULT_SYNC_SETTINGS } from '../../../server/inbound/sync/mailbox-sync';
-import { SyncScheduler } from '../../../server/inbound/sync/scheduler';
 import { DemoMailGenerator, startSandbox, type RunningSandbox } from '../../../server/sandbox';
 import type { Store } from '../../../server/store/store';
-import { trustCertificateAuthority } from '../../../server/sandbox-mode';
+import { createRelaydesk } from '../../../server/wiring';
 import { openTestStore } from '../../support/database';
+import { testConfig } from '../../support/test-config';
 
 /**
  * The add-in against the real server in sandbox mode, as `npm start` runs it with no Microsoft app configured:
@@ -84,7 +74,6 @@ const silent = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 export async function startPaneServer(distDir: string): Promise<PaneServer> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'relaydesk-addin-e2e-'));
   const sandbox = await startSandbox({ dataDir, port: 0, seedDemo: true, logger: silent });
-  trustCertificateAuthority(sandbox.caCertPem);
   const { store, cleanup } = await openTestStore();
 
   // Listen first: every URL the app hands out (redirect URI, manifest, the callback's postMessage target) needs the port.
@@ -99,27 +88,17 @@ export async function startPaneServer(distDir: string): Promise<PaneServer> {
   });
   const origin = `https://localhost:${(server.address() as AddressInfo).port}`;
 
-  const microsoft: MicrosoftApp = sandboxMicrosoftApp(sandbox);
-  const vault = new TokenVault(parseVaultKey(generateVaultKeyText()));
-  const linking = new MailboxLinking(microsoft, `${origin}/oauth/callback`, store, vault, silent);
-  const tokens = new MailboxTokens(microsoft, store, vault, silent);
-  const clients = new MailboxClients(microsoft.graph, (id, forceRefresh) => tokens.accessToken(id, { forceRefresh }));
-  const scheduler = new SyncScheduler(
-    { store, clients, logger: silent, settings: { ...DEFAULT_SYNC_SETTINGS, messageIdDomain: 'relaydesk.localhost' } },
-    { intervalMs: 60_000, leaseMs: 10_000, maxConcurrent: 2, instanceId: 'addin-e2e' },
-  );
-  const officeJsUrl = `${origin}/addin/office.js`;
-  const app = express();
-  // As app.ts mounts it: before the API and its 404 handler.
-  app.use(addinRoutes({ distDir, publicOrigin: origin, officeJsUrl }));
-  app.use(
-    createApp({
-      store,
-      logger: silent,
-      tokenVerifier: new TokenVerifier({ authority: sandbox.authority, audience: sandbox.app.apiAudience, tenantIds: [sandbox.tenantId], apiScope: sandbox.app.apiScope }),
-      microsoft: { app: microsoft, linking, officeJsUrl, publicOrigin: origin },
-    }),
-  );
+  const { config } = testConfig({
+    DATA_DIR: dataDir,
+    PUBLIC_ORIGIN: origin,
+    ADDIN_DIR: distDir,
+    OFFICE_JS_URL: `${origin}/addin/office.js`,
+    MESSAGE_ID_DOMAIN: 'relaydesk.localhost',
+    INSTANCE_ID: 'addin-e2e',
+  });
+  // Nothing runs on its own here: each test syncs when it delivered mail (sync()).
+  const rd = await createRelaydesk(config, { store, sandbox, scheduler: { intervalMs: 60_000, leaseMs: 10_000, maxConcurrent: 2 } });
+  const { app, scheduler } = rd;
   handler = app;
 
   const control = async <T>(method: string, pathname: string, body?: unknown, type = 'application/json'): Promise<T> => {
@@ -163,7 +142,7 @@ export async function startPaneServer(distDir: string): Promise<PaneServer> {
       await scheduler.syncNow(row.id);
     },
     async close() {
-      await scheduler.stop();
+      await rd.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();

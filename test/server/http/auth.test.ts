@@ -144,7 +144,7 @@ describe('only access tokens for this API, from our tenants', () => {
     // Entra publishes one issuer template for every tenant; the token's own tid must not be what fills it in.
     const appFor = (tenantIds: string[]) =>
       createApp({
-        store: harness.store,
+        services: harness.services,
         logger: silent,
         tokenVerifier: new TokenVerifier({ authority: harness.idp.multiTenantAuthority, audience: harness.idp.audience, tenantIds, apiScope: harness.idp.apiScope }),
       });
@@ -283,7 +283,7 @@ describe('identity provider configuration', () => {
   const silent = pino({ level: 'silent' });
 
   it('answers 503 auth_not_configured when no identity provider is configured', async () => {
-    const app = createApp({ store: harness.store, logger: silent, tokenVerifier: undefined });
+    const app = createApp({ services: harness.services, logger: silent, tokenVerifier: undefined });
     const res = await request(app).get(AGENT_ROUTE).set('Authorization', `Bearer ${await harness.idp.token(AGENT)}`);
     expect(res.status).toBe(503);
     expect(res.body.error.code).toBe('auth_not_configured');
@@ -294,7 +294,7 @@ describe('identity provider configuration', () => {
   it('answers 503 authority_unreachable (not 401) when the OpenID metadata cannot be fetched', async () => {
     // Port 1 on loopback refuses connections at once.
     const verifier = new TokenVerifier({ authority: 'http://127.0.0.1:1/tenant', audience: harness.idp.audience, tenantIds: [harness.idp.tenantId], apiScope: harness.idp.apiScope });
-    const app = createApp({ store: harness.store, logger: silent, tokenVerifier: verifier });
+    const app = createApp({ services: harness.services, logger: silent, tokenVerifier: verifier });
     const res = await request(app).get(AGENT_ROUTE).set('Authorization', `Bearer ${await harness.idp.token(AGENT)}`);
     expect(res.status).toBe(503);
     expect(res.body.error.code).toBe('authority_unreachable');
