@@ -1,5 +1,8 @@
 import { Client } from '@microsoft/microsoft-graph-client';
 
+/** The Graph SDK's client, named here so that code outside server/graph never imports the SDK. */
+export type GraphClient = Client;
+
 export interface GraphEndpoint {
   /** e.g. https://graph.microsoft.com/v1.0 */
   baseUrl: string;

@@ -1,3 +1,5 @@
+import type { AttachmentFile } from '../tickets/attachment-file';
+
 /**
  * One received email, provider-neutral and typed: what the filter pipeline and the ingest transaction see.
  * Built from Graph's JSON (headers, body, recipients) or, when attachments or a delivery report need it, from
@@ -10,16 +12,7 @@ export interface MailAddress {
   name: string | null;
 }
 
-export interface InboundAttachment {
-  filename: string;
-  contentType: string;
-  size: number;
-  contentId: string | null;
-  inline: boolean;
-  /** Null when the attachment is over the size cap; `omittedReason` then says so. */
-  content: Buffer | null;
-  omittedReason: string | null;
-}
+export type InboundAttachment = AttachmentFile;
 
 /** A multipart/report delivery status notification (a bounce). */
 export interface DeliveryReport {

@@ -363,33 +363,31 @@ function compare(a: StoredMessage, b: StoredMessage): number {
   return a.receivedAt - b.receivedAt || a.seq - b.seq;
 }
 
+/** The first index whose message does not sort before `m` (binary search). */
+function lowerBound(list: readonly StoredMessage[], m: StoredMessage): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    const x = list[mid];
+    if (x && compare(x, m) < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 function insertSorted(list: StoredMessage[], m: StoredMessage): void {
   const last = list[list.length - 1];
   if (!last || compare(last, m) < 0) {
     list.push(m);
     return;
   }
-  let lo = 0;
-  let hi = list.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    const x = list[mid];
-    if (x && compare(x, m) < 0) lo = mid + 1;
-    else hi = mid;
-  }
-  list.splice(lo, 0, m);
+  list.splice(lowerBound(list, m), 0, m);
 }
 
 function removeSorted(list: StoredMessage[], m: StoredMessage): void {
-  let lo = 0;
-  let hi = list.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    const x = list[mid];
-    if (x && compare(x, m) < 0) lo = mid + 1;
-    else hi = mid;
-  }
-  if (list[lo] === m) list.splice(lo, 1);
+  const at = lowerBound(list, m);
+  if (list[at] === m) list.splice(at, 1);
   else {
     const i = list.indexOf(m);
     if (i >= 0) list.splice(i, 1);

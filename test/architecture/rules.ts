@@ -2,8 +2,8 @@ import path from 'node:path';
 import { isRelative, packageName, type ImportGraph, type ModuleImport } from './import-graph';
 
 /**
- * The design's arrows (../../shared/DESIGN.md, "The parts" and "Arrows point one way"), as rules over the
- * import graph. Each rule names the files and imports that cross it, so a failure says what to move.
+ * The arrows between Relaydesk's parts (docs/architecture.md), as rules over the import graph. Each rule
+ * names the files and imports that cross it, so a failure says what to move.
  */
 
 export interface Violation {
@@ -182,12 +182,16 @@ function noCycles(name: string, root: string): Rule {
       const nodes = [...graph.files.keys()].filter((f) => f.startsWith(root)).sort();
       const edges = new Map<string, string[]>();
       const lines = new Map<string, number>();
+      /** Edges made only of type-only imports: named in the message, since they are the cheapest to cut. */
+      const typeOnly = new Map<string, boolean>();
       for (const file of nodes) {
         const targets = new Set<string>();
         for (const imp of graph.files.get(file)!.imports) {
           if (imp.resolved?.startsWith(root) && graph.files.has(imp.resolved)) {
             targets.add(imp.resolved);
-            if (!lines.has(`${file}\n${imp.resolved}`)) lines.set(`${file}\n${imp.resolved}`, imp.line);
+            const edge = `${file}\n${imp.resolved}`;
+            if (!lines.has(edge)) lines.set(edge, imp.line);
+            typeOnly.set(edge, (typeOnly.get(edge) ?? true) && imp.typeOnly);
           }
         }
         edges.set(file, [...targets].sort());
@@ -198,7 +202,10 @@ function noCycles(name: string, root: string): Rule {
         if (first === undefined || (component.length === 1 && !edges.get(first)!.includes(first))) continue;
         const cycle = cycleThrough(first, new Set(component), edges);
         const others = component.length > cycle.length - 1 ? ` (one of the cycles among ${component.length} files: ${component.join(', ')})` : '';
-        found.push({ rule: name, file: first, line: lines.get(`${first}\n${cycle[1]}`) ?? 0, target: cycle.join(' -> '), message: `import cycle${others}` });
+        const steps = cycle.slice(1).map((to, n) => ({ from: cycle[n]!, to }));
+        const typeEdges = steps.filter((s) => typeOnly.get(`${s.from}\n${s.to}`)).map((s) => `${s.from} -> ${s.to}`);
+        const types = typeEdges.length > 0 ? `; type-only: ${typeEdges.join(', ')}` : '';
+        found.push({ rule: name, file: first, line: lines.get(`${first}\n${cycle[1]}`) ?? 0, target: cycle.join(' -> '), message: `import cycle${others}${types}` });
       }
       return found;
     },

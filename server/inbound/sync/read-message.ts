@@ -1,4 +1,4 @@
-import type { Client } from '@microsoft/microsoft-graph-client';
+import type { GraphClient } from '../../graph/client';
 import { GraphRequestError } from '../../graph/errors';
 import type { GraphAttachmentJson, GraphMailMessage } from '../../graph/mail-message';
 import { getMime, MimeTooLargeError } from '../../graph/mail-operations';
@@ -12,7 +12,7 @@ export type ReadMessage =
   | { kind: 'dead_letter'; message: GraphMailMessage; internetMessageId: string; raw: Buffer | null; reasonCode: string; reason: string };
 
 export interface ReadOptions {
-  client: Client;
+  client: GraphClient;
   mailboxAddress: string;
   maxMimeBytes: number;
   /** The message's attachments, when they came with the list. */

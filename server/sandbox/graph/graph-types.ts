@@ -5,7 +5,6 @@ import type { IdentityService } from '../identity/identity-service';
 import type { MailStore, Mailbox } from '../mail-store';
 import type { Throttle } from '../throttle';
 import type { Transport } from '../transport';
-import type { SubscriptionService } from './subscriptions';
 import { GraphError } from './graph-error';
 
 /** A Graph request, from HTTP or from inside a $batch: transport-neutral so both take the same path. */
@@ -44,6 +43,18 @@ export interface Caller {
   token: string;
 }
 
+/** Lifecycle notifications Graph sends about a subscription (the control API fires them on demand). */
+export type LifecycleEvent = 'reauthorizationRequired' | 'missed' | 'subscriptionRemoved';
+
+/**
+ * What the rest of the sandbox asks of the subscriptions (graph/subscriptions.ts implements it): declared here
+ * so that these shared types do not import the subscriptions module, which imports them.
+ */
+export interface SubscriptionLifecycle {
+  /** False when no subscription has this id. */
+  fireLifecycle(id: string, event: LifecycleEvent): boolean;
+}
+
 export interface SandboxServices {
   baseUrl: string;
   graphBaseUrl: string;
@@ -53,7 +64,7 @@ export interface SandboxServices {
   throttle: Throttle;
   faults: FaultInjector;
   transport: Transport;
-  subscriptions: SubscriptionService;
+  subscriptions: SubscriptionLifecycle;
   logger: Logger;
   /** Re-enters the dispatcher (used by $batch). */
   dispatch: (req: GraphRequest, latencyMs?: number) => Promise<DispatchResult>;

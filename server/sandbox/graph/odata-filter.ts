@@ -141,23 +141,19 @@ export function parseFilter(src: string, types: Record<string, PropertyType>): P
     return { kind: 'cmp', op: op as CompareOp, property: prop.name, literal: lit };
   };
 
-  const andExpr = (): FilterNode => {
-    let left = primary();
-    while (isWord(peek(), 'and')) {
-      next();
-      left = { kind: 'and', left, right: primary() };
-    }
-    return left;
-  };
-
-  const orExpr = (): FilterNode => {
-    let left = andExpr();
-    while (isWord(peek(), 'or')) {
-      next();
-      left = { kind: 'or', left, right: andExpr() };
-    }
-    return left;
-  };
+  /** `operand (word operand)*`, left-associative: `and` binds tighter than `or` by calling it from `or`. */
+  const chain =
+    (word: 'and' | 'or', operand: () => FilterNode) =>
+    (): FilterNode => {
+      let left = operand();
+      while (isWord(peek(), word)) {
+        next();
+        left = { kind: word, left, right: operand() };
+      }
+      return left;
+    };
+  const andExpr = chain('and', () => primary());
+  const orExpr = chain('or', andExpr);
 
   if (tokens.length === 0) throw graphErrors.badRequest('Invalid filter clause: the filter is empty.');
   const root = orExpr();

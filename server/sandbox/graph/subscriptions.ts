@@ -4,7 +4,7 @@ import type { Directory, User } from '../directory';
 import type { Folder, Mailbox, MailStore, StoreEvent } from '../mail-store';
 import { requireMailAccess } from './auth';
 import { GraphError } from './graph-error';
-import { globalRoute, json, jsonBody, noContent, type Caller, type GlobalRouteContext, type GraphResponse, type Route } from './graph-types';
+import { globalRoute, json, jsonBody, noContent, type Caller, type GlobalRouteContext, type GraphResponse, type LifecycleEvent, type Route, type SubscriptionLifecycle } from './graph-types';
 
 /**
  * Change notifications: `/subscriptions` with the validationToken handshake, notifications carrying
@@ -21,7 +21,6 @@ const RETRY_DELAYS_MS = [1_000, 4_000];
 const MAX_CLIENT_STATE = 128;
 const MAX_BATCH_NOTIFICATIONS = 100;
 
-export type LifecycleEvent = 'reauthorizationRequired' | 'missed' | 'subscriptionRemoved';
 
 interface Subscription {
   id: string;
@@ -43,7 +42,7 @@ interface Subscription {
   missed: boolean;
 }
 
-export class SubscriptionService {
+export class SubscriptionService implements SubscriptionLifecycle {
   private readonly subs = new Map<string, Subscription>();
   private readonly queue = new Map<string, Record<string, unknown>[]>();
   private flushScheduled = false;

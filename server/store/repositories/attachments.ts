@@ -1,17 +1,11 @@
 import type { Kysely } from 'kysely';
+import type { AttachmentFile } from '../../tickets/attachment-file';
 import type { DB } from '../schema';
 import { nowIso } from '../sql-helpers';
 
-export interface NewAttachment {
+export interface NewAttachment extends AttachmentFile {
   ticketId: number;
   commentId: number | null;
-  filename: string;
-  contentType: string;
-  size: number;
-  contentId: string | null;
-  inline: boolean;
-  content: Buffer | null;
-  omittedReason: string | null;
 }
 
 export class AttachmentsRepository {
