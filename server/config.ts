@@ -58,7 +58,9 @@ const EnvSchema = z.object({
   RELAYDESK_SECRET_KEY: optionalString,
   RELAYDESK_PREVIOUS_SECRET_KEYS: optionalString,
   INSTANCE_ID: optionalString,
-  RELAY_UNKNOWN_OUTCOME_SETTLE_MS: z.preprocess(emptyAsUndefined, positiveInt.default(30_000)),
+  RELAY_UNKNOWN_OUTCOME_SETTLE_MS: z.preprocess(emptyAsUndefined, positiveInt.default(120_000)),
+  RELAY_MESSAGES_PER_MINUTE: z.preprocess(emptyAsUndefined, positiveInt.default(30)),
+  RELAY_RECIPIENTS_PER_DAY: z.preprocess(emptyAsUndefined, positiveInt.default(10_000)),
   SYNC_INTERVAL_MS: z.preprocess(emptyAsUndefined, positiveInt.default(15_000)),
   SYNC_MAX_CONCURRENT: z.preprocess(emptyAsUndefined, positiveInt.default(8)),
   PARSE_WORKERS: z.preprocess(emptyAsUndefined, positiveInt.max(64).optional()),
@@ -96,8 +98,10 @@ export interface Config {
   readonly redirectUri: string;
   /** Names this instance's leases on mailboxes and outgoing email; stable across restarts. */
   readonly instanceId: string;
-  /** How long after a send that got no answer before Sent Items is trusted to tell whether it went out. */
+  /** How long after a send that got no answer before the mailbox is trusted to show whether it went out. */
   readonly relayUnknownOutcomeSettleMs: number;
+  /** Exchange Online's sending limits per mailbox, which the relay keeps to (messages a minute, recipients a day). */
+  readonly relayPacing: { readonly messagesPerMinute: number; readonly recipientsPerDay: number };
   readonly sync: { readonly intervalMs: number; readonly maxConcurrent: number; readonly senderBlockMs: number };
   /** The parse pool: worker threads (default: cores, at most 4), each parse's deadline, each worker's heap. */
   readonly parse: { readonly workers: number | undefined; readonly deadlineMs: number; readonly workerHeapMb: number };
@@ -212,6 +216,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
     // Host and port name one instance across restarts; with a random port, only the process does.
     instanceId: e.INSTANCE_ID ?? (e.PORT === 0 ? `${os.hostname()}:pid-${process.pid}` : `${os.hostname()}:${e.PORT}`),
     relayUnknownOutcomeSettleMs: e.RELAY_UNKNOWN_OUTCOME_SETTLE_MS,
+    relayPacing: { messagesPerMinute: e.RELAY_MESSAGES_PER_MINUTE, recipientsPerDay: e.RELAY_RECIPIENTS_PER_DAY },
     sync: { intervalMs: e.SYNC_INTERVAL_MS, maxConcurrent: e.SYNC_MAX_CONCURRENT, senderBlockMs: e.SENDER_BLOCK_MINUTES * 60_000 },
     parse: { workers: e.PARSE_WORKERS, deadlineMs: e.PARSE_DEADLINE_MS, workerHeapMb: e.PARSE_WORKER_HEAP_MB },
     messageIdDomain: (e.MESSAGE_ID_DOMAIN ?? `relaydesk.${new URL(publicOrigin).hostname}`).toLowerCase(),

@@ -18,7 +18,7 @@ import { SyncScheduler, type SchedulerOptions } from './inbound/sync/scheduler';
 import { createLogger, type Logger } from './logger';
 import { mailboxHealth } from './mailboxes/mailbox-health';
 import { MailboxLifecycle, type MailboxLifecycleHooks } from './mailboxes/mailbox-lifecycle';
-import { DEFAULT_RELAY_SETTINGS, RelayWorker, type RelayDeps, type RelaySettings } from './outbound/relay-worker';
+import { DEFAULT_RELAY_SETTINGS, exchangePacing, RelayWorker, type RelayDeps, type RelaySettings } from './outbound/relay-worker';
 import { ensurePrivateDirectory } from './private-files';
 import { sandboxMicrosoftApp, startSandboxMode, trustCertificateAuthority, type RunningSandbox, type SandboxEndpoints } from './sandbox-mode';
 import { Store } from './store/store';
@@ -159,7 +159,14 @@ export async function createRelaydesk(config: Config, overrides: RelaydeskOverri
         store,
         clients,
         logger,
-        settings: { ...DEFAULT_RELAY_SETTINGS, messageIdDomain: config.messageIdDomain, unknownOutcomeSettleMs: config.relayUnknownOutcomeSettleMs, ...overrides.relay },
+        settings: {
+          ...DEFAULT_RELAY_SETTINGS,
+          messageIdDomain: config.messageIdDomain,
+          unknownOutcomeSettleMs: config.relayUnknownOutcomeSettleMs,
+          secondLookMs: Math.max(1_000, Math.round(config.relayUnknownOutcomeSettleMs / 4)),
+          pacing: exchangePacing(config.relayPacing.messagesPerMinute, config.relayPacing.recipientsPerDay),
+          ...overrides.relay,
+        },
         ...(overrides.onSent ? { onSent: overrides.onSent } : {}),
       },
       config.instanceId,

@@ -1,49 +1,27 @@
 import { GraphError as SdkGraphError } from '@microsoft/microsoft-graph-client';
+import { ClassifiedError, graphErrorKind, isTokenFailureCode } from './failure-policy';
+import type { FailureClass } from './failure-classes';
+
+export { graphErrorKind };
 
 /**
- * What a failed Graph call means for Relaydesk, decided from Graph's status and error code, never from
- * message text. One policy (graphErrorKind) serves every caller.
+ * A failed Graph call, classified by the failure policy (failure-policy.ts) from Graph's status and error
+ * code, never from message text. A request that never left because no token could be had carries a token
+ * failure code (e.g. needs_reauth) and counts as an identity failure.
  */
-export type GraphErrorKind =
-  /** 429 / 503 / 504: wait (Retry-After when given) and try again. */
-  | 'throttled'
-  /** Other 5xx or a network failure: retry with backoff. */
-  | 'transient'
-  /** The token was refused: refresh once, then the mailbox needs re-authorization. */
-  | 'unauthorized'
-  /** Consent or mailbox permissions are missing. */
-  | 'access_denied'
-  /** The mailbox exists but Graph cannot serve it (on-premises Exchange, inactive, soft-deleted). */
-  | 'mailbox_unavailable'
-  | 'not_found'
-  /** The request itself is wrong; repeating it will not help. */
-  | 'permanent';
-
-export class GraphRequestError extends Error {
+export class GraphRequestError extends ClassifiedError {
   constructor(
-    readonly kind: GraphErrorKind,
+    kind: FailureClass,
     /** Graph's own error code, e.g. ErrorItemNotFound, or `network` when no response came. */
     readonly graphCode: string,
-    readonly status: number,
+    status: number,
     message: string,
-    readonly retryAfterMs?: number,
+    retryAfterMs?: number,
     options?: { cause?: unknown },
   ) {
-    super(message, options);
+    super(kind, graphCode, status, isTokenFailureCode(graphCode) ? 'identity' : 'graph', message, retryAfterMs, options);
     this.name = 'GraphRequestError';
   }
-}
-
-export function graphErrorKind(status: number, code: string): GraphErrorKind {
-  if (code === 'MailboxNotEnabledForRESTAPI' || code === 'MailboxNotSupportedForRESTAPI' || code === 'ErrorMailboxNotEnabledForRESTAPI') {
-    return 'mailbox_unavailable';
-  }
-  if (status === 429 || status === 503 || status === 504) return 'throttled';
-  if (status === 0 || status >= 500) return 'transient';
-  if (status === 401) return 'unauthorized';
-  if (status === 403) return 'access_denied';
-  if (status === 404) return code === 'ErrorInvalidUser' ? 'mailbox_unavailable' : 'not_found';
-  return 'permanent';
 }
 
 /** Retry-After as seconds (possibly fractional) or an HTTP date, in milliseconds from now. */

@@ -1,5 +1,6 @@
 import type { Context, Middleware, MiddlewareOptions } from '@microsoft/microsoft-graph-client';
 import { parseRetryAfter } from './errors';
+import { classifyFailure, graphErrorKind, tokenFailureCode, type Failure } from './failure-policy';
 import { EXCHANGE_CONCURRENCY, type MailboxGovernor } from './governor';
 
 export interface RetryPolicy {
@@ -21,13 +22,21 @@ export class DispatchHook implements MiddlewareOptions {
   constructor(readonly beforeDispatch: () => Promise<void>) {}
 }
 
+/**
+ * A request option: a 504 goes back to the caller at once, neither retried nor pausing the mailbox. For list
+ * pages, whose 504 means the page was too large to assemble in time: the same page would time out again,
+ * a smaller one will not (see AdaptivePageSize).
+ */
+export class GatewayTimeoutToCaller implements MiddlewareOptions {}
+
 /** Supplies the bearer token; `forceRefresh` after Graph answered 401. */
 export type TokenSource = (forceRefresh: boolean) => Promise<string>;
 
 /**
  * The Graph SDK middleware that every request of one mailbox passes through: admission by the mailbox's
  * governor, the bearer token, Retry-After (which pauses the whole mailbox, not just this request), backoff
- * with jitter on 5xx and network errors, and one token refresh on 401. Replaces the SDK's own retry handler,
+ * with jitter on 5xx and network errors (never for a send, whose outcome they leave unknown: see the failure
+ * policy), and one token refresh on 401. Replaces the SDK's own retry handler,
  * which retries each request on its own and lets the others carry on into the throttle.
  */
 export class GovernedMiddleware implements Middleware {
@@ -49,18 +58,20 @@ export class GovernedMiddleware implements Middleware {
     const units = batchUnits(context);
     const idempotent = isIdempotent(context);
     const hook = context.middlewareControl?.getMiddlewareOptions(DispatchHook) as DispatchHook | undefined;
+    const gatewayTimeoutToCaller = context.middlewareControl?.getMiddlewareOptions(GatewayTimeoutToCaller) !== undefined;
     let refreshed = false;
     for (let attempt = 0; ; attempt++) {
-      // A token that cannot be had (a revoked grant) is not a network error: answer 401 at once, no retries.
+      // A token that cannot be had is answered at once, as the failure policy classifies it: a lost grant
+      // (needs_reauth) and an Entra outage (identity_unavailable, retried by the caller later) differ.
       // (Thrown, it would reach callers as a codeless SDK error, indistinguishable from a lost connection.)
       let token: string;
       try {
         token = await this.token(refreshed);
       } catch (error) {
-        context.response = tokenUnavailable(error);
+        context.response = tokenFailureResponse(classifyFailure(error));
         return;
       }
-      const release = await this.governor.acquire(units, units > 1 ? EXCHANGE_CONCURRENCY : 1);
+      const release = await this.governor.acquire(units, units > 1 ? EXCHANGE_CONCURRENCY : 1, bodyBytes(context));
       if (hook) {
         try {
           await hook.beforeDispatch();
@@ -77,8 +88,8 @@ export class GovernedMiddleware implements Middleware {
         await this.next.execute(context);
       } catch (error) {
         release();
-        // A POST that failed in flight may have been carried out: only its caller can decide to resend.
-        if (!idempotent || attempt >= this.retry.maxRetries) throw error;
+        // A POST that failed in flight may have been carried out (outcome unknown): only its caller can decide to resend.
+        if (graphErrorKind(0, 'network', { mayHaveTakenEffect: !idempotent }) !== 'transient' || attempt >= this.retry.maxRetries) throw error;
         await sleep(this.backoff(attempt));
         continue;
       }
@@ -86,14 +97,21 @@ export class GovernedMiddleware implements Middleware {
       const response = context.response;
       if (!response) return;
       const status = response.status;
+      if (status === 504 && gatewayTimeoutToCaller) return;
+      if (status < 400) return;
+      // A send answered 5xx may have gone out (outcome unknown): it is never repeated here, only by its caller
+      // after settling. Only a 429 proves a request was not carried out.
+      const kind = graphErrorKind(status, '', { mayHaveTakenEffect: !idempotent });
       if (status === 429 || status === 503 || status === 504) {
-        const retryAfter = parseRetryAfter(response.headers.get('Retry-After')) ?? this.backoff(attempt);
-        this.governor.pauseFor(retryAfter);
+        // Graph's overload answers hold the whole mailbox for their Retry-After, repeated or not.
+        this.governor.pauseFor(parseRetryAfter(response.headers.get('Retry-After')) ?? this.backoff(attempt));
+      }
+      if (kind === 'throttled') {
         if (attempt >= this.retry.maxRetries) return;
         await drain(response);
         continue;
       }
-      if (status >= 500 && idempotent && attempt < this.retry.maxRetries) {
+      if (kind === 'transient' && attempt < this.retry.maxRetries) {
         await drain(response);
         await sleep(this.backoff(attempt));
         continue;
@@ -113,11 +131,9 @@ export class GovernedMiddleware implements Middleware {
   }
 }
 
-/** A Graph-shaped 401 carrying the token source's own error code (e.g. needs_reauth). */
-function tokenUnavailable(error: unknown): Response {
-  const code = typeof (error as { code?: unknown })?.code === 'string' ? (error as { code: string }).code : 'token_unavailable';
-  const message = error instanceof Error ? error.message : String(error);
-  return new Response(JSON.stringify({ error: { code, message } }), { status: 401, headers: { 'Content-Type': 'application/json' } });
+/** A Graph-shaped 401 whose code (a token failure code) tells the caller how to act on the identity failure. */
+function tokenFailureResponse(failure: Failure): Response {
+  return new Response(JSON.stringify({ error: { code: tokenFailureCode(failure.kind), message: failure.message } }), { status: 401, headers: { 'Content-Type': 'application/json' } });
 }
 
 /** GET, PUT, PATCH and DELETE can be repeated safely; so can $batch, which Relaydesk uses only for PATCH. */
@@ -126,6 +142,14 @@ function isIdempotent(context: Context): boolean {
   if (method !== 'POST') return true;
   const url = typeof context.request === 'string' ? context.request : context.request.url;
   return /\/\$batch(\?|$)/.test(url);
+}
+
+/** What the request body weighs against Exchange's IncomingBytes budget (150 MB per 5 minutes). */
+function bodyBytes(context: Context): number {
+  const body = context.options?.body;
+  if (typeof body === 'string') return Buffer.byteLength(body);
+  if (body instanceof ArrayBuffer || ArrayBuffer.isView(body)) return body.byteLength;
+  return 0;
 }
 
 /** A $batch counts once per sub-request against Exchange's budget. */

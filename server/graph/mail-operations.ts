@@ -1,6 +1,9 @@
 import { ResponseType, type Client } from '@microsoft/microsoft-graph-client';
+import { AdaptivePageSize } from './adaptive-page-size';
 import { parseRetryAfter, toGraphRequestError, GraphRequestError, graphErrorKind } from './errors';
+import { GatewayTimeoutToCaller } from './governed-middleware';
 import type { GraphAttachmentJson, GraphMailMessage } from './mail-message';
+import { pauseMailboxOf } from './mailbox-clients';
 
 /** Only what ingest needs; headers must be selected explicitly or Graph leaves them out. */
 export const SYNC_SELECT = [
@@ -37,60 +40,80 @@ export interface ListPagesOptions {
   limit: number;
   /** A page's JSON is read up to this many bytes; a larger page is asked for again with half the $top. */
   maxPageBytes: number;
+  /** The mailbox's page size as its gateway timeouts taught it, kept across syncs (MailboxClients.listPageSize). */
+  adaptive?: AdaptivePageSize;
 }
 
 /**
  * Unread inbox messages, oldest first, one page at a time: the caller handles a page before the next is
  * fetched, so a sync holds one page in memory, never its whole backlog. A page whose JSON passes
  * `maxPageBytes` is fetched again at the same position with half the $top; a single message still too
- * large comes with METADATA_SELECT only (no body), and is read from its MIME.
+ * large comes with METADATA_SELECT only (no body), and is read from its MIME. A page answered 504 (too
+ * large for Exchange's gateway to assemble in time) is asked for again the same way, and the mailbox's
+ * page size shrinks for the pages and syncs that follow (AdaptivePageSize).
  *
  * Pages follow @odata.nextLink, which pages by $skip: the caller must not mark messages read before the
  * listing ends, or later pages would skip unread mail. Graph requires an $orderby property to appear first
  * in $filter (else InefficientFilter), hence the receivedDateTime clause.
  */
 export async function* listUnreadPages(client: Client, address: string, options: ListPagesOptions): AsyncGenerator<GraphMailMessage[]> {
-  const top = Math.max(1, Math.min(options.pageSize, options.limit));
+  const configured = Math.max(1, Math.min(options.pageSize, options.limit));
+  const adaptive = options.adaptive ?? new AdaptivePageSize();
   let url: string | undefined = pageUrl(`${mailboxPath(address)}/mailFolders/inbox/messages`, {
     $filter: 'receivedDateTime ge 1900-01-01T00:00:00Z and isRead eq false',
     $orderby: 'receivedDateTime asc',
     $select: SYNC_SELECT.join(','),
-    $top: String(top),
+    $top: String(adaptive.current(configured)),
   });
   let listed = 0;
-  let nextTop = top;
+  let nextTop = adaptive.current(configured);
   while (url && listed < options.limit) {
-    const { page, top: used } = await cappedPage(client, pageUrl(url, { $top: String(nextTop) }), options.maxPageBytes);
+    const { page, top: used, timedOut } = await cappedPage(client, pageUrl(url, { $top: String(nextTop) }), options.maxPageBytes, (top) => adaptive.timedOut(top));
+    if (!timedOut) adaptive.clean(configured);
     const messages = page.value.slice(0, options.limit - listed);
     listed += messages.length;
     if (messages.length > 0) yield messages;
     // Past a large message, the page size grows back step by step: large mail often comes in runs.
-    nextTop = Math.min(top, used * 2);
+    nextTop = Math.min(adaptive.current(configured), used * 2);
     url = page['@odata.nextLink'] ? pageUrl(page['@odata.nextLink'], { $select: SYNC_SELECT.join(',') }) : undefined;
   }
 }
 
 type MessagePage = { value: GraphMailMessage[]; '@odata.nextLink'?: string };
 
-/** The page at `url`, with $top halved until it fits in `maxBytes`; the $top that fitted. */
-async function cappedPage(client: Client, url: string, maxBytes: number): Promise<{ page: MessagePage; top: number }> {
+/**
+ * The page at `url`, with $top halved until it fits in `maxBytes` and Exchange's gateway answers it in time;
+ * the $top that fitted, and whether a 504 came on the way (`onGatewayTimeout` hears each one).
+ */
+async function cappedPage(client: Client, url: string, maxBytes: number, onGatewayTimeout: (top: number) => void): Promise<{ page: MessagePage; top: number; timedOut: boolean }> {
+  let timedOut = false;
   for (let top = Number(queryValue(url, '$top') ?? '1'); ; top = Math.ceil(top / 2)) {
     const attempt = pageUrl(url, { $top: String(top) });
     try {
-      return { page: JSON.parse((await getCapped(client, attempt, maxBytes)).toString('utf8')) as MessagePage, top };
+      return { page: JSON.parse((await getCapped(client, attempt, maxBytes, { listPage: true })).toString('utf8')) as MessagePage, top, timedOut };
     } catch (error) {
-      if (!(error instanceof MimeTooLargeError)) throw error;
-      if (top === 1) return { page: JSON.parse((await getCapped(client, pageUrl(attempt, { $select: METADATA_SELECT.join(',') }), maxBytes)).toString('utf8')) as MessagePage, top };
+      if (isGatewayTimeout(error)) {
+        timedOut = true;
+        onGatewayTimeout(top);
+      } else if (!(error instanceof MimeTooLargeError)) throw error;
+      if (top === 1) return { page: JSON.parse((await getCapped(client, pageUrl(attempt, { $select: METADATA_SELECT.join(',') }), maxBytes, { listPage: true })).toString('utf8')) as MessagePage, top, timedOut };
     }
   }
+}
+
+/** Graph's gateway gave up on the request (504): for a list page, too much to assemble in time. */
+function isGatewayTimeout(error: unknown): boolean {
+  return error instanceof GraphRequestError && error.status === 504;
 }
 
 /**
  * The attachments of `wanted` unread inbox messages, fetched with the list itself (`$expand=attachments`,
  * ten messages a request) rather than one download per message: Exchange counts each request once, so this
  * costs a tenth. The pages together are read up to `maxBytes`; past it, the listing stops there and the
- * messages it did not deliver are read from their MIME, one at a time. Messages it does not find (read or moved
- * meanwhile) are simply absent from the result.
+ * messages it did not deliver are read from their MIME, one at a time. A page answered 504 (attachments too
+ * large for the gateway to send in time) is asked for again with half the messages; when even one message's
+ * times out, the listing stops there too. Messages it does not find (read or moved meanwhile) are simply
+ * absent from the result.
  */
 export async function listUnreadAttachments(
   client: Client,
@@ -107,15 +130,20 @@ export async function listUnreadAttachments(
     $top: String(ATTACHMENT_PAGE_SIZE),
   });
   let budget = options.maxBytes;
-  for (let pages = 0; url && pages < options.maxPages && found.size < options.wanted.size && budget > 0; pages++) {
+  let top = ATTACHMENT_PAGE_SIZE;
+  // Smaller pages after a 504 cover the same messages in more requests.
+  for (let pages = 0; url && pages < options.maxPages * Math.ceil(ATTACHMENT_PAGE_SIZE / top) && found.size < options.wanted.size && budget > 0; pages++) {
     let page: { value: { id: string; attachments?: GraphAttachmentJson[] }[]; '@odata.nextLink'?: string };
     try {
-      const bytes = await getCapped(client, url, budget);
+      const bytes = await getCapped(client, pageUrl(url, { $top: String(top) }), budget, { listPage: true });
       budget -= bytes.length;
       page = JSON.parse(bytes.toString('utf8')) as typeof page;
     } catch (error) {
       if (error instanceof MimeTooLargeError) break;
-      throw error;
+      if (!isGatewayTimeout(error)) throw error;
+      if (top === 1) break;
+      top = Math.ceil(top / 2);
+      continue;
     }
     for (const m of page.value) if (options.wanted.has(m.id)) found.set(m.id, m.attachments ?? []);
     url = page['@odata.nextLink'];
@@ -127,10 +155,13 @@ export async function listUnreadAttachments(
  * A GET's body, refused past `maxBytes` without holding more than that. The raw response, because the SDK's
  * stream mode drops the error JSON (and with it Graph's error code) of a failed request.
  */
-async function getCapped(client: Client, url: string, maxBytes: number): Promise<Buffer> {
+async function getCapped(client: Client, url: string, maxBytes: number, options: { listPage?: boolean } = {}): Promise<Buffer> {
   let response: Response;
   try {
-    response = (await client.api(url).responseType(ResponseType.RAW).get()) as Response;
+    const request = client.api(url).responseType(ResponseType.RAW);
+    // A list page's 504 is answered by asking for a smaller page, not by asking again (see cappedPage).
+    if (options.listPage) request.middlewareOptions([new GatewayTimeoutToCaller()]);
+    response = (await request.get()) as Response;
   } catch (error) {
     throw toGraphRequestError(error);
   }
@@ -191,7 +222,7 @@ export interface MarkReadResult {
 
 /**
  * Marks messages read with $batch, 20 per request. Sub-requests throttled inside a batch (429 with
- * Retry-After) are retried after the wait; `onThrottled` lets the mailbox's governor pause as well.
+ * Retry-After) pause the mailbox's governor and are retried after the wait; `onThrottled` hears each wait.
  *
  * Graph answers each PATCH with the whole message, body included. For `large` messages that answer is
  * megabytes a $batch would have to parse on the event loop, so they are marked one request each, and
@@ -248,9 +279,13 @@ export async function markRead(
         }
         const code = response.body?.error?.code ?? `http_${response.status}`;
         const kind = graphErrorKind(response.status, code);
+        const wait = parseRetryAfter(headerValue(response.headers, 'Retry-After')) ?? 1000 * attempt;
+        // The envelope answered 200, so the governed middleware never saw this 429: hold the whole mailbox
+        // here, or the mailbox's other requests run into the same throttle.
+        if (kind === 'throttled') pauseMailboxOf(client, wait);
         if ((kind === 'throttled' || kind === 'transient') && attempt < MARK_READ_ATTEMPTS) {
           retry.push(id);
-          waitMs = Math.max(waitMs, parseRetryAfter(headerValue(response.headers, 'Retry-After')) ?? 1000 * attempt);
+          waitMs = Math.max(waitMs, wait);
           continue;
         }
         result.failed.push({ id, error: new GraphRequestError(kind, code, response.status, response.body?.error?.message ?? code) });

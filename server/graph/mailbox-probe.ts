@@ -19,3 +19,17 @@ export async function probeInbox(client: Client, address: string): Promise<Inbox
     throw toGraphRequestError(error);
   }
 }
+
+/**
+ * The object id of the directory user `address` resolves to: the mailbox's owner, to compare with the
+ * signed-in account's `oid`. A UPN need not be the mailbox's SMTP address, so names prove nothing; ids do.
+ */
+export async function mailboxOwnerId(client: Client, address: string): Promise<string> {
+  try {
+    const user = (await client.api(`/users/${encodeURIComponent(address)}`).select(['id']).get()) as { id?: unknown };
+    if (typeof user.id !== 'string' || user.id === '') throw new Error(`Graph returned no id for ${address}`);
+    return user.id;
+  } catch (error) {
+    throw toGraphRequestError(error);
+  }
+}

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { CryptoProvider, type AuthenticationResult } from '@azure/msal-node';
 import { createGraphClient } from '../graph/client';
 import { GraphRequestError } from '../graph/errors';
-import { probeInbox } from '../graph/mailbox-probe';
+import { mailboxOwnerId, probeInbox } from '../graph/mailbox-probe';
 import type { Logger } from '../logger';
 import type { LinkPurpose, MailboxRow } from '../store/schema';
 import type { Store } from '../store/store';
@@ -29,9 +29,15 @@ export interface LinkStarted {
 }
 
 /**
- * Admin consent for a mailbox: authorization code with PKCE and a single-use state, then three checks
- * before anything is stored: the account that consented is the mailbox (or may open it), Graph can serve the
- * mailbox, and only then is the sealed token cache saved and the mailbox activated.
+ * Admin consent for a mailbox: authorization code with PKCE and a single-use state, then two checks before
+ * anything is stored: the account that consented owns the mailbox, and Graph can serve the mailbox; only
+ * then is the sealed token cache saved and the mailbox activated.
+ *
+ * Ownership is decided by object id: the directory user the mailbox's address resolves to (Graph
+ * `/users/{address}`) must be the signed-in account (the ID token's `oid`). Names cannot decide it: the
+ * sign-in name (UPN, `preferred_username`) of a mailbox's owner need not be its SMTP address, and another
+ * account that merely may open the mailbox is still another account, whose consent would make Relaydesk act
+ * as that person. Such a sign-in is refused as `wrong_account`.
  */
 export class MailboxLinking {
   private readonly crypto = new CryptoProvider();
@@ -116,20 +122,31 @@ export class MailboxLinking {
     }
     const signedInAs = normalizeEmail(result.account?.username ?? '');
     if (!result.account) return fail(new LinkError('consent_failed', 'Microsoft returned no account for the sign-in'));
+    // The ID token's: Graph's access token is not the client's to read.
+    const claims = result.idTokenClaims as { oid?: unknown };
+    const signedInOid = typeof claims.oid === 'string' ? claims.oid : undefined;
+    if (!signedInOid) return fail(new LinkError('consent_failed', 'Microsoft returned no object id for the account that signed in'));
 
     const graph = createGraphClient(this.app.graph, async () => result.accessToken);
+    let ownerId: string | undefined;
+    try {
+      ownerId = await mailboxOwnerId(graph, mailbox.address);
+    } catch (error) {
+      // Not found, or another user the account may not look up: either way the address is not this account's.
+      if (!(error instanceof GraphRequestError && (error.status === 404 || error.status === 403))) return fail(probeFailure(error, mailbox.address));
+    }
+    if (ownerId?.toLowerCase() !== signedInOid.toLowerCase()) {
+      // Signed into another account: the classic wrong-browser-session link.
+      return fail(
+        new LinkError('wrong_account', `You signed in as ${signedInAs}, but the link is for ${mailbox.address}; nothing was linked. Sign in with the account that owns ${mailbox.address}.`, {
+          signedInAs,
+          requested: mailbox.address,
+        }),
+      );
+    }
     try {
       await probeInbox(graph, mailbox.address);
     } catch (error) {
-      if (signedInAs !== mailbox.address) {
-        // Signed in as someone else, and that account cannot open the mailbox: the classic wrong-browser-session link.
-        return fail(
-          new LinkError('wrong_account', `You signed in as ${signedInAs}, but the link is for ${mailbox.address}; nothing was linked. Sign in as ${mailbox.address}.`, {
-            signedInAs,
-            requested: mailbox.address,
-          }),
-        );
-      }
       return fail(probeFailure(error, mailbox.address));
     }
 
@@ -137,7 +154,7 @@ export class MailboxLinking {
     const linked = await this.store.transaction(async (repos) => {
       const row = await repos.mailboxes.update(mailbox.id, {
         state: reactivate,
-        state_reason: signedInAs === mailbox.address ? null : `linked through ${signedInAs}, who may open this mailbox`,
+        state_reason: null,
         token_cache: this.vault.encrypt(client.getTokenCache().serialize(), { mailboxId: mailbox.id, field: 'token_cache' }),
         home_account_id: result.account?.homeAccountId ?? null,
         linked_by: link.requested_by,
@@ -145,6 +162,8 @@ export class MailboxLinking {
         last_error_code: null,
         last_error_message: null,
         consecutive_failures: 0,
+        failure_class: null,
+        failing_since: null,
       });
       await repos.oauthLinks.recordOutcome(link.id, 'linked');
       await repos.audit.record({
@@ -203,10 +222,10 @@ function hashState(state: string): string {
 
 function probeFailure(error: unknown, address: string): LinkError {
   if (error instanceof GraphRequestError) {
-    if (error.kind === 'mailbox_unavailable') {
+    if (error.kind === 'not_found') {
       return new LinkError('mailbox_unavailable', `Microsoft Graph cannot serve ${address} (${error.graphCode}): on-premises Exchange, inactive or soft-deleted mailboxes cannot be linked`, { graphCode: error.graphCode });
     }
-    if (error.kind === 'access_denied' || error.kind === 'unauthorized') {
+    if (error.kind === 'permission_missing') {
       return new LinkError('mailbox_access_denied', `The consent does not give access to ${address}'s inbox (${error.graphCode})`, { graphCode: error.graphCode });
     }
     return new LinkError('graph_unreachable', `Could not read ${address}'s inbox to prove access (${error.graphCode}); try again`, { graphCode: error.graphCode });

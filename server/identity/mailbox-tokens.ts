@@ -1,17 +1,26 @@
-import { AuthError, InteractionRequiredAuthError, type ConfidentialClientApplication, type ICachePlugin, type TokenCacheContext } from '@azure/msal-node';
+import type { ConfidentialClientApplication, ICachePlugin, TokenCacheContext } from '@azure/msal-node';
+import { ClassifiedError, classifyIdentityError, TOKEN_FAILURE_KIND, tokenFailureCode, type Failure, type TokenFailureCode } from '../graph/failure-policy';
 import type { Logger } from '../logger';
 import type { Store } from '../store/store';
 import { createConfidentialClient, MAILBOX_TOKEN_SCOPES, type MicrosoftApp } from './microsoft-app';
 import type { TokenVault } from './token-vault';
 
-export type MailboxAuthErrorCode = 'mailbox_not_linked' | 'needs_reauth';
+/**
+ * needs_reauth: Entra refused the grant, only an admin's consent brings the mailbox back; identity_unavailable:
+ * Entra (or the way to it) failed, retry later; identity_refused: Entra refused the app itself (its secret, its
+ * registration); mailbox_not_linked: no tokens to use.
+ */
+export type MailboxAuthErrorCode = TokenFailureCode;
 
 /** Tokens are renewed this long before they expire, so none expires in the middle of a sync. */
 const TOKEN_EXPIRY_MARGIN_MS = 5 * 60 * 1000;
 
-export class MailboxAuthError extends Error {
-  constructor(readonly code: MailboxAuthErrorCode, message: string, readonly aadstsCode?: string) {
-    super(message);
+/** A token that could not be had, classified by the failure policy (graph/failure-policy.ts). */
+export class MailboxAuthError extends ClassifiedError {
+  declare readonly code: MailboxAuthErrorCode;
+
+  constructor(code: MailboxAuthErrorCode, message: string, readonly aadstsCode?: string, failure?: Failure) {
+    super(failure?.kind ?? TOKEN_FAILURE_KIND[code], code, failure?.status ?? 0, 'identity', message, failure?.retryAfterMs, { aadsts: aadstsCode, cause: failure });
     this.name = 'MailboxAuthError';
   }
 }
@@ -33,20 +42,29 @@ export class MailboxTokens {
   private readonly clients = new Map<number, ConfidentialClientApplication>();
   /** Access tokens in memory: most Graph calls need no MSAL, database or vault work at all. */
   private readonly issued = new Map<number, { token: string; expiresAt: number }>();
-  /** One acquisition per mailbox at a time: two refreshes racing with a rotating refresh token lose the grant. */
-  private readonly pending = new Map<number, Promise<string>>();
+  /**
+   * One acquisition per mailbox at a time: callers share it, so an Entra outage costs one token request per
+   * round of callers, not one per caller, and two refreshes never race.
+   */
+  private readonly pending = new Map<number, { acquisition: Promise<string>; forced: boolean }>();
+  /**
+   * Mailboxes whose token Graph refused and whose forced refresh did not complete (Entra was unavailable):
+   * MSAL still holds the refused token as valid, so the next caller refreshes instead of trying it again.
+   */
+  private readonly refused = new Set<number>();
 
   /** An access token for Graph on behalf of the mailbox; refreshes silently when needed. */
   async accessToken(mailboxId: number, options: { forceRefresh?: boolean } = {}): Promise<string> {
-    const forceRefresh = options.forceRefresh ?? false;
+    const forceRefresh = (options.forceRefresh ?? false) || this.refused.has(mailboxId);
     const held = this.issued.get(mailboxId);
     if (!forceRefresh && held && held.expiresAt - TOKEN_EXPIRY_MARGIN_MS > Date.now()) return held.token;
     const inFlight = this.pending.get(mailboxId);
-    if (inFlight && !forceRefresh) return inFlight;
+    if (inFlight && (inFlight.forced || !forceRefresh)) return inFlight.acquisition;
+    if (forceRefresh) this.refused.add(mailboxId);
     const acquisition = this.acquire(mailboxId, forceRefresh).finally(() => {
-      if (this.pending.get(mailboxId) === acquisition) this.pending.delete(mailboxId);
+      if (this.pending.get(mailboxId)?.acquisition === acquisition) this.pending.delete(mailboxId);
     });
-    this.pending.set(mailboxId, acquisition);
+    this.pending.set(mailboxId, { acquisition, forced: forceRefresh });
     return acquisition;
   }
 
@@ -54,6 +72,7 @@ export class MailboxTokens {
   forget(mailboxId: number): void {
     this.clients.delete(mailboxId);
     this.issued.delete(mailboxId);
+    this.refused.delete(mailboxId);
   }
 
   private async acquire(mailboxId: number, forceRefresh: boolean): Promise<string> {
@@ -71,13 +90,17 @@ export class MailboxTokens {
     try {
       const result = await client.acquireTokenSilent({ account, scopes: MAILBOX_TOKEN_SCOPES, forceRefresh });
       this.issued.set(mailboxId, { token: result.accessToken, expiresAt: result.expiresOn?.getTime() ?? Date.now() });
+      this.refused.delete(mailboxId);
       return result.accessToken;
     } catch (error) {
-      if (isGrantLost(error)) {
-        const aadsts = aadstsCode(error);
-        throw await this.needsReauth(mailboxId, mailbox.address, `Microsoft refused the stored grant (${aadsts ?? (error as AuthError).errorCode}); an admin must re-authorize`, aadsts);
+      const failure = classifyIdentityError(error);
+      if (failure.kind === 'grant_lost') {
+        throw await this.needsReauth(mailboxId, mailbox.address, `Microsoft refused the stored grant (${failure.message}); an admin must re-authorize`, failure.aadsts);
       }
-      throw error;
+      // Anything else (Entra unavailable, a gateway, the network, the app's own credentials) keeps the grant:
+      // the mailbox stays linked and its callers try again later.
+      this.logger.warn({ mailbox: mailbox.address, code: failure.code, aadsts: failure.aadsts, failureClass: failure.kind }, 'could not get a token from Microsoft');
+      throw new MailboxAuthError(tokenFailureCode(failure.kind), `Could not get a token for ${mailbox.address} from Microsoft (${failure.message})`, failure.aadsts, failure);
     }
   }
 
@@ -111,13 +134,3 @@ export class MailboxTokens {
   }
 }
 
-/** invalid_grant (revoked, expired) or any "interaction required": only an admin's new consent helps. */
-function isGrantLost(error: unknown): boolean {
-  if (error instanceof InteractionRequiredAuthError) return true;
-  return error instanceof AuthError && (error.errorCode === 'invalid_grant' || error.errorCode === 'interaction_required' || error.errorCode === 'consent_required');
-}
-
-function aadstsCode(error: unknown): string | undefined {
-  const text = error instanceof AuthError ? `${error.errorMessage} ${(error as { subError?: string }).subError ?? ''}` : '';
-  return /AADSTS\d+/.exec(text)?.[0];
-}

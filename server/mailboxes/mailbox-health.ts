@@ -1,6 +1,7 @@
 import type { Store } from '../store/store';
 import { linkedMailboxes } from './mailbox-lifecycle';
 import type { MailboxState } from './mailbox-state';
+import { degradedOf, type Degraded } from './mailbox-view';
 
 /** What operators watch per linked mailbox (Prometheus /metrics), read from the store so every instance agrees. */
 export interface MailboxHealth {
@@ -11,6 +12,8 @@ export interface MailboxHealth {
   /** ISO-8601; null when the inbox had no unread mail at the last sync. */
   oldestUnreadAt: string | null;
   lastSyncAt: string | null;
+  /** Set while an active mailbox's syncs fail for a reason retrying can fix (see Degraded). */
+  degraded: Degraded | null;
 }
 
 export async function mailboxHealth(store: Store): Promise<MailboxHealth[]> {
@@ -21,5 +24,6 @@ export async function mailboxHealth(store: Store): Promise<MailboxHealth[]> {
     consecutiveFailures: m.consecutive_failures,
     oldestUnreadAt: m.oldest_unread_at,
     lastSyncAt: m.last_sync_at,
+    degraded: degradedOf(m),
   }));
 }

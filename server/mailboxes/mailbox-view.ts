@@ -1,5 +1,18 @@
+import type { FailureClass } from '../graph/failure-classes';
 import type { MailboxRow } from '../store/schema';
 import type { MailboxState } from './mailbox-state';
+
+/**
+ * An active mailbox whose syncs are failing for a reason retrying can fix (Microsoft unavailable or
+ * throttling, a permission Graph refuses): it stays active, keeps syncing and sending, and this says why it
+ * is behind. Degraded is health, not a state: only an admin or a lost grant changes a mailbox's state.
+ */
+export interface Degraded {
+  failureClass: FailureClass;
+  /** When the failing began. */
+  since: string | null;
+  reason: string | null;
+}
 
 /** A linked mailbox as admins see it (the API's answer, and the task pane's mailbox list): its state and health. */
 export interface MailboxView {
@@ -16,7 +29,14 @@ export interface MailboxView {
     messagesIngested: number;
     consecutiveFailures: number;
     lastError: { code: string; message: string | null } | null;
+    /** Null while the mailbox is healthy (or not active: paused and needs_reauth say so in `state`). */
+    degraded: Degraded | null;
   };
+}
+
+export function degradedOf(row: MailboxRow): Degraded | null {
+  if (row.state !== 'active' || !row.failure_class) return null;
+  return { failureClass: row.failure_class, since: row.failing_since, reason: row.last_error_message };
 }
 
 export function mailboxView(row: MailboxRow): MailboxView {
@@ -33,6 +53,7 @@ export function mailboxView(row: MailboxRow): MailboxView {
       messagesIngested: row.messages_ingested,
       consecutiveFailures: row.consecutive_failures,
       lastError: row.last_error_code ? { code: row.last_error_code, message: row.last_error_message } : null,
+      degraded: degradedOf(row),
     },
   };
 }

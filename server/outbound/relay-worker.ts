@@ -1,15 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { GraphRequestError } from '../graph/errors';
+import { classifyFailure } from '../graph/failure-policy';
 import type { MailboxClients } from '../graph/mailbox-clients';
-import { isInSentItems, MAX_SENDMAIL_MIME_BYTES, sendMime } from '../graph/send-operations';
-import { MailboxAuthError } from '../identity/mailbox-tokens';
+import { attachFile, createDraft, deleteDraft, MAX_MESSAGE_BYTES, sendDraft, UPLOAD_SESSION_MIN_BYTES } from '../graph/draft-send';
+import { findOurMessage, MAX_SENDMAIL_MIME_BYTES, sendMime } from '../graph/send-operations';
 import type { Logger } from '../logger';
 import type { MailboxRow } from '../store/schema';
-import type { OutboxRow } from '../store/repositories/outbox';
+import type { OutboxRow, SendPacing } from '../store/repositories/outbox';
 import type { Store } from '../store/store';
 import { DEFAULT_MESSAGE_ID_DOMAIN, mintMessageId } from '../tickets/our-mail-marks';
 import { referenceToken, ticketReference } from '../tickets/reference';
-import { composeMime } from './compose';
+import { composeMime, type OutgoingEmail } from './compose';
 import { renderEmail } from './templates';
 
 export interface RelaySettings {
@@ -19,8 +19,12 @@ export interface RelaySettings {
   /** Rows claimed per round. */
   batchSize: number;
   maxAttempts: number;
-  /** How long after a send with no answer before Sent Items is trusted to show whether it went out. */
+  /** How long after a send with no answer before the mailbox is trusted to show whether it went out. */
   unknownOutcomeSettleMs: number;
+  /** After a first look found nothing, how long until the second look that must also find nothing before a resend. */
+  secondLookMs: number;
+  /** Exchange's sending limits per mailbox, kept by leasing no more rows than they have room for. */
+  pacing: SendPacing;
   /** Wait before retrying a row whose mailbox is paused or needs re-authorization. */
   inactiveMailboxRetryMs: number;
   pollMs: number;
@@ -31,7 +35,9 @@ export const DEFAULT_RELAY_SETTINGS: RelaySettings = {
   leaseMs: 120_000,
   batchSize: 50,
   maxAttempts: 12,
-  unknownOutcomeSettleMs: 30_000,
+  unknownOutcomeSettleMs: 120_000,
+  secondLookMs: 30_000,
+  pacing: exchangePacing(30, 10_000),
   inactiveMailboxRetryMs: 60_000,
   pollMs: 1_000,
 };
@@ -45,6 +51,18 @@ export interface RelayDeps {
   onSent?: (row: OutboxRow) => void;
 }
 
+/**
+ * Exchange Online's sending limits (30 messages a minute, 10,000 recipients a day per mailbox) as the relay
+ * paces them. The minute is counted a second long: a send counts from when it left here, and its travel time
+ * must never put a 31st into Exchange's own minute (where it would wait in the Outbox).
+ */
+export function exchangePacing(messagesPerMinute: number, recipientsPerDay: number): SendPacing {
+  return { messages: messagesPerMinute, windowMs: 61_000, recipients: recipientsPerDay, recipientWindowMs: 24 * 60 * 60 * 1000 };
+}
+
+/** What the relay logs when a send whose answer was lost turns out to have gone out. */
+export const SETTLED_AS_SENT = 'an earlier attempt had been sent after all; not sending again';
+
 type Result = 'sent' | 'settled_as_sent' | 'rescheduled' | 'failed' | 'lease_lost';
 
 class LeaseLostError extends Error {
@@ -55,9 +73,11 @@ class LeaseLostError extends Error {
 }
 
 /**
- * Sends the outbox: claims due rows under a lease, composes each email and sends it with sendMail from the
- * ticket's own linked mailbox, through the mailbox's governor. A send without an answer is never simply
- * repeated: after a settling delay, Sent Items is searched for the email's Message-ID first.
+ * Sends the outbox: claims due rows under a lease (no more per mailbox than Exchange's sending limits have
+ * room for), composes each email and sends it from the ticket's own linked mailbox, through the mailbox's
+ * governor: with sendMail when it fits one request, else as a draft with upload sessions. A send without an
+ * answer is never simply repeated: after a settling delay the mailbox is searched for the email's Message-ID
+ * (Sent Items, the Outbox, Drafts), twice, before it is sent again.
  */
 export class RelayWorker {
   readonly instanceId: string;
@@ -95,7 +115,7 @@ export class RelayWorker {
 
   /** One round: claims due rows and sends them; resolves with how many rows it handled. */
   async runOnce(): Promise<number> {
-    const rows = await this.deps.store.outbox.claimDue({ owner: this.instanceId, leaseMs: this.deps.settings.leaseMs, limit: this.deps.settings.batchSize });
+    const rows = await this.deps.store.outbox.claimDue({ owner: this.instanceId, leaseMs: this.deps.settings.leaseMs, limit: this.deps.settings.batchSize, pacing: this.deps.settings.pacing });
     await Promise.all(rows.map((row) => this.deliver(row).catch((error: unknown) => this.deps.logger.error({ err: error, outboxId: row.id }, 'relay failed unexpectedly; the lease will expire and the row be settled'))));
     return rows.length;
   }
@@ -139,27 +159,27 @@ export class RelayWorker {
 
     try {
       if (row.outcome_unknown === 1) {
-        const settleAt = Date.parse(row.last_attempt_at ?? row.created_at) + settings.unknownOutcomeSettleMs;
-        if (Date.now() < settleAt) {
-          await store.outbox.reschedule(row.id, { at: new Date(settleAt).toISOString(), error: row.last_error ?? 'outcome unknown', outcomeUnknown: true });
-          return 'rescheduled';
-        }
-        if (await isInSentItems(client, mailbox.address, messageId)) {
-          await this.recordSent(row, mailbox, messageId);
-          log.info('an earlier attempt had been sent after all; not sending again');
-          return 'settled_as_sent';
-        }
+        const settled = await this.settle(row, mailbox, messageId, log);
+        if (settled !== 'not_sent') return settled;
       }
       if (row.attempts >= settings.maxAttempts) return this.fail(row, `gave_up: ${row.attempts} attempts; last error: ${row.last_error ?? 'none'}`, log);
 
-      const mime = await this.compose(row, mailbox, messageId);
-      if (mime.length > MAX_SENDMAIL_MIME_BYTES) {
-        return this.fail(row, `too_large: the email is ${mime.length} bytes, more than one sendMail request carries (${MAX_SENDMAIL_MIME_BYTES})`, log);
+      const email = await this.compose(row, mailbox, messageId);
+      const size = messageSize(email);
+      if (size > MAX_MESSAGE_BYTES) {
+        return this.fail(row, `too_large: the email and its files come to ${size} bytes, more than Exchange sends in one message (${MAX_MESSAGE_BYTES})`, log);
       }
       // The attempt is recorded when the governor lets the send leave, not while it waits for a slot.
-      await sendMime(client, mailbox.address, mime, async () => {
+      const markAttempt = async () => {
         if (!(await store.outbox.markAttempt(row.id, this.instanceId))) throw new LeaseLostError(row.id);
-      });
+      };
+      const mime = estimatedMimeBytes(email) <= MAX_SENDMAIL_MIME_BYTES ? await composeMime(email) : undefined;
+      if (mime && mime.length <= MAX_SENDMAIL_MIME_BYTES) {
+        await sendMime(client, mailbox.address, mime, markAttempt);
+      } else if ((await this.sendThroughDraft(row, mailbox, email, markAttempt, log)) === 'found') {
+        await this.recordSent(row, mailbox, messageId);
+        return 'settled_as_sent';
+      }
       await this.recordSent(row, mailbox, messageId);
       return 'sent';
     } catch (error) {
@@ -173,31 +193,98 @@ export class RelayWorker {
   }
 
   private async afterError(row: OutboxRow, error: unknown, log: Logger): Promise<Result> {
-    const { store } = this.deps;
-    const attempt = row.attempts + 1;
-    if (error instanceof MailboxAuthError) {
-      await store.outbox.reschedule(row.id, { at: later(this.deps.settings.inactiveMailboxRetryMs), error: `${error.code}: ${error.message}`, outcomeUnknown: row.outcome_unknown === 1 });
-      return 'rescheduled';
+    const { settings } = this.deps;
+    // A send is a request with an effect: an answer lost or a server error leaves its outcome unknown.
+    const failure = classifyFailure(error, { mayHaveTakenEffect: true });
+    if (failure.source === 'internal') throw error;
+    let wait: number | undefined;
+    switch (failure.kind) {
+      case 'outcome_unknown':
+        // The email may be out: settle it against the mailbox before any resend.
+        wait = settings.unknownOutcomeSettleMs;
+        break;
+      case 'throttled':
+      case 'transient':
+        // No token could be had (Entra out of service): nothing left, so the wait is the mailbox's, not a backoff per send attempt.
+        wait = failure.source === 'identity' ? settings.inactiveMailboxRetryMs : (failure.retryAfterMs ?? backoff(row.attempts + 1));
+        break;
+      case 'permission_missing':
+        // Graph refused this mailbox's token or permission: an admin may restore it before the attempts run out.
+        wait = failure.source === 'identity' ? settings.inactiveMailboxRetryMs : backoff(row.attempts + 1);
+        break;
+      default:
+        // A lost grant or an unlinked mailbox waits for the mailbox, as a paused one does; for Graph, an invalid
+        // recipient, a refused From, a message too large or a malformed request: repeating will not help.
+        if (failure.source === 'identity') wait = settings.inactiveMailboxRetryMs;
     }
-    if (!(error instanceof GraphRequestError)) throw error;
-    // No answer, or a gateway that may have passed the request on: the email may be out. Settle it first.
-    const unknown = error.status === 0 || error.status === 500 || error.status === 502 || error.status === 504;
-    if (error.kind === 'throttled' || error.kind === 'transient' || error.kind === 'unauthorized') {
-      const wait = unknown ? this.deps.settings.unknownOutcomeSettleMs : (error.retryAfterMs ?? backoff(attempt));
-      await store.outbox.reschedule(row.id, { at: later(wait), error: `${error.graphCode}: ${error.message}`, outcomeUnknown: unknown || row.outcome_unknown === 1 });
-      log.warn({ code: error.graphCode, unknown }, 'send not confirmed; will retry');
-      return 'rescheduled';
-    }
-    // Invalid recipient, refused From, malformed request: repeating will not help.
-    return this.fail(row, `${error.graphCode}: ${error.message}`, log);
+    const reason = `${failure.code}: ${failure.message}`;
+    if (wait === undefined) return this.fail(row, reason, log);
+    const unknown = failure.kind === 'outcome_unknown';
+    await this.deps.store.outbox.reschedule(row.id, { at: later(wait), error: reason, outcomeUnknown: unknown || row.outcome_unknown === 1 });
+    log.warn({ code: failure.code, failureClass: failure.kind, unknown }, 'send not confirmed; will retry');
+    return 'rescheduled';
   }
 
-  private async compose(row: OutboxRow, mailbox: MailboxRow, messageId: string): Promise<Buffer> {
+  /**
+   * Settles a send whose answer was lost. Found in the mailbox (Sent Items, the Outbox, or submitted in
+   * Drafts), Exchange has it and sends it: recorded as sent, never sent again. Not found, it is looked for
+   * again `secondLookMs` later (a request slow to take effect lands in between); only after two looks that
+   * found nothing does it go again ('not_sent').
+   */
+  private async settle(row: OutboxRow, mailbox: MailboxRow, messageId: string, log: Logger): Promise<Result | 'not_sent'> {
+    const { store, settings } = this.deps;
+    const settleAt = Date.parse(row.last_attempt_at ?? row.created_at) + settings.unknownOutcomeSettleMs;
+    if (Date.now() < settleAt) {
+      await store.outbox.reschedule(row.id, { at: new Date(settleAt).toISOString(), error: row.last_error ?? 'outcome unknown', outcomeUnknown: true });
+      return 'rescheduled';
+    }
+    const copy = await findOurMessage(this.deps.clients.client(mailbox.id), mailbox.address, messageId);
+    if (copy.place !== 'absent' && copy.place !== 'unsent_draft') {
+      await this.recordSent(row, mailbox, messageId);
+      log.info({ foundIn: copy.place }, SETTLED_AS_SENT);
+      return 'settled_as_sent';
+    }
+    if ((await store.outbox.recordSettleLook(row.id)) < 2) {
+      await store.outbox.reschedule(row.id, { at: later(settings.secondLookMs), error: `outcome unknown: not in the mailbox at the first look (${copy.place}); looking again before any resend`, outcomeUnknown: true });
+      return 'rescheduled';
+    }
+    log.warn({ foundIn: copy.place }, 'an earlier attempt is not in the mailbox after two looks; sending again');
+    return 'not_sent';
+  }
+
+  /**
+   * An email too large for one sendMail request: a draft of its text (and the files that fit beside it), each
+   * other file attached (through an upload session from 3 MB), then the draft's send. Drafts of earlier
+   * attempts that never sent are deleted first, so a half-built draft is never sent, nor left behind.
+   */
+  private async sendThroughDraft(row: OutboxRow, mailbox: MailboxRow, email: OutgoingEmail, markAttempt: () => Promise<void>, log: Logger): Promise<'sent' | 'found'> {
+    const { store } = this.deps;
+    const client = this.deps.clients.client(mailbox.id);
+    if (row.draft_id) await deleteDraft(client, mailbox.address, row.draft_id);
+    const copy = await findOurMessage(client, mailbox.address, email.messageId);
+    // Only a send that may have left flags a row for settling; this look costs one more request per large
+    // email, and makes sure no other path ever builds a second copy of one Exchange already has.
+    if (copy.place !== 'absent' && copy.place !== 'unsent_draft') {
+      log.info({ foundIn: copy.place }, SETTLED_AS_SENT);
+      return 'found';
+    }
+    if (copy.place === 'unsent_draft') for (const id of copy.ids) await deleteDraft(client, mailbox.address, id);
+    const { inDraft, separate } = splitAttachments(email);
+    const draftId = await createDraft(client, mailbox.address, await composeMime({ ...email, attachments: inDraft }));
+    await store.outbox.setDraft(row.id, draftId);
+    for (const file of separate) await attachFile(client, mailbox.address, draftId, { filename: file.filename, contentType: file.contentType, content: file.content, contentId: file.contentId ?? null, inline: Boolean(file.contentId) });
+    await sendDraft(client, mailbox.address, draftId, markAttempt);
+    log.info({ bytes: messageSize(email), files: separate.length, uploadSessions: separate.filter((f) => f.content.length >= UPLOAD_SESSION_MIN_BYTES).length }, 'large email sent as a draft with its files attached');
+    return 'sent';
+  }
+
+  private async compose(row: OutboxRow, mailbox: MailboxRow, messageId: string): Promise<OutgoingEmail> {
     const source = await this.deps.store.outbox.findComposeSource(row.id);
     if (!source) throw new Error(`Ticket ${row.ticket_id} of outbox row ${row.id} not found`);
     const { ticket, requester, comment, thread } = source;
     const lastInbound = [...thread].reverse().find((m) => m.direction === 'inbound');
-    return composeMime({
+    const files = await this.deps.store.outbox.attachmentsFor(row.id);
+    return {
       from: { name: mailbox.display_name, address: mailbox.address },
       to: row.recipients.to,
       cc: row.recipients.cc,
@@ -215,8 +302,8 @@ export class RelayWorker {
       }),
       accountId: mailbox.id,
       emailId: row.id,
-      attachments: [],
-    });
+      attachments: files.map((f) => ({ filename: f.filename, contentType: f.contentType, content: f.content, contentId: f.contentId })),
+    };
   }
 
   private async recordSent(row: OutboxRow, mailbox: MailboxRow, messageId: string): Promise<void> {
@@ -249,6 +336,36 @@ export class RelayWorker {
     log.warn({ reason }, 'outgoing email failed');
     return 'failed';
   }
+}
+
+/** The size Exchange holds a message to: its text and its files at their own size. */
+function messageSize(email: OutgoingEmail): number {
+  return Buffer.byteLength(email.content.text) + Buffer.byteLength(email.content.html ?? '') + email.attachments.reduce((n, a) => n + a.content.length, 0);
+}
+
+/** A generous estimate of the composed MIME (base64 grows files by a third, plus line breaks and headers). */
+function estimatedMimeBytes(email: OutgoingEmail): number {
+  return 16_384 + 2 * messageSize(email) - email.attachments.reduce((n, a) => n + Math.floor(a.content.length / 2), 0);
+}
+
+/**
+ * Which files go into the draft's own MIME (small ones, while the request stays under sendMail's size) and
+ * which are attached to the draft one by one afterwards.
+ */
+function splitAttachments(email: OutgoingEmail): { inDraft: OutgoingEmail['attachments']; separate: OutgoingEmail['attachments'] } {
+  let room = MAX_SENDMAIL_MIME_BYTES - estimatedMimeBytes({ ...email, attachments: [] });
+  const inDraft: OutgoingEmail['attachments'] = [];
+  const separate: OutgoingEmail['attachments'] = [];
+  for (const file of email.attachments) {
+    const cost = Math.ceil((file.content.length * 4) / 3) + 1024;
+    if (file.content.length < UPLOAD_SESSION_MIN_BYTES && cost <= room) {
+      inDraft.push(file);
+      room -= cost;
+    } else {
+      separate.push(file);
+    }
+  }
+  return { inDraft, separate };
 }
 
 function later(ms: number): string {

@@ -22,7 +22,12 @@ const userSchema = z.object({
   /** Extension: put the user in another tenant (created on first use). */
   tenantId: z.string().uuid().optional(),
 });
-const mailboxSchema = z.object({ address: z.string().min(3), displayName: z.string().min(1).optional() });
+const mailboxSchema = z.object({
+  address: z.string().min(3),
+  displayName: z.string().min(1).optional(),
+  /** Extension: the owner signs in as this UPN while mail is addressed to `address` (default: the address). */
+  upn: z.string().min(3).optional(),
+});
 const revokeSchema = z.object({ upn: z.string().min(1) });
 const tokenSchema = z
   .object({
@@ -49,7 +54,7 @@ export function controlRouter(services: SandboxServices, info: ControlInfo): Rou
   const { directory, store, identity, throttle, faults, transport, subscriptions } = services;
   const app = directory.app;
 
-  const ensureMailbox = (user: User): { mailbox: Mailbox; created: boolean } => store.ensureMailbox({ guid: user.oid, address: user.upn, displayName: user.displayName, tenantId: user.tenantId });
+  const ensureMailbox = (user: User): { mailbox: Mailbox; created: boolean } => store.ensureMailbox({ guid: user.oid, address: user.mail ?? user.upn, displayName: user.displayName, tenantId: user.tenantId });
   const mailboxOr404 = (req: Request, res: Response): Mailbox | undefined => {
     const mb = store.mailboxByAddress(String(req.params['address'] ?? ''));
     if (!mb) res.status(404).json(controlError('MailboxNotFound', `No sandbox mailbox '${String(req.params['address'])}'.`));
@@ -72,7 +77,7 @@ export function controlRouter(services: SandboxServices, info: ControlInfo): Rou
       if (body.mailbox) ensureMailbox(user);
       res.status(created ? 201 : 200).json(userJson(user, store.mailboxByGuid(user.oid) !== undefined));
     } catch (err) {
-      if (err instanceof DirectoryError) res.status(400).json(controlError(err.code, err.message));
+      if (err instanceof DirectoryError) res.status(err.code === 'AddressInUse' ? 409 : 400).json(controlError(err.code, err.message));
       else throw err;
     }
   });
@@ -81,12 +86,25 @@ export function controlRouter(services: SandboxServices, info: ControlInfo): Rou
     const body = parse(mailboxSchema, req.body, res);
     if (!body) return;
     try {
-      // A mailbox belongs to a user who can sign in (Relaydesk links a mailbox by signing in as it).
-      const { user } = directory.upsertUser({ upn: body.address, ...(body.displayName ? { displayName: body.displayName } : {}) });
+      // A mailbox belongs to a user who can sign in (Relaydesk links a mailbox by signing in as it). Without
+      // a UPN, an address that is already some user's mailbox address means that user.
+      const holder = directory.findUser(body.address.trim());
+      const upn = (body.upn ?? holder?.upn ?? body.address).trim();
+      if (holder && holder.upn.toLowerCase() !== upn.toLowerCase()) {
+        res.status(409).json(controlError('AddressInUse', `'${body.address}' already belongs to ${holder.upn}.`));
+        return;
+      }
+      const { user } = directory.upsertUser({ upn, ...(body.displayName ? { displayName: body.displayName } : {}) });
+      const current = store.mailboxByGuid(user.oid);
+      if (current && current.address.toLowerCase() !== body.address.trim().toLowerCase()) {
+        res.status(409).json(controlError('MailboxExists', `${user.upn} already has the mailbox ${current.address}.`));
+        return;
+      }
+      directory.assignMail(user, body.address);
       const { mailbox, created } = ensureMailbox(user);
-      res.status(created ? 201 : 200).json({ id: mailbox.guid, address: mailbox.address, displayName: mailbox.displayName, tenantId: mailbox.tenantId });
+      res.status(created ? 201 : 200).json({ id: mailbox.guid, address: mailbox.address, upn: user.upn, displayName: mailbox.displayName, tenantId: mailbox.tenantId });
     } catch (err) {
-      if (err instanceof DirectoryError) res.status(400).json(controlError(err.code, err.message));
+      if (err instanceof DirectoryError) res.status(err.code === 'AddressInUse' ? 409 : 400).json(controlError(err.code, err.message));
       else throw err;
     }
   });
@@ -122,7 +140,14 @@ export function controlRouter(services: SandboxServices, info: ControlInfo): Rou
       transport
         .sentBy(mailbox)
         .filter((r) => !wanted || r.internetMessageId === wanted)
-        .map((r) => ({ id: r.id, internetMessageId: r.internetMessageId, mime: r.mime.toString('utf8') })),
+        .map((r) => ({
+          id: store.restId(r.message),
+          internetMessageId: r.internetMessageId,
+          mime: r.mime.toString('utf8'),
+          submittedAt: new Date(r.submittedAt).toISOString(),
+          sentAt: r.sentAt === undefined ? null : new Date(r.sentAt).toISOString(),
+          filedAt: r.filedAt === undefined ? null : new Date(r.filedAt).toISOString(),
+        })),
     );
   });
 
@@ -162,6 +187,17 @@ export function controlRouter(services: SandboxServices, info: ControlInfo): Rou
       return;
     }
     res.json({ upn: user.upn, revokedRefreshTokens: identity.revoke(user) });
+  });
+
+  router.post('/tokens/expire', express.json(), (req, res) => {
+    const body = parse(revokeSchema, req.body, res);
+    if (!body) return;
+    const user = directory.findUser(body.upn);
+    if (!user) {
+      res.status(404).json(controlError('UserNotFound', `No sandbox user '${body.upn}'.`));
+      return;
+    }
+    res.json({ upn: user.upn, expiredAt: new Date(identity.expireAccessTokens(user)).toISOString() });
   });
 
   router.post('/tokens', express.json(), (req, res) => {

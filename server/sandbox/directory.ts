@@ -18,6 +18,8 @@ export interface User {
   roles: string[];
   /** Tokens issued before this instant (ms) are refused: set by revocation (like revokeSignInSessions). */
   tokensValidAfter: number;
+  /** The SMTP address of the user's mailbox when it is not the UPN: mail goes to it, sign-in uses the UPN. */
+  mail?: string;
 }
 
 export interface AppRegistration {
@@ -41,7 +43,7 @@ export const RELAYDESK_APP_ROLES = ['Relaydesk.Admin', 'Relaydesk.Agent'] as con
 
 export class DirectoryError extends Error {
   constructor(
-    readonly code: 'InvalidUpn' | 'UnknownTenant',
+    readonly code: 'InvalidUpn' | 'UnknownTenant' | 'AddressInUse',
     message: string,
   ) {
     super(message);
@@ -54,6 +56,7 @@ export class Directory {
   readonly tenants = new Map<string, Tenant>();
   private readonly usersByOid = new Map<string, User>();
   private readonly usersByUpn = new Map<string, User>();
+  private readonly usersByMail = new Map<string, User>();
 
   constructor(
     readonly defaultTenant: Tenant,
@@ -87,6 +90,8 @@ export class Directory {
     const upn = input.upn.trim();
     if (!UPN_PATTERN.test(upn)) throw new DirectoryError('InvalidUpn', `'${input.upn}' is not a valid user principal name.`);
     const existing = this.usersByUpn.get(upn.toLowerCase());
+    const mailHolder = this.usersByMail.get(upn.toLowerCase());
+    if (mailHolder) throw new DirectoryError('AddressInUse', `'${upn}' is the mailbox address of ${mailHolder.upn}.`);
     if (existing) {
       if (input.displayName !== undefined) existing.displayName = input.displayName;
       if (input.roles !== undefined) existing.roles = [...input.roles];
@@ -107,10 +112,32 @@ export class Directory {
     return { user, created: true };
   }
 
-  /** Finds a user by object id or UPN, as Graph's /users/{id | userPrincipalName} does. */
+  /**
+   * Gives the user's mailbox an SMTP address other than the UPN, as an organisation whose sign-in names are
+   * not its email addresses has. An address another user holds (as UPN or mail) is refused.
+   */
+  assignMail(user: User, address: string): void {
+    const mail = address.trim();
+    if (!UPN_PATTERN.test(mail)) throw new DirectoryError('InvalidUpn', `'${address}' is not a valid email address.`);
+    const holder = this.usersByUpn.get(mail.toLowerCase()) ?? this.usersByMail.get(mail.toLowerCase());
+    if (holder && holder !== user) throw new DirectoryError('AddressInUse', `'${address}' already belongs to ${holder.upn}.`);
+    if (user.mail) this.usersByMail.delete(user.mail.toLowerCase());
+    if (mail.toLowerCase() === user.upn.toLowerCase()) {
+      delete user.mail;
+      return;
+    }
+    user.mail = mail;
+    this.usersByMail.set(mail.toLowerCase(), user);
+    this.tenants.get(user.tenantId)?.domains.add(domainOf(mail));
+  }
+
+  /**
+   * Finds a user by object id, UPN or mailbox address. Graph documents /users/{id | userPrincipalName};
+   * its mail endpoints (/users/{address}/messages) reach a mailbox by SMTP address too.
+   */
   findUser(idOrUpn: string): User | undefined {
     const key = idOrUpn.toLowerCase();
-    return this.usersByOid.get(key) ?? this.usersByUpn.get(key);
+    return this.usersByOid.get(key) ?? this.usersByUpn.get(key) ?? this.usersByMail.get(key);
   }
 
   usersOf(tenantId: string): User[] {

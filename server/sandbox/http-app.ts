@@ -5,13 +5,15 @@ import { cors, sameOriginOnly } from './cors';
 import { errorBody } from './graph/graph-error';
 import type { SandboxServices } from './graph/graph-types';
 import { graphHandler } from './graph/http-adapter';
+import { MAX_UPLOAD_CHUNK_BYTES, type UploadSessions } from './graph/upload-sessions';
+import { identityFaults } from './identity/identity-faults';
 import { identityRouter } from './identity/identity-router';
 
-/** Graph's request cap: larger requests need an upload session (not emulated). */
+/** Graph's request cap: larger files go through an upload session (graph/upload-sessions.ts). */
 export const GRAPH_MAX_REQUEST_BYTES = 4 * 1024 * 1024;
 
 /** The sandbox's one HTTPS app: control API, Graph under /v1.0, identity at the root (like login.microsoftonline.com). */
-export function createHttpApp(services: SandboxServices, info: ControlInfo): Express {
+export function createHttpApp(services: SandboxServices, info: ControlInfo, uploadSessions: UploadSessions): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -20,7 +22,9 @@ export function createHttpApp(services: SandboxServices, info: ControlInfo): Exp
   app.use('/sandbox', sameOriginOnly(ownOrigin), controlRouter(services, info));
   app.use(cors(ownOrigin));
   app.use('/v1.0', express.raw({ type: () => true, limit: GRAPH_MAX_REQUEST_BYTES }), graphHandler(() => services));
-  app.use(identityRouter(services.identity));
+  // Upload URLs live on Outlook's REST path (outlook.office.com/api/v2.0 in Exchange Online).
+  app.use('/api/v2.0', express.raw({ type: () => true, limit: MAX_UPLOAD_CHUNK_BYTES }), uploadSessions.handler());
+  app.use(identityFaults(services), identityRouter(services.identity));
   app.use((req: Request, res: Response) => {
     res.status(404).json({ error: { code: 'NotFound', message: `No sandbox endpoint ${req.method} ${req.path}.` } });
   });

@@ -8,18 +8,23 @@ import { Directory, RELAYDESK_APP_ROLES, type AppRegistration } from './director
 import { FaultInjector } from './faults';
 import { createDispatcher } from './graph/dispatcher';
 import type { SandboxServices } from './graph/graph-types';
+import { EXPANDED_CONTENT_MAX_BYTES } from './graph/attachments';
+import { GATEWAY_TIMEOUT_PAGE_BYTES } from './graph/messages';
+import { MAX_MESSAGE_BYTES } from './graph/drafts';
 import { graphRoutes } from './graph/routes';
 import { MESSAGE_ID_HOST } from './graph/send-mail';
 import { SubscriptionService } from './graph/subscriptions';
+import { UploadSessions } from './graph/upload-sessions';
 import { createHttpApp } from './http-app';
 import { GrantStore } from './identity/grants';
 import { IdentityService } from './identity/identity-service';
 import { loadSigningKey } from './identity/jwt';
 import { IdentityStateFile } from './identity/state-file';
 import { MailStore } from './mail-store';
-import { EXCHANGE_LIMITS, Throttle, type ThrottleLimits } from './throttle';
+import { CONCURRENCY_SCOPES, EXCHANGE_LIMITS, Throttle, type ConcurrencyScope, type ThrottleLimits } from './throttle';
 import { ensureSandboxTls } from './tls-ca';
-import { DEFAULT_SENT_ITEMS_DELAY_MS, Transport } from './transport';
+import { EXCHANGE_SENDING, Transport, type DelayRange, type SendingBehaviour } from './transport';
+import { EXCHANGE_UPLOAD_LIMITS, UploadBudget, type UploadLimits } from './upload-budget';
 
 /**
  * The Exchange Online sandbox: Graph mail and Entra-shaped identity over HTTPS with a local CA. Started by
@@ -39,10 +44,39 @@ export interface SandboxOptions {
   /** A trickle of realistic demo mail into the support mailbox (needs seedDemo). Default false. */
   demoMail?: boolean;
   logger?: Logger;
+  /**
+   * Extension: a redeemed refresh token stops working (invalid_grant AADSTS70000). Default false: as in Entra,
+   * the previous token stays valid until it expires. Stricter than Entra, for tests that prove a client stores
+   * every rotated token.
+   */
+  singleUseRefreshTokens?: boolean;
   /** Extension: throttling limits (tests lower them; the defaults are Exchange Online's). */
   throttle?: Partial<ThrottleLimits>;
-  /** Extension: how long after sendMail's 202 the Sent Items copy and local deliveries land. Default 50 ms. */
-  sentItemsDelayMs?: number;
+  /**
+   * Extension: how long after a message left the Outbox its copy is filed in Sent Items (a number, or a random
+   * range). Default: 1 to 30 s, as Exchange Online takes. Tests that are not about it choose a short one.
+   */
+  sentItemsDelayMs?: number | DelayRange;
+  /** Extension: how long a sent message sits in Drafts before it moves to the Outbox. Default 0.1 to 2 s. */
+  outboxDelayMs?: number | DelayRange;
+  /** Extension: Exchange's message rate limit per mailbox. Default 30 messages per 60 s; false: none. */
+  messageRate?: { messages: number; windowMs: number } | false;
+  /** Extension: Exchange's recipient rate limit per mailbox. Default 10,000 recipients per 24 h; false: none. */
+  recipientRate?: { recipients: number; windowMs: number } | false;
+  /** Extension: the IncomingBytes budget per app and mailbox. Default 150 MB per 5 minutes; false: none. */
+  uploadLimits?: UploadLimits | false;
+  /** Extension: the largest message a mailbox may send, attachments at their file size. Default 150 MB. */
+  maxMessageBytes?: number;
+  /**
+   * Extension: what the 4-concurrent-requests limit counts together: `mailbox`, one app's requests to one
+   * mailbox, or `app`, all of one app's requests (Microsoft's current wording). Default: the environment's
+   * SANDBOX_CONCURRENCY_SCOPE, else `mailbox`.
+   */
+  concurrencyScope?: ConcurrencyScope;
+  /** Extension: a message list page whose JSON passes this many bytes answers 504. Default 3 MB; false: never. */
+  gatewayTimeoutPageBytes?: number | false;
+  /** Extension: `$expand=attachments` leaves out the content of attachments over 4 MB. Default true. */
+  expandOmitsLargeAttachments?: boolean;
 }
 
 export interface RunningSandbox {
@@ -64,9 +98,20 @@ export interface RunningSandbox {
 
 export async function startSandbox(options: SandboxOptions): Promise<RunningSandbox> {
   const logger = options.logger ?? pino({ level: 'silent' });
-  const sentItemsDelayMs = options.sentItemsDelayMs ?? DEFAULT_SENT_ITEMS_DELAY_MS;
-  if (!Number.isFinite(sentItemsDelayMs) || sentItemsDelayMs < 0) throw new RangeError(`sentItemsDelayMs must be a non-negative number, got ${String(options.sentItemsDelayMs)}`);
-  const throttle = new Throttle({ ...EXCHANGE_LIMITS, ...(options.throttle ?? {}) });
+  const sending: SendingBehaviour = {
+    outboxDelayMs: range(options.outboxDelayMs) ?? EXCHANGE_SENDING.outboxDelayMs,
+    sentItemsDelayMs: range(options.sentItemsDelayMs) ?? EXCHANGE_SENDING.sentItemsDelayMs,
+    messageRate: options.messageRate === false ? undefined : (options.messageRate ?? EXCHANGE_SENDING.messageRate),
+    recipientRate: options.recipientRate === false ? undefined : (options.recipientRate ?? EXCHANGE_SENDING.recipientRate),
+  };
+  const maxMessageBytes = options.maxMessageBytes ?? MAX_MESSAGE_BYTES;
+  if (!Number.isSafeInteger(maxMessageBytes) || maxMessageBytes < 1) throw new RangeError(`maxMessageBytes must be a positive integer, got ${String(options.maxMessageBytes)}`);
+  const throttle = new Throttle({ ...EXCHANGE_LIMITS, ...(options.throttle ?? {}) }, options.concurrencyScope ?? concurrencyScopeFromEnvironment());
+  const gatewayTimeoutPageBytes = options.gatewayTimeoutPageBytes === false ? undefined : (options.gatewayTimeoutPageBytes ?? GATEWAY_TIMEOUT_PAGE_BYTES);
+  // 0, NaN or a fraction must not quietly turn the rule off or make every page fail; only `false` turns it off.
+  if (gatewayTimeoutPageBytes !== undefined && (!Number.isSafeInteger(gatewayTimeoutPageBytes) || gatewayTimeoutPageBytes < 1)) {
+    throw new RangeError(`gatewayTimeoutPageBytes must be a positive integer or false, got ${String(options.gatewayTimeoutPageBytes)}`);
+  }
   if (options.demoMail && !options.seedDemo) logger.warn('sandbox demoMail needs seedDemo; no demo mail will be delivered');
   const tls = ensureSandboxTls(path.join(options.dataDir, 'sandbox-ca'));
   if (tls.caStatus === 'replaced') logger.warn({ ca: tls.caCertPath }, 'sandbox CA replaced by one limited to localhost names: trust the new ca.pem (browsers, NODE_EXTRA_CA_CERTS)');
@@ -115,10 +160,11 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
       saveScheduled = false;
       saveGrants();
     });
-  }, state.refreshTokens);
+  }, state.refreshTokens, { singleUseRefreshTokens: options.singleUseRefreshTokens ?? false });
   const identity = new IdentityService(directory, grants, loadSigningKey(state.signingKeyPem), baseUrl);
   const store = new MailStore(MESSAGE_ID_HOST);
-  const transport = new Transport(store, directory, logger, sentItemsDelayMs);
+  const transport = new Transport(store, directory, logger, sending);
+  const uploadSessions = new UploadSessions(() => services);
   const subscriptions = new SubscriptionService(store, directory, logger, graphBaseUrl);
   identity.onRevoke((user) => subscriptions.onRevoke(user));
 
@@ -131,7 +177,11 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     throttle,
     faults: new FaultInjector(),
     transport,
+    uploads: new UploadBudget(options.uploadLimits === false ? undefined : (options.uploadLimits ?? EXCHANGE_UPLOAD_LIMITS)),
+    uploadSessions,
+    maxMessageBytes,
     subscriptions,
+    behaviour: { gatewayTimeoutPageBytes, expandedAttachmentMaxBytes: options.expandOmitsLargeAttachments === false ? undefined : EXPANDED_CONTENT_MAX_BYTES },
     logger,
     dispatch: createDispatcher(graphRoutes(subscriptions), () => services),
   };
@@ -141,7 +191,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
   if (options.seedDemo && options.demoMail) trickle = startDemoTrickle({ store, transport, logger });
 
   const authority = `${baseUrl}/${state.tenantId}/`;
-  handler = createHttpApp(services, { baseUrl, tenantId: state.tenantId, authority, caCertPath: tls.caCertPath, caSpkiSha256: tls.caSpkiSha256 });
+  handler = createHttpApp(services, { baseUrl, tenantId: state.tenantId, authority, caCertPath: tls.caCertPath, caSpkiSha256: tls.caSpkiSha256 }, uploadSessions);
   logger.info({ baseUrl, tenantId: state.tenantId }, 'sandbox listening');
 
   let closed: Promise<void> | undefined;
@@ -167,6 +217,20 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
       return closed;
     },
   };
+}
+
+/** A delay option as a range: a number is a fixed delay. */
+function range(value: number | DelayRange | undefined): DelayRange | undefined {
+  return typeof value === 'number' ? { min: value, max: value } : value;
+}
+
+/** SANDBOX_CONCURRENCY_SCOPE, read here so that every way of starting the sandbox (tests included) honours it. */
+function concurrencyScopeFromEnvironment(): ConcurrencyScope {
+  const raw = process.env['SANDBOX_CONCURRENCY_SCOPE']?.trim().toLowerCase();
+  if (!raw) return 'mailbox';
+  const scope = CONCURRENCY_SCOPES.find((s) => s === raw);
+  if (!scope) throw new RangeError(`SANDBOX_CONCURRENCY_SCOPE must be one of ${CONCURRENCY_SCOPES.join(', ')}, got '${raw}'`);
+  return scope;
 }
 
 export { DemoMailGenerator, type DemoMail, type DemoMailKind, type DemoMailOptions } from './demo-mail';

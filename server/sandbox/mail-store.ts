@@ -218,10 +218,21 @@ export class MailStore {
     return m;
   }
 
-  update(m: StoredMessage, patch: { isRead?: boolean; categories?: string[]; flagStatus?: StoredMessage['flagStatus'] }): void {
+  update(m: StoredMessage, patch: { isRead?: boolean; isDraft?: boolean; categories?: string[]; flagStatus?: StoredMessage['flagStatus'] }): void {
     if (patch.isRead !== undefined) m.isRead = patch.isRead;
+    if (patch.isDraft !== undefined) m.isDraft = patch.isDraft;
     if (patch.categories !== undefined) m.categories = [...patch.categories];
     if (patch.flagStatus !== undefined) m.flagStatus = patch.flagStatus;
+    m.version++;
+    m.lastModifiedAt = Date.now();
+    this.recordChange(m.folder, m);
+    this.emit({ type: 'updated', message: m, folder: m.folder, id: this.restId(m) });
+  }
+
+  /** A draft's new content (an attachment added): same item, new MIME and fields. */
+  replaceContent(m: StoredMessage, raw: Buffer, fields: MessageFields): void {
+    m.raw = ownedCopy(raw);
+    m.fields = fields;
     m.version++;
     m.lastModifiedAt = Date.now();
     this.recordChange(m.folder, m);

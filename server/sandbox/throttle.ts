@@ -2,6 +2,10 @@
  * Exchange Online's per app + mailbox limits: at most 4 requests in flight (the 5th gets 429
  * ApplicationThrottled "MailboxConcurrency") and 10,000 requests per sliding 10 minutes (429 with the seconds
  * until the window has room). Also the per-mailbox counters the control API reports.
+ *
+ * Microsoft's current throttling-limits page puts the 4 concurrent requests "per app ID ... regardless of
+ * whether the requests all access the same mailbox", where older revisions said per app and mailbox. The
+ * `app` scope counts them that way; the budget stays per app and mailbox in both.
  */
 
 export interface ThrottleLimits {
@@ -12,6 +16,10 @@ export interface ThrottleLimits {
 
 export const EXCHANGE_LIMITS: ThrottleLimits = { maxConcurrent: 4, maxRequests: 10_000, windowMs: 10 * 60 * 1000 };
 
+/** What the concurrency limit counts together: one app's requests to one mailbox, or all of one app's requests. */
+export const CONCURRENCY_SCOPES = ['mailbox', 'app'] as const;
+export type ConcurrencyScope = (typeof CONCURRENCY_SCOPES)[number];
+
 export interface MailboxStats {
   requests: number;
   throttledUnits: number;
@@ -19,6 +27,8 @@ export interface MailboxStats {
   maxInFlight: number;
   /** Requests that arrived while a Retry-After this mailbox was given had not elapsed (a client's fault). */
   earlyRequests: number;
+  /** 504s answered (a list page too large for the gateway, or injected). */
+  gatewayTimeouts: number;
 }
 
 /**
@@ -30,7 +40,6 @@ const RETRY_AFTER_GRACE_MS = 500;
 export type Admission = { ok: true; release: () => void } | { ok: false; reason: 'concurrency' | 'rate'; retryAfterSeconds: number };
 
 interface KeyState {
-  inFlight: number;
   /** Ring buffer of admission times; full and oldest inside the window means over budget. */
   times: Float64Array;
   head: number;
@@ -41,8 +50,14 @@ export class Throttle {
   private readonly keys = new Map<string, KeyState>();
   private readonly stats = new Map<string, MailboxStats & { inFlight: number }>();
   private readonly retryAfter = new Map<string, { issuedAt: number; until: number }>();
+  /** Requests in flight per concurrency key (app + mailbox, or app alone). */
+  private readonly inFlight = new Map<string, number>();
 
-  constructor(private readonly limits: ThrottleLimits = EXCHANGE_LIMITS) {
+  constructor(
+    private readonly limits: ThrottleLimits = EXCHANGE_LIMITS,
+    readonly concurrencyScope: ConcurrencyScope = 'mailbox',
+  ) {
+    if (!CONCURRENCY_SCOPES.includes(concurrencyScope)) throw new RangeError(`concurrency scope must be one of ${CONCURRENCY_SCOPES.join(', ')}, got ${String(concurrencyScope)}`);
     // A zero, NaN or fractional limit must not silently disable throttling or break the ring buffer.
     for (const [name, v] of Object.entries(limits)) {
       if (!Number.isInteger(v) || v < 1) throw new RangeError(`throttle limit ${name} must be a positive integer, got ${String(v)}`);
@@ -59,10 +74,12 @@ export class Throttle {
     if (!inBatch && pause && now < pause.until && now > pause.issuedAt + RETRY_AFTER_GRACE_MS) st.earlyRequests++;
     let k = this.keys.get(key);
     if (!k) {
-      k = { inFlight: 0, times: new Float64Array(this.limits.maxRequests), head: 0, count: 0 };
+      k = { times: new Float64Array(this.limits.maxRequests), head: 0, count: 0 };
       this.keys.set(key, k);
     }
-    if (k.inFlight >= this.limits.maxConcurrent) {
+    const concurrencyKey = this.concurrencyScope === 'app' ? appId : key;
+    const running = this.inFlight.get(concurrencyKey) ?? 0;
+    if (running >= this.limits.maxConcurrent) {
       st.throttled429++;
       return { ok: false, reason: 'concurrency', retryAfterSeconds: 1 };
     }
@@ -77,18 +94,17 @@ export class Throttle {
     k.times[(k.head + (k.count < this.limits.maxRequests ? k.count : 0)) % this.limits.maxRequests] = now;
     if (k.count < this.limits.maxRequests) k.count++;
     else k.head = (k.head + 1) % this.limits.maxRequests;
-    k.inFlight++;
+    this.inFlight.set(concurrencyKey, running + 1);
     st.inFlight++;
     st.throttledUnits++;
     st.maxInFlight = Math.max(st.maxInFlight, st.inFlight);
-    const state = k;
     let released = false;
     return {
       ok: true,
       release: () => {
         if (released) return;
         released = true;
-        state.inFlight--;
+        this.inFlight.set(concurrencyKey, (this.inFlight.get(concurrencyKey) ?? 1) - 1);
         st.inFlight--;
       },
     };
@@ -101,21 +117,27 @@ export class Throttle {
     this.retryAfter.set(key, { issuedAt: now, until });
   }
 
+  /** Counts a 504 answered for the mailbox. */
+  countGatewayTimeout(mailbox: string): void {
+    this.statsFor(mailbox).gatewayTimeouts++;
+  }
+
   /** Counts a 429 that was not the throttle's own (fault injection), so stats show every 429 answered. */
   countInjected429(mailbox: string): void {
     this.statsFor(mailbox).throttled429++;
   }
 
   statsOf(mailbox?: string): MailboxStats {
-    const pick = (s: MailboxStats): MailboxStats => ({ requests: s.requests, throttledUnits: s.throttledUnits, throttled429: s.throttled429, maxInFlight: s.maxInFlight, earlyRequests: s.earlyRequests });
-    if (mailbox) return pick(this.stats.get(mailbox.toLowerCase()) ?? { requests: 0, throttledUnits: 0, throttled429: 0, maxInFlight: 0, earlyRequests: 0 });
-    const total: MailboxStats = { requests: 0, throttledUnits: 0, throttled429: 0, maxInFlight: 0, earlyRequests: 0 };
+    const pick = (s: MailboxStats): MailboxStats => ({ requests: s.requests, throttledUnits: s.throttledUnits, throttled429: s.throttled429, maxInFlight: s.maxInFlight, earlyRequests: s.earlyRequests, gatewayTimeouts: s.gatewayTimeouts });
+    if (mailbox) return pick(this.stats.get(mailbox.toLowerCase()) ?? { requests: 0, throttledUnits: 0, throttled429: 0, maxInFlight: 0, earlyRequests: 0, gatewayTimeouts: 0 });
+    const total: MailboxStats = { requests: 0, throttledUnits: 0, throttled429: 0, maxInFlight: 0, earlyRequests: 0, gatewayTimeouts: 0 };
     for (const s of this.stats.values()) {
       total.requests += s.requests;
       total.throttledUnits += s.throttledUnits;
       total.throttled429 += s.throttled429;
       total.maxInFlight = Math.max(total.maxInFlight, s.maxInFlight);
       total.earlyRequests += s.earlyRequests;
+      total.gatewayTimeouts += s.gatewayTimeouts;
     }
     return total;
   }
@@ -127,6 +149,7 @@ export class Throttle {
       s.throttledUnits = 0;
       s.throttled429 = 0;
       s.earlyRequests = 0;
+      s.gatewayTimeouts = 0;
       s.maxInFlight = s.inFlight;
     }
   }
@@ -135,7 +158,7 @@ export class Throttle {
     const key = mailbox.toLowerCase();
     let s = this.stats.get(key);
     if (!s) {
-      s = { requests: 0, throttledUnits: 0, throttled429: 0, maxInFlight: 0, earlyRequests: 0, inFlight: 0 };
+      s = { requests: 0, throttledUnits: 0, throttled429: 0, maxInFlight: 0, earlyRequests: 0, gatewayTimeouts: 0, inFlight: 0 };
       this.stats.set(key, s);
     }
     return s;

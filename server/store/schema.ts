@@ -1,5 +1,6 @@
 import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
 // The domain's words for its columns: leaf modules that import nothing, never the domain's behaviour.
+import type { FailureClass } from '../graph/failure-classes';
 import type { MailboxState } from '../mailboxes/mailbox-state';
 import type { OutboxKind } from '../outbound/outbox-kinds';
 import type { TicketStatus } from '../tickets/ticket-status';
@@ -54,6 +55,10 @@ export interface MailboxesTable {
   linked_by: string | null;
   linked_at: string | null;
   oldest_unread_at: string | null;
+  /** The failure policy's class of the last failed sync; null once a sync succeeds (degraded while set). */
+  failure_class: FailureClass | null;
+  /** When the syncs that are failing began to fail. */
+  failing_since: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -154,6 +159,12 @@ export interface OutboxTable {
   /** 1 when the last attempt may have been sent (no answer from Graph): check Sent Items before resending. */
   outcome_unknown: Generated<number>;
   last_attempt_at: string | null;
+  /** To and Cc together: what Exchange counts against the mailbox's recipients per day. */
+  recipient_count: Generated<number>;
+  /** Times an unknown outcome was looked for in the mailbox and not found (a resend needs two). */
+  settle_looks: Generated<number>;
+  /** The Graph draft a large email is built in (draft, upload sessions, send), once created. */
+  draft_id: string | null;
 }
 
 export interface DeadLettersTable {
@@ -182,6 +193,8 @@ export interface AttachmentsTable {
   content: Buffer | null;
   omitted_reason: string | null;
   created_at: string;
+  /** An agent's upload for a reply: held (comment_id null) until the reply takes it. */
+  uploaded_by: number | null;
 }
 
 export interface AuditLogTable {

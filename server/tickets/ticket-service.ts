@@ -32,6 +32,27 @@ export interface CommentInput {
   visibility: 'public' | 'internal';
   /** Status to set together with the comment; defaults to the status rules' choice. */
   status?: TicketStatus;
+  /** Files uploaded to the ticket (uploadAttachment) that go with the comment and its email. */
+  attachmentIds?: number[];
+}
+
+/**
+ * The largest file an agent may upload for a reply: Exchange Online's largest message (150 MB). A reply whose
+ * files together pass it still fails at the relay, as too_large, with a note on the ticket.
+ */
+export const MAX_UPLOAD_BYTES = 150 * 1024 * 1024;
+
+export interface UploadInput {
+  filename: string;
+  contentType: string;
+  content: Buffer;
+}
+
+export interface UploadView {
+  id: number;
+  filename: string;
+  contentType: string;
+  size: number;
 }
 
 export interface TicketPatch {
@@ -91,11 +112,27 @@ export class TicketService {
     });
   }
 
+  /** Holds a file on the ticket for a comment to take (CommentInput.attachmentIds). */
+  async uploadAttachment(id: number, actor: UserRow, input: UploadInput): Promise<UploadView> {
+    if (input.content.length === 0) throw new DomainError('invalid_input', 'The file is empty', { field: 'body' });
+    if (input.content.length > MAX_UPLOAD_BYTES) throw new DomainError('invalid_input', `The file is larger than ${MAX_UPLOAD_BYTES} bytes`, { field: 'body' });
+    return this.store.transaction(async (repos) => {
+      await this.lockOpenTicket(repos, id);
+      const attachmentId = await repos.attachments.insertUpload({ ticketId: id, uploadedBy: actor.id, ...input });
+      await repos.audit.record({ actor: actor.email, action: 'ticket.attachment_uploaded', targetType: 'ticket', targetId: id, details: { attachmentId, size: input.content.length } });
+      return { id: attachmentId, filename: input.filename, contentType: input.contentType, size: input.content.length };
+    });
+  }
+
   /** `warnings`: who the comment was not emailed to, and why (coded), so an agent's reply is never dropped unseen. */
   async addComment(id: number, actor: UserRow, input: CommentInput): Promise<TicketDetailView & { warnings: NotEmailed[] }> {
     return this.store.transaction(async (repos) => {
       const ticket = await this.lockOpenTicket(repos, id);
       const comment = await repos.tickets.addComment({ ticketId: id, authorId: actor.id, visibility: input.visibility, source: 'api', bodyText: input.body });
+      const attachmentIds = [...new Set(input.attachmentIds ?? [])];
+      if ((await repos.attachments.takeForComment({ ticketId: id, commentId: comment.id, ids: attachmentIds })) !== attachmentIds.length) {
+        throw new DomainError('invalid_input', 'An attachment is not a file uploaded to this ticket, or another comment has it already', { field: 'attachmentIds' });
+      }
       const { notEmailed } = await queueCommentEmail(repos, ticket, comment);
       const next = input.status ?? (input.visibility === 'public' ? onAgentPublicReply(ticket.status) : ticket.status);
       await this.changeStatusIn(repos, ticket, next, actor);

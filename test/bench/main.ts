@@ -21,7 +21,8 @@ const MAX_MAILBOXES = 200;
 
 interface Options {
   scenarios: Scenario[];
-  messages: number;
+  /** Undefined: each scenario's own default (Scenario.defaultMessages), else DEFAULTS.messages. */
+  messages: number | undefined;
   mailboxes: number;
   json: string | undefined;
   timeoutSeconds: number;
@@ -33,7 +34,7 @@ function usage(): string {
   return [
     'Usage: npm run bench -- [options]',
     `  --scenario NAME   ${SCENARIOS.map((s) => s.name).join(' | ')} | all (default all)`,
-    `  --messages N      messages per scenario (default ${DEFAULTS.messages})`,
+    `  --messages N      messages per scenario (default ${DEFAULTS.messages}; ${SCENARIOS.filter((s) => s.defaultMessages).map((s) => `${s.name}: ${s.defaultMessages}`).join(', ')})`,
     `  --mailboxes M     linked mailboxes (default ${DEFAULTS.mailboxes})`,
     '  --json FILE       also write the results as JSON',
     `  --timeout S       give up after S seconds (default ${DEFAULTS.timeoutSeconds})`,
@@ -75,7 +76,7 @@ function parseOptions(argv: string[]): Options | 'help' {
   if (scenarios.length === 0) throw new UsageError(`unknown scenario '${name}' (known: ${SCENARIOS.map((s) => s.name).join(', ')}, all)`);
   const options: Options = {
     scenarios,
-    messages: integer('messages', values.messages, DEFAULTS.messages, MAX_MESSAGES),
+    messages: values.messages === undefined ? undefined : integer('messages', values.messages, DEFAULTS.messages, MAX_MESSAGES),
     mailboxes: integer('mailboxes', values.mailboxes, DEFAULTS.mailboxes, MAX_MAILBOXES),
     json: values.json,
     timeoutSeconds: integer('timeout', values.timeout, DEFAULTS.timeoutSeconds, 24 * 3600),
@@ -83,7 +84,7 @@ function parseOptions(argv: string[]): Options | 'help' {
     // 0 (no added latency) is the default, so only a positive value is accepted explicitly.
     graphLatencyMs: integer('graph-latency-ms', values['graph-latency-ms'], 0, 10_000),
   };
-  if (options.messages < options.mailboxes) throw new UsageError('--messages must be at least --mailboxes');
+  if (options.messages !== undefined && options.messages < options.mailboxes) throw new UsageError('--messages must be at least --mailboxes');
   return options;
 }
 
@@ -116,7 +117,8 @@ async function main(): Promise<number> {
 
   for (const scenario of options.scenarios) {
     try {
-      const report = await scenario.run({ messages: options.messages, mailboxes: options.mailboxes, deadline, seed: options.seed, graphLatencyMs: options.graphLatencyMs, log }, cleanup);
+      const messages = Math.max(options.mailboxes, options.messages ?? scenario.defaultMessages ?? DEFAULTS.messages);
+      const report = await scenario.run({ messages, mailboxes: options.mailboxes, deadline, seed: options.seed, graphLatencyMs: options.graphLatencyMs, log }, cleanup);
       reports.push(report);
       process.stdout.write(`\n${formatReport(report)}\n`);
     } catch (error) {
@@ -132,7 +134,7 @@ async function main(): Promise<number> {
       startedAt: started.toISOString(),
       finishedAt: new Date().toISOString(),
       machine: { node: process.version, platform: `${os.platform()} ${os.release()}`, cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? null, memoryMb: Math.round(os.totalmem() / 1024 / 1024) },
-      options: { scenarios: options.scenarios.map((s) => s.name), messages: options.messages, mailboxes: options.mailboxes, seed: options.seed, timeoutSeconds: options.timeoutSeconds, graphLatencyMs: options.graphLatencyMs },
+      options: { scenarios: options.scenarios.map((s) => s.name), messages: options.messages ?? 'scenario default', mailboxes: options.mailboxes, seed: options.seed, timeoutSeconds: options.timeoutSeconds, graphLatencyMs: options.graphLatencyMs },
       scenarios: Object.fromEntries(reports.map((r) => [r.scenario, reportJson(r)])),
       errors,
     };

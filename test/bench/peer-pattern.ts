@@ -58,7 +58,7 @@ export async function peerSyncMailbox(deps: SyncDeps, mailbox: MailboxRow, shoul
       } catch (error) {
         // Throttling, outages and database errors end the pass, as they do for Relaydesk; a message that
         // cannot be parsed is only counted.
-        if ((error instanceof GraphRequestError && error.kind !== 'permanent') || isStoreError(error)) throw error;
+        if ((error instanceof GraphRequestError && error.kind !== 'bad_request') || isStoreError(error)) throw error;
         result.failed++;
       }
     }

@@ -103,6 +103,30 @@ describe('linking a mailbox', () => {
     expect(row).toMatchObject({ state: 'pending', token_cache: null, home_account_id: null });
   });
 
+  it('links a mailbox whose owner signs in with a UPN that is not its address: the object ids match', async () => {
+    const created = await rd.control<{ id: string; upn: string }>('POST', '/sandbox/mailboxes', { address: 'helpdesk@contoso.test', upn: 'h.owner@contoso.test' });
+    expect(created.status).toBe(201);
+    const { started, result } = await link('helpdesk@contoso.test', 'h.owner@contoso.test');
+    expect(result).toMatchObject({ ok: true, code: 'linked' });
+    // Linked as the owner, not "through someone who may open it".
+    expect(await rd.store.mailboxes.findById(started.id)).toMatchObject({ state: 'active', state_reason: null });
+    const [linked] = await rd.store.audit.list({ targetType: 'mailbox', targetId: started.id, limit: 1 });
+    expect(linked?.action).toBe('mailbox.linked');
+    expect(JSON.parse(linked!.details)).toMatchObject({ address: 'helpdesk@contoso.test', signedInAs: 'h.owner@contoso.test' });
+    // The UPN's token serves the mailbox by its address.
+    const graph = createGraphClient(rd.microsoft.graph, () => rd.tokens.accessToken(started.id));
+    await expect(probeInbox(graph, 'helpdesk@contoso.test')).resolves.toMatchObject({ inboxId: expect.any(String) });
+  });
+
+  it('refuses another account for a mailbox whose owner signs in with another name, and links nothing', async () => {
+    await rd.control('POST', '/sandbox/mailboxes', { address: 'orders-desk@contoso.test', upn: 'o.owner@contoso.test' });
+    const started = await startLink('orders-desk@contoso.test');
+    const res = await callback(await rd.consent(started.authorizeUrl, 'someone.else@contoso.test', 'accept'));
+    expect(res.status).toBe(400);
+    expect(resultOf(res.text).code).toBe('wrong_account');
+    expect(await rd.store.mailboxes.findById(started.id)).toMatchObject({ state: 'pending', token_cache: null, home_account_id: null });
+  });
+
   it('refuses a replayed state', async () => {
     const started = await startLink('billing@contoso.test');
     const query = await rd.consent(started.authorizeUrl, 'billing@contoso.test', 'accept');
@@ -171,7 +195,8 @@ describe('grants and lifecycle', () => {
     expect(after).not.toBe(before);
     const refreshTokens = (cache: string) => Object.values((JSON.parse(rd.vault.decrypt(cache, { mailboxId: billing.id, field: 'token_cache' })) as { RefreshToken: Record<string, { secret: string }> }).RefreshToken).map((t) => t.secret);
     expect(refreshTokens(after!)).not.toEqual(refreshTokens(before!));
-    // The old refresh token no longer works at the sandbox, so only the stored new one keeps the mailbox alive.
+    // The stored new one keeps the mailbox alive (Entra leaves the old one valid until it expires, so only the
+    // comparison above proves the new one was stored).
     await expect(rd.tokens.accessToken(billing.id, { forceRefresh: true })).resolves.toEqual(expect.any(String));
   });
 

@@ -3,7 +3,7 @@ import request from 'supertest';
 import { simpleParser } from 'mailparser';
 import { syncMailbox } from '../../server/inbound/sync/mailbox-sync';
 import { buildBounce } from '../../server/sandbox/bounce-report';
-import { DEFAULT_RELAY_SETTINGS, RelayWorker, type RelaySettings } from '../../server/outbound/relay-worker';
+import { DEFAULT_RELAY_SETTINGS, exchangePacing, RelayWorker, type RelaySettings } from '../../server/outbound/relay-worker';
 import type { MailboxRow } from '../../server/store/schema';
 import { graphClient } from '../support/sandbox';
 import { startRelaydeskWithSandbox, type RelaydeskWithSandbox } from '../support/relaydesk-with-sandbox';
@@ -13,7 +13,8 @@ let rd: RelaydeskWithSandbox;
 let agent: string;
 let appToken: string;
 
-const SETTINGS: RelaySettings = { ...DEFAULT_RELAY_SETTINGS, messageIdDomain: 'relaydesk.test', unknownOutcomeSettleMs: 300, inactiveMailboxRetryMs: 200 };
+// Not about pacing (relay-pacing.test.ts is): Exchange's 30 a minute would only make these tests wait.
+const SETTINGS: RelaySettings = { ...DEFAULT_RELAY_SETTINGS, messageIdDomain: 'relaydesk.test', unknownOutcomeSettleMs: 300, secondLookMs: 300, inactiveMailboxRetryMs: 200, pacing: exchangePacing(10_000, 10_000) };
 const NO_BURST = { burst: { limit: 100_000 } };
 
 beforeAll(async () => {

@@ -7,12 +7,13 @@ import type { MailboxLinking } from '../../server/identity/mailbox-linking';
 import type { MailboxTokens } from '../../server/identity/mailbox-tokens';
 import type { MicrosoftApp } from '../../server/identity/microsoft-app';
 import type { TokenVault } from '../../server/identity/token-vault';
-import { startSandbox, type RunningSandbox } from '../../server/sandbox';
+import { startSandbox, type RunningSandbox, type SandboxOptions } from '../../server/sandbox';
 import type { DatabaseTarget } from '../../server/store/database';
 import type { MailboxRow } from '../../server/store/schema';
 import type { Store } from '../../server/store/store';
 import { createRelaydesk, graphClients, mailboxLinking } from '../../server/wiring';
 import { openTestStore } from './database';
+import { TEST_SENDING_DELAYS } from './sandbox';
 import { testConfig } from './test-config';
 
 /**
@@ -65,9 +66,10 @@ async function consent(authorizeUrl: string, upn: string, answer: 'accept' | 'ca
   if (`${redirect.origin}${redirect.pathname}` !== REDIRECT_URI) throw new Error(`consent redirected elsewhere: ${location}`);
   return Object.fromEntries(redirect.searchParams);
 }
-export async function startRelaydeskWithSandbox(): Promise<RelaydeskWithSandbox> {
+/** `sandbox`: options for a test about the sandbox's sending behaviour; others get short delays (TEST_SENDING_DELAYS). */
+export async function startRelaydeskWithSandbox(options: { sandbox?: Omit<Partial<SandboxOptions>, 'dataDir' | 'port'> } = {}): Promise<RelaydeskWithSandbox> {
   const { config, dataDir, removeDataDir } = testConfig({ OAUTH_REDIRECT_URI: REDIRECT_URI });
-  const sandbox = await startSandbox({ dataDir, port: 0 });
+  const sandbox = await startSandbox({ ...TEST_SENDING_DELAYS, ...options.sandbox, dataDir, port: 0 });
   const { store, target, cleanup } = await openTestStore();
   const rd = await createRelaydesk(config, { store, sandbox });
   const { app, microsoft, vault, tokens, clients } = rd;

@@ -20,11 +20,12 @@ export function metricsRoutes(mailboxHealth: () => Promise<MailboxHealth[]>): Ro
   const lastSync = new Gauge({ name: 'relaydesk_mailbox_last_sync_timestamp_seconds', help: 'When the mailbox was last synced', labelNames, registers: [registry] });
   const failures = new Gauge({ name: 'relaydesk_mailbox_consecutive_failures', help: 'Syncs that failed in a row', labelNames, registers: [registry] });
   const state = new Gauge({ name: 'relaydesk_mailbox_state', help: '1 for the mailbox current state', labelNames: ['mailbox', 'state'], registers: [registry] });
+  const degraded = new Gauge({ name: 'relaydesk_mailbox_degraded', help: '1 while an active mailbox is failing for a reason retrying can fix, labelled with its failure class', labelNames: ['mailbox', 'failure_class'], registers: [registry] });
 
   const router = Router();
   router.get('/metrics', async (_req, res) => {
     const mailboxes = await mailboxHealth();
-    for (const gauge of [ingested, lag, lastSync, failures, state]) gauge.reset();
+    for (const gauge of [ingested, lag, lastSync, failures, state, degraded]) gauge.reset();
     const now = Date.now();
     for (const m of mailboxes) {
       const labels = { mailbox: m.address };
@@ -33,6 +34,7 @@ export function metricsRoutes(mailboxHealth: () => Promise<MailboxHealth[]>): Ro
       lag.set(labels, m.oldestUnreadAt ? Math.max(0, (now - Date.parse(m.oldestUnreadAt)) / 1000) : 0);
       if (m.lastSyncAt) lastSync.set(labels, Date.parse(m.lastSyncAt) / 1000);
       for (const s of REPORTED_STATES) state.set({ mailbox: m.address, state: s }, m.state === s ? 1 : 0);
+      if (m.degraded) degraded.set({ mailbox: m.address, failure_class: m.degraded.failureClass }, 1);
     }
     res.type(registry.contentType).send(await registry.metrics());
   });

@@ -1,9 +1,10 @@
-import { Router, type Request } from 'express';
+import express, { Router, type Request } from 'express';
 import { z } from 'zod';
 import type { StaffDirectory, StaffMember } from '../../tickets/staff';
 import { TICKET_STATUSES } from '../../tickets/ticket-status';
-import type { TicketService } from '../../tickets/ticket-service';
+import { MAX_UPLOAD_BYTES, type TicketService } from '../../tickets/ticket-service';
 import { principalOf } from '../auth';
+import { HttpError } from '../errors';
 
 const Status = z.enum(TICKET_STATUSES);
 const Id = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER);
@@ -36,7 +37,12 @@ const NewComment = z.object({
   body: z.string().min(1).max(1_000_000),
   visibility: z.enum(['public', 'internal']).default('public'),
   status: Status.optional(),
+  /** Files uploaded with POST /tickets/:id/attachments that go with the comment (and its email). */
+  attachmentIds: z.array(Id).max(50).optional(),
 });
+
+/** The upload's name, from `?filename=`; the body is the file and Content-Type its type. */
+const UploadQuery = z.object({ filename: z.string().trim().min(1).max(255).regex(/^[^\r\n\\/]+$/, 'a file name, without path or line breaks') });
 
 const TicketPatch = z
   .object({ status: Status.optional(), assigneeId: Id.nullable().optional() })
@@ -75,6 +81,15 @@ export function ticketRoutes(tickets: TicketService, staff: StaffDirectory): Rou
   router.post('/tickets/:id/comments', async (req, res) => {
     const id = ticketId(req);
     res.status(201).json(await tickets.addComment(id, await actor(req), NewComment.parse(req.body)));
+  });
+
+  // The file is the raw body (up to Exchange's largest message), so it is read here, not by the API's JSON parser.
+  router.post('/tickets/:id/attachments', express.raw({ type: () => true, limit: MAX_UPLOAD_BYTES }), async (req, res) => {
+    const id = ticketId(req);
+    const { filename } = UploadQuery.parse(req.query);
+    if (!Buffer.isBuffer(req.body)) throw new HttpError(415, 'unsupported_media_type', 'Send the file itself as the body, with its own Content-Type (not JSON)');
+    const contentType = (req.get('content-type') ?? 'application/octet-stream').split(';')[0]!.trim().toLowerCase() || 'application/octet-stream';
+    res.status(201).json(await tickets.uploadAttachment(id, await actor(req), { filename, contentType, content: req.body }));
   });
 
   router.post('/tickets/:id/ccs', async (req, res) => {

@@ -116,7 +116,12 @@ export async function syncMailbox(deps: SyncDeps, mailbox: MailboxRow, shouldCon
   };
   const reader: ChunkReader = { deps, mailbox, context, shouldContinue, download: oneAtATime(), pool: deps.parsePool ?? sharedParsePool(), recorded };
 
-  const pages = listUnreadPages(client, mailbox.address, { pageSize: settings.pageSize, limit: settings.perSyncCap, maxPageBytes: settings.ingestBatchBytes / 4 });
+  const pages = listUnreadPages(client, mailbox.address, {
+    pageSize: settings.pageSize,
+    limit: settings.perSyncCap,
+    maxPageBytes: settings.ingestBatchBytes / 4,
+    adaptive: deps.clients.listPageSize(mailbox.id),
+  });
   for await (const page of pages) {
     result.listed += page.length;
     for (const m of page) {

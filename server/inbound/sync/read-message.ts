@@ -54,7 +54,7 @@ export async function readMessage(message: GraphMailMessage, internetMessageId: 
     if (error instanceof MessageParseFailure) return deadLetter(error.code, error.message);
     if (error instanceof GraphRequestError) {
       // Graph will never serve this message's content: keep what the list returned.
-      if (error.kind === 'permanent') return deadLetter('content_unavailable', `${error.graphCode}: ${error.message}`);
+      if (error.kind === 'bad_request' || error.kind === 'too_large') return deadLetter('content_unavailable', `${error.graphCode}: ${error.message}`);
       throw error;
     }
     throw error;

@@ -115,9 +115,10 @@ export class SyncScheduler {
       this.onSynced(mailbox, result);
     } catch (error) {
       const failure = classifySyncFailure(error);
-      log.warn({ code: failure.code, err: error }, 'mailbox sync failed');
+      log.warn({ code: failure.code, failureClass: failure.failureClass, err: error }, 'mailbox sync failed');
       try {
-        await store.mailboxes.recordSyncFailure(mailbox.id, failure.code, failure.message);
+        // The mailbox stays active and shows degraded with the reason; only a lost grant parks it.
+        await store.mailboxes.recordSyncFailure(mailbox.id, { code: failure.code, failureClass: failure.failureClass, message: failure.message });
         if (failure.needsReauth) await store.mailboxes.update(mailbox.id, { state: 'needs_reauth', state_reason: failure.message });
       } catch (recordError) {
         log.error({ err: recordError }, 'could not record the sync failure');

@@ -24,12 +24,13 @@ export const EXPANDED_CONTENT_MAX_BYTES = 4 * 1024 * 1024;
 
 /**
  * Renders attachments; reads content only when contentBytes is wanted (it means parsing the MIME again).
- * `expanded`: rendered inside a message ($expand), where large attachments come without their content.
+ * `contentMaxBytes`: rendered inside a message ($expand), attachments larger than this come without their
+ * content (EXPANDED_CONTENT_MAX_BYTES unless a test switched it off).
  */
-export async function renderAttachments(m: StoredMessage, select?: string[], expanded = false): Promise<Record<string, unknown>[]> {
+export async function renderAttachments(m: StoredMessage, select?: string[], contentMaxBytes?: number): Promise<Record<string, unknown>[]> {
   const wanted = select?.map((s) => s.toLowerCase());
   const wantsBytes = !wanted || wanted.includes('contentbytes');
-  const servable = (a: AttachmentMeta) => a.kind === 'file' && !(expanded && a.size > EXPANDED_CONTENT_MAX_BYTES);
+  const servable = (a: AttachmentMeta) => a.kind === 'file' && !(contentMaxBytes !== undefined && a.size > contentMaxBytes);
   // One parse of the MIME serves every attachment of the message.
   const contents = wantsBytes && m.fields.attachments.some(servable) ? await attachmentContents(m.raw) : [];
   return m.fields.attachments.map((a) => renderAttachment(m, a, wanted, servable(a) ? contents[a.index] : undefined));

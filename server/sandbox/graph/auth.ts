@@ -7,7 +7,8 @@ import type { Caller, SandboxServices } from './graph-types';
 /**
  * Graph's token check: a sandbox-signed RS256 token for Graph's audience from a known tenant. Anything else is
  * 401 InvalidAuthenticationToken, as Graph answers. Tokens issued before the user's revocation are refused the
- * way continuous access evaluation does it (401 with an insufficient_claims challenge).
+ * way continuous access evaluation does it (401 with an insufficient_claims challenge); tokens the control API
+ * expired (POST /sandbox/tokens/expire) as expired ones.
  */
 
 const WWW_AUTHENTICATE = `Bearer realm="", authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize", client_id="${GRAPH_APP_ID}"`;
@@ -47,6 +48,7 @@ export function authenticate(header: string | undefined, services: SandboxServic
         `, error="insufficient_claims", claims="${claims}"`,
       );
     }
+    if (services.identity.accessTokenExpired(user.oid, issuedMs)) throw invalidToken('Lifetime validation failed, the token is expired.');
     caller.user = user;
   }
   return caller;

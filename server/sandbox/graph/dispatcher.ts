@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Mailbox } from '../mail-store';
 import { authenticate } from './auth';
+import type { GraphFault } from '../faults';
 import { errorBody, GraphError, graphErrors } from './graph-error';
 import type { Caller, DispatchResult, GraphRequest, GraphResponse, Route, SandboxServices } from './graph-types';
 
@@ -30,26 +31,48 @@ export function createDispatcher(routes: Route[], getServices: () => SandboxServ
         throw new GraphError(429, 'ApplicationThrottled', message, { 'Retry-After': String(admission.retryAfterSeconds) });
       }
       try {
+        // Exchange's IncomingBytes budget counts every request body, $batch sub-requests each on their own.
+        const upload = services.uploads.admit(caller.appId, mailbox.address, req.body?.length ?? 0);
+        if (!upload.ok) {
+          services.throttle.noteRetryAfter(caller.appId, mailbox.address, upload.retryAfterSeconds);
+          services.throttle.countInjected429(mailbox.address);
+          throw new GraphError(429, 'ApplicationThrottled', 'Application is over its IncomingBytes limit.', { 'Retry-After': String(upload.retryAfterSeconds) });
+        }
         const path = `/${req.segments.join('/')}`;
         const latency = Math.max(latencyMs, req.inBatch ? 0 : services.faults.latencyFor(mailbox.address, path));
         if (latency > 0) await sleep(latency);
         const fault = services.faults.pick(mailbox.address, path);
-        if (fault) services.throttle.noteRetryAfter(caller.appId, mailbox.address, Number(services.faults.retryAfterHeader()));
-        if (fault === '429') {
-          services.throttle.countInjected429(mailbox.address);
-          throw new GraphError(429, 'ApplicationThrottled', 'Application is over its MailboxConcurrency limit.', { 'Retry-After': services.faults.retryAfterHeader() });
-        }
-        if (fault === '503') {
-          throw new GraphError(503, 'ServiceUnavailable', 'Service Unavailable. The server is temporarily unable to handle the request.', { 'Retry-After': services.faults.retryAfterHeader() });
-        }
-        return { response: await route.handler({ req, caller, params, services, mailbox }), mailbox: mailbox.address };
+        if (fault === '429' || fault === '503') services.throttle.noteRetryAfter(caller.appId, mailbox.address, Number(services.faults.retryAfterHeader()));
+        if (fault === '429') services.throttle.countInjected429(mailbox.address);
+        if (fault && !services.faults.afterEffect(fault)) throw faultError(fault, services);
+        const response = await route.handler({ req, caller, params, services, mailbox });
+        // The request took effect; its answer is lost to a server error all the same.
+        if (fault) throw faultError(fault, services);
+        return { response, mailbox: mailbox.address };
       } finally {
         admission.release();
       }
     } catch (err) {
+      if (mailboxAddress && err instanceof GraphError && err.status === 504) services.throttle.countGatewayTimeout(mailboxAddress);
       return { response: toErrorResponse(err, req, services), ...(mailboxAddress ? { mailbox: mailboxAddress } : {}) };
     }
   };
+}
+
+function faultError(fault: GraphFault, services: SandboxServices): GraphError {
+  const retryAfter = { 'Retry-After': services.faults.retryAfterHeader() };
+  switch (fault) {
+    case '429':
+      return new GraphError(429, 'ApplicationThrottled', 'Application is over its MailboxConcurrency limit.', retryAfter);
+    case '503':
+      return new GraphError(503, 'ServiceUnavailable', 'Service Unavailable. The server is temporarily unable to handle the request.', retryAfter);
+    case '500':
+      return new GraphError(500, 'InternalServerError', 'An internal server error occurred.');
+    case '502':
+      return new GraphError(502, 'BadGateway', 'Bad Gateway.');
+    case '504':
+      return graphErrors.gatewayTimeout();
+  }
 }
 
 function toErrorResponse(err: unknown, req: GraphRequest, services: SandboxServices): GraphResponse {

@@ -40,4 +40,6 @@ export const graphErrors = {
   invalidRequest: (message: string) => new GraphError(400, 'ErrorInvalidRequest', message),
   segmentNotFound: (segment: string) => new GraphError(400, 'BadRequest', `Resource not found for the segment '${segment}'.`),
   methodNotAllowed: () => new GraphError(405, 'Request_BadRequest', 'Specified HTTP method is not allowed for the request target.'),
+  /** What Graph's gateway answers when the service behind it took too long (a large page, a slow mailbox). */
+  gatewayTimeout: () => new GraphError(504, 'UnknownError', ''),
 };

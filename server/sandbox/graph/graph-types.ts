@@ -2,9 +2,10 @@ import type { Logger } from 'pino';
 import type { Directory, User } from '../directory';
 import type { FaultInjector } from '../faults';
 import type { IdentityService } from '../identity/identity-service';
-import type { MailStore, Mailbox } from '../mail-store';
+import type { MailStore, Mailbox, StoredMessage } from '../mail-store';
 import type { Throttle } from '../throttle';
 import type { Transport } from '../transport';
+import type { UploadBudget } from '../upload-budget';
 import { GraphError } from './graph-error';
 
 /** A Graph request, from HTTP or from inside a $batch: transport-neutral so both take the same path. */
@@ -55,6 +56,23 @@ export interface SubscriptionLifecycle {
   fireLifecycle(id: string, event: LifecycleEvent): boolean;
 }
 
+/**
+ * What the Graph routes ask of the upload sessions (upload-sessions.ts implements it), declared here so that
+ * these shared types need not import it.
+ */
+export interface UploadSessionStore {
+  /** Opens a session for a file of `size` bytes to attach to `draft`; returns its upload URL and expiry. */
+  open(input: { caller: Caller; draft: StoredMessage; name: string; contentType: string; size: number; isInline: boolean; contentId: string | undefined }): { uploadUrl: string; expirationDateTime: string };
+}
+
+/** Exchange behaviours a focused test may switch off (startSandbox's options). */
+export interface ExchangeBehaviour {
+  /** A message list page whose JSON passes this many bytes answers 504 UnknownError; undefined: never. */
+  gatewayTimeoutPageBytes: number | undefined;
+  /** With `$expand=attachments`, attachments larger than this come without contentBytes; undefined: all with it. */
+  expandedAttachmentMaxBytes: number | undefined;
+}
+
 export interface SandboxServices {
   baseUrl: string;
   graphBaseUrl: string;
@@ -64,7 +82,14 @@ export interface SandboxServices {
   throttle: Throttle;
   faults: FaultInjector;
   transport: Transport;
+  /** The IncomingBytes budget: request bodies per app and mailbox. */
+  uploads: UploadBudget;
+  /** Attachment upload sessions (createUploadSession and the PUTs to their upload URLs). */
+  uploadSessions: UploadSessionStore;
+  /** The largest message a mailbox may send, attachments counted at their file size. */
+  maxMessageBytes: number;
   subscriptions: SubscriptionLifecycle;
+  behaviour: ExchangeBehaviour;
   logger: Logger;
   /** Re-enters the dispatcher (used by $batch). */
   dispatch: (req: GraphRequest, latencyMs?: number) => Promise<DispatchResult>;

@@ -1,6 +1,7 @@
 import { attachmentRoutes } from './attachments';
 import { batchRoutes } from './batch';
 import { deltaRoutes, DeltaTokens } from './delta';
+import { draftRoutes } from './drafts';
 import { folderRoutes } from './folders';
 import type { Route } from './graph-types';
 import { messageRoutes } from './messages';
@@ -10,5 +11,5 @@ import { userRoutes } from './users';
 
 /** The route table, literal segments before captures (delta before messages/:id). */
 export function graphRoutes(subscriptions: SubscriptionService): Route[] {
-  return [...batchRoutes, ...deltaRoutes(new DeltaTokens()), ...attachmentRoutes, ...messageRoutes, ...folderRoutes, ...sendMailRoutes, ...subscriptions.routes(), ...userRoutes];
+  return [...batchRoutes, ...deltaRoutes(new DeltaTokens()), ...attachmentRoutes, ...draftRoutes, ...messageRoutes, ...folderRoutes, ...sendMailRoutes, ...subscriptions.routes(), ...userRoutes];
 }

@@ -2,15 +2,16 @@ import crypto from 'node:crypto';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import type Mail from 'nodemailer/lib/mailer';
 import { headerValue, rewriteHeaders, type HeaderField } from '../mime-headers';
-import { messageFieldsFromMime } from '../mime-to-message';
+import { messageFieldsFromMime, type MessageFields } from '../mime-to-message';
 import { requireMailAccess } from './auth';
 import { GraphError, graphErrors } from './graph-error';
 import { jsonBody, mailboxRoute, noContent, type GraphResponse, type Route, type RouteContext } from './graph-types';
 
 /**
  * `POST /users/{id}/sendMail`, JSON or MIME (base64 in a text/plain body), with Exchange's rules: custom
- * headers must be x- headers (at most 5), a From the mailbox may not send as is refused, and Exchange strips
- * Auto-Submitted even from MIME it relays (observed, msgraph-sdk-dotnet#2209).
+ * headers must be x- headers (at most 5), a From the mailbox may not send as is refused, Exchange strips
+ * Auto-Submitted even from MIME it relays (observed, msgraph-sdk-dotnet#2209), and the submission quota is
+ * checked before the 202. Drafts (drafts.ts) are built by the same two functions.
  */
 
 export const MAX_CUSTOM_HEADERS = 5;
@@ -21,12 +22,52 @@ const STRIPPED_ON_SUBMIT = ['auto-submitted', 'x-ms-exchange-organization-authas
 async function sendMail(ctx: RouteContext): Promise<GraphResponse> {
   requireMailAccess(ctx.caller, ctx.mailbox, 'send');
   const type = (ctx.req.headers['content-type'] ?? '').toLowerCase();
-  if (type.startsWith('text/plain')) return sendMime(ctx);
-  if (type.startsWith('application/json') || type === '') return sendJson(ctx);
-  throw new GraphError(415, 'UnsupportedMediaType', `The content type '${type}' is not supported; use application/json or text/plain (base64 MIME).`);
+  let message: ComposedMessage;
+  let saveToSentItems = true;
+  if (type.startsWith('text/plain')) {
+    message = await messageFromMime(ctx);
+  } else if (type.startsWith('application/json') || type === '') {
+    const body = jsonBody(ctx.req);
+    const inner = body['message'];
+    if (typeof inner !== 'object' || inner === null || Array.isArray(inner)) throw graphErrors.invalidRequest('Empty Payload. JSON content expected.');
+    const save = body['saveToSentItems'];
+    if (save !== undefined && typeof save !== 'boolean' && save !== 'true' && save !== 'false') throw graphErrors.badRequest("Cannot convert the literal to the expected type 'Edm.Boolean' for 'saveToSentItems'.");
+    saveToSentItems = save === undefined || save === true || save === 'true';
+    message = await messageFromJson(ctx, inner as Record<string, unknown>);
+  } else {
+    throw unsupportedType(type);
+  }
+  requireRecipients(recipientCount(message.fields));
+  requireQuota(ctx, recipientCount(message.fields));
+  ctx.services.transport.submit({ mailbox: ctx.mailbox, raw: message.raw, fields: message.fields, saveToSentItems });
+  return noContent(202);
 }
 
-async function sendMime(ctx: RouteContext): Promise<GraphResponse> {
+export interface ComposedMessage {
+  raw: Buffer;
+  fields: MessageFields;
+}
+
+export function unsupportedType(type: string): GraphError {
+  return new GraphError(415, 'UnsupportedMediaType', `The content type '${type}' is not supported; use application/json or text/plain (base64 MIME).`);
+}
+
+export function recipientCount(fields: MessageFields): number {
+  return fields.toRecipients.length + fields.ccRecipients.length + fields.bccRecipients.length;
+}
+
+/**
+ * Exchange's submission quota (10,000 recipients a rolling day), checked before a message is accepted. The
+ * code is Exchange's own (EWS ErrorSubmissionQuotaExceeded, raised by the store's submission check); 403 is the
+ * status Exchange's REST surface gives its quota errors (ErrorQuotaExceeded).
+ */
+export function requireQuota(ctx: RouteContext, recipients: number): void {
+  const refusal = ctx.services.transport.checkQuota(ctx.mailbox, recipients);
+  if (refusal) throw new GraphError(403, 'ErrorSubmissionQuotaExceeded', "The message couldn't be sent because the sender's submission quota was exceeded. Please try again later.");
+}
+
+/** A base64 MIME request body (sendMail, or a draft created from MIME) as Exchange files it. */
+export async function messageFromMime(ctx: RouteContext): Promise<ComposedMessage> {
   const text = (ctx.req.body ?? Buffer.alloc(0)).toString('latin1').replace(/\s+/g, '');
   if (text.length === 0) throw new GraphError(400, 'ErrorMimeContentInvalid', 'The MIME content is empty.');
   if (text.length % 4 !== 0 || !/^[A-Za-z0-9+/]+={0,2}$/.test(text)) throw new GraphError(400, 'ErrorMimeContentInvalidBase64String', 'Invalid base64 string for MIME content.');
@@ -44,25 +85,15 @@ async function sendMime(ctx: RouteContext): Promise<GraphResponse> {
   if (!headerValue(raw, 'message-id')) prepend.push({ name: 'Message-ID', value: fields.internetMessageId });
   if (!headerValue(raw, 'date')) prepend.push({ name: 'Date', value: new Date().toUTCString().replace('GMT', '+0000') });
   raw = rewriteHeaders(raw, { remove: STRIPPED_ON_SUBMIT, prepend });
-  requireRecipients(fields.toRecipients.length + fields.ccRecipients.length + fields.bccRecipients.length);
-  ctx.services.transport.submit({ mailbox: ctx.mailbox, raw, fields: { ...fields, sentAt: fields.sentAt ?? Date.now() }, saveToSentItems: true });
-  return noContent(202);
+  return { raw, fields: { ...fields, sentAt: fields.sentAt ?? Date.now() } };
 }
 
-async function sendJson(ctx: RouteContext): Promise<GraphResponse> {
-  const body = jsonBody(ctx.req);
-  const message = body['message'];
-  if (typeof message !== 'object' || message === null || Array.isArray(message)) throw graphErrors.invalidRequest('Empty Payload. JSON content expected.');
-  const msg = message as Record<string, unknown>;
-  const save = body['saveToSentItems'];
-  if (save !== undefined && typeof save !== 'boolean' && save !== 'true' && save !== 'false') throw graphErrors.badRequest("Cannot convert the literal to the expected type 'Edm.Boolean' for 'saveToSentItems'.");
-  const saveToSentItems = save === undefined || save === true || save === 'true';
-
+/** A message in Graph's JSON (sendMail's `message`, or the body of a draft's create) as Exchange files it. */
+export async function messageFromJson(ctx: RouteContext, msg: Record<string, unknown>): Promise<ComposedMessage> {
   const to = recipients(msg['toRecipients']);
   const cc = recipients(msg['ccRecipients']);
   const bcc = recipients(msg['bccRecipients']);
   const replyTo = recipients(msg['replyTo']);
-  requireRecipients(to.length + cc.length + bcc.length);
 
   const from = single(msg['from']);
   if (from && from.address.toLowerCase() !== ctx.mailbox.address.toLowerCase()) throw sendAsDenied();
@@ -91,9 +122,7 @@ async function sendJson(ctx: RouteContext): Promise<GraphResponse> {
   composer.keepBcc = true;
   // Custom headers go in verbatim afterwards: nodemailer would re-case their names (X-Foo-Id -> X-Foo-ID).
   const raw = rewriteHeaders(await composer.build(), { prepend: headers.map((h) => ({ name: h.name, value: encodeHeaderValue(h.value) })) });
-  const fields = await messageFieldsFromMime(raw, MESSAGE_ID_HOST);
-  ctx.services.transport.submit({ mailbox: ctx.mailbox, raw, fields, saveToSentItems });
-  return noContent(202);
+  return { raw, fields: await messageFieldsFromMime(raw, MESSAGE_ID_HOST) };
 }
 
 function sendAsDenied(): GraphError {
@@ -104,7 +133,7 @@ function sendAsDenied(): GraphError {
   );
 }
 
-function requireRecipients(n: number): void {
+export function requireRecipients(n: number): void {
   if (n === 0) throw new GraphError(400, 'ErrorInvalidRecipients', 'At least one recipient is not valid., A message can\'t be sent because it contains no recipients.');
 }
 

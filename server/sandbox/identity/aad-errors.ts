@@ -67,6 +67,7 @@ export const aad = {
   codeClientMismatch: () => new AadError('invalid_grant', 70000, 'Provided grant is invalid or malformed: the authorization code was issued to a different client or redirect URI.'),
   pkceMismatch: () => new AadError('invalid_grant', 501481, 'The Code_Verifier does not match the code_challenge supplied in the authorization request.'),
   pkceMissing: () => new AadError('invalid_grant', 50148, 'The code_verifier does not match the code_challenge supplied in the authorization request for PKCE.'),
+  /** Only with single-use refresh tokens (a sandbox switch): Entra itself keeps a rotated token valid. */
   refreshRotated: () => new AadError('invalid_grant', 70000, 'Provided grant is invalid or malformed. The refresh token was already redeemed and has been replaced by a newer one.', 'bad_token'),
   refreshRevoked: () => new AadError('invalid_grant', 50173, 'The provided grant has expired due to it being revoked, a fresh auth token is needed. The user might have changed or reset their password.', 'bad_token'),
   refreshExpired: () => new AadError('invalid_grant', 700082, 'The refresh token has expired due to inactivity. The token was issued and was inactive for 90.00:00:00.', 'bad_token'),

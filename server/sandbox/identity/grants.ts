@@ -1,9 +1,13 @@
 import crypto from 'node:crypto';
 
 /**
- * Authorization codes and refresh tokens. Refresh tokens rotate: each redemption returns a new one and the
- * old one stops working (Relaydesk must store the new token every time). Revocation kills a user's tokens.
- * Only hashes of refresh tokens are kept, so the persisted state file holds nothing usable.
+ * Authorization codes and refresh tokens. Refresh tokens rotate as Entra rotates them: each redemption
+ * returns a new one, and the previous one stays valid until it expires ("The Microsoft identity platform
+ * doesn't revoke old refresh tokens when used to fetch new access tokens", Entra's refresh-tokens page). So a
+ * client that lost the answer of a refresh (a reset connection) still holds a working token. Revocation kills
+ * all of a user's tokens, old and new. With `singleUseRefreshTokens` (stricter than Entra, for tests that must
+ * prove a client stores every rotated token) a redeemed token is refused afterwards. Only hashes of refresh
+ * tokens are kept, so the persisted state file holds nothing usable.
  */
 
 /** Consented scopes per resource (audience), e.g. {"https://graph.microsoft.com": ["Mail.ReadWrite"]}. */
@@ -40,8 +44,8 @@ export interface RefreshRecord {
 export const AUTH_CODE_LIFETIME_MS = 10 * 60 * 1000;
 export const REFRESH_LIFETIME_MS = 90 * 24 * 60 * 60 * 1000;
 export const SPA_REFRESH_LIFETIME_MS = 24 * 60 * 60 * 1000;
-/** How many rotated-out token hashes to remember, to tell "already used" from "never existed". */
-const MAX_REMEMBERED_ROTATIONS = 50_000;
+/** How many revoked (or, single-use, redeemed) token hashes to remember, to tell them from "never existed". */
+const MAX_REMEMBERED_REVOCATIONS = 50_000;
 
 export type RefreshFailure = 'unknown' | 'rotated' | 'revoked' | 'expired';
 export type CodeFailure = 'unknown' | 'redeemed' | 'expired';
@@ -49,12 +53,14 @@ export type CodeFailure = 'unknown' | 'redeemed' | 'expired';
 export class GrantStore {
   private readonly codes = new Map<string, AuthCodeRecord>();
   private readonly refresh = new Map<string, RefreshRecord>();
-  private readonly rotated = new Map<string, string>();
+  /** Hashes of revoked (or, single-use, redeemed) tokens, by family. */
+  private readonly revoked = new Map<string, string>();
   private readonly revokedFamilies = new Set<string>();
 
   constructor(
     private readonly onChange: () => void = () => undefined,
     restored: RefreshRecord[] = [],
+    private readonly options: { singleUseRefreshTokens?: boolean } = {},
   ) {
     for (const r of restored) this.refresh.set(r.hash, r);
   }
@@ -76,39 +82,50 @@ export class GrantStore {
     return { ok: true, record };
   }
 
-  issueRefresh(input: Omit<RefreshRecord, 'hash' | 'issuedAt' | 'expiresAt' | 'familyId'> & { familyId?: string }): string {
+  /**
+   * A new refresh token; `successorOf` is the token it was redeemed with. A browser's (SPA) successor keeps its
+   * predecessor's expiry: Entra's 24 hours are counted from the sign-in, not extended by refreshing.
+   */
+  issueRefresh(input: Omit<RefreshRecord, 'hash' | 'issuedAt' | 'expiresAt' | 'familyId'> & { successorOf?: RefreshRecord }): string {
+    const { successorOf, ...fields } = input;
     const token = `0.A${crypto.randomBytes(96).toString('base64url')}`;
     const now = Date.now();
     const record: RefreshRecord = {
-      ...input,
-      familyId: input.familyId ?? crypto.randomUUID(),
+      ...fields,
+      familyId: successorOf?.familyId ?? crypto.randomUUID(),
       hash: hashToken(token),
       issuedAt: now,
-      expiresAt: now + (input.spa ? SPA_REFRESH_LIFETIME_MS : REFRESH_LIFETIME_MS),
+      expiresAt: input.spa && successorOf ? successorOf.expiresAt : now + (input.spa ? SPA_REFRESH_LIFETIME_MS : REFRESH_LIFETIME_MS),
     };
     this.refresh.set(record.hash, record);
     this.onChange();
     return token;
   }
 
-  /** Looks a refresh token up without spending it, so a request that fails validation does not burn the token. */
+  /** Looks a refresh token up; using it does not spend it (Entra does not revoke a refresh token on rotation). */
   findRefresh(token: string): { ok: true; record: RefreshRecord } | { ok: false; reason: RefreshFailure } {
     const hash = hashToken(token);
     const record = this.refresh.get(hash);
     if (!record) {
-      const family = this.rotated.get(hash);
-      if (family && this.revokedFamilies.has(family)) return { ok: false, reason: 'revoked' };
-      return { ok: false, reason: family ? 'rotated' : 'unknown' };
+      const family = this.revoked.get(hash);
+      if (family === undefined) return { ok: false, reason: 'unknown' };
+      return { ok: false, reason: this.revokedFamilies.has(family) ? 'revoked' : 'rotated' };
     }
     if (record.expiresAt <= Date.now()) return { ok: false, reason: 'expired' };
     return { ok: true, record };
   }
 
-  /** Retires a redeemed refresh token: from now on it answers "rotated". The caller issues the successor. */
-  retireRefresh(record: RefreshRecord): void {
-    if (!this.refresh.delete(record.hash)) return;
+  /** A refresh token was redeemed and its successor issued: it stays valid, unless tokens are single-use. */
+  redeemedRefresh(record: RefreshRecord): void {
+    if (!this.options.singleUseRefreshTokens || !this.refresh.delete(record.hash)) return;
     this.remember(record.hash, record.familyId);
     this.onChange();
+  }
+
+  /** The user (object id) an unredeemed, unexpired authorization code was issued for. */
+  codeOwner(code: string): string | undefined {
+    const record = this.codes.get(code);
+    return record && !record.redeemed && record.expiresAt > Date.now() ? record.userOid : undefined;
   }
 
   /** Revokes every refresh token of the user; returns how many were live. */
@@ -126,21 +143,16 @@ export class GrantStore {
     return n;
   }
 
-  /** Tells revocation apart from rotation when a revoked family's old token comes back. */
-  isRevokedFamily(familyId: string): boolean {
-    return this.revokedFamilies.has(familyId);
-  }
-
   liveRefreshRecords(): RefreshRecord[] {
     const now = Date.now();
     return [...this.refresh.values()].filter((r) => r.expiresAt > now);
   }
 
   private remember(hash: string, familyId: string): void {
-    this.rotated.set(hash, familyId);
-    if (this.rotated.size > MAX_REMEMBERED_ROTATIONS) {
-      const oldest = this.rotated.keys().next();
-      if (!oldest.done) this.rotated.delete(oldest.value);
+    this.revoked.set(hash, familyId);
+    if (this.revoked.size > MAX_REMEMBERED_REVOCATIONS) {
+      const oldest = this.revoked.keys().next();
+      if (!oldest.done) this.revoked.delete(oldest.value);
     }
   }
 

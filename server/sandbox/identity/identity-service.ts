@@ -15,6 +15,8 @@ export class IdentityService {
   /** Consent already given per user and client, so prompt=none knows whether it may skip the page. */
   private readonly consents = new Map<string, Consent>();
   private readonly revokeListeners: ((user: User) => void)[] = [];
+  /** Per user (object id): access tokens issued up to this instant (ms) answer "expired" on Graph. */
+  private readonly expiredUpTo = new Map<string, number>();
 
   constructor(
     readonly directory: Directory,
@@ -47,6 +49,23 @@ export class IdentityService {
   hasConsent(user: User, clientId: string, wanted: Consent): boolean {
     const have = this.consents.get(`${user.oid}|${clientId}`) ?? {};
     return Object.entries(wanted).every(([resource, scopes]) => scopes.every((s) => have[resource]?.includes(s)));
+  }
+
+  /**
+   * Every access token issued to the user so far expires now (POST /sandbox/tokens/expire): Graph answers 401
+   * InvalidAuthenticationToken "the token is expired", as when a client's clock or cache lets one outlive its
+   * `exp`. Refresh tokens stay valid, so a client must refresh, now.
+   */
+  expireAccessTokens(user: User): number {
+    const now = Date.now();
+    this.expiredUpTo.set(user.oid, now);
+    return now;
+  }
+
+  /** Whether an access token of the user issued at `issuedMs` was expired by expireAccessTokens. */
+  accessTokenExpired(userOid: string, issuedMs: number): boolean {
+    const upTo = this.expiredUpTo.get(userOid);
+    return upTo !== undefined && issuedMs <= upTo;
   }
 
   onRevoke(listener: (user: User) => void): void {

@@ -6,8 +6,8 @@ import type { IdentityService } from './identity-service';
 import { GRAPH_RESOURCE, parseScopeString, responseScope, usesGraphPrefix } from './scopes';
 
 /**
- * `/{tenant}/oauth2/v2.0/token`: authorization_code (with PKCE), refresh_token (rotating) and
- * client_credentials. A confidential client authenticates with its secret; a browser (SPA, recognised by its
+ * `/{tenant}/oauth2/v2.0/token`: authorization_code (with PKCE), refresh_token (rotating, the previous token
+ * still valid, as in Entra) and client_credentials. A confidential client authenticates with its secret; a browser (SPA, recognised by its
  * Origin header, as Entra does) redeems without one but must have used PKCE.
  */
 export function mountTokenEndpoint(router: Router, identity: IdentityService): void {
@@ -111,9 +111,8 @@ function redeemRefresh(identity: IdentityService, body: Record<string, string>, 
   const user = identity.directory.findUser(rec.userOid);
   if (!user) throw aad.userGone();
   if (rec.issuedAt < user.tokensValidAfter) throw aad.refreshRevoked();
-  const response = mint(identity, { user, clientId, clientAuth, consent: rec.consent, oidc: rec.oidc, requestScope: body['scope'], spa: rec.spa, familyId: rec.familyId });
-  // Only now, with the successor minted, is the old token spent: a failed request does not burn it.
-  identity.grants.retireRefresh(rec);
+  const response = mint(identity, { user, clientId, clientAuth, consent: rec.consent, oidc: rec.oidc, requestScope: body['scope'], spa: rec.spa, successorOf: rec });
+  identity.grants.redeemedRefresh(rec);
   return response;
 }
 
@@ -141,7 +140,8 @@ interface MintInput {
   requestScope: string | undefined;
   spa: boolean;
   nonce?: string;
-  familyId?: string;
+  /** The refresh token this request redeemed (its successor joins its family). */
+  successorOf?: RefreshRecord;
 }
 
 /** Picks the one resource the token is for (Entra issues one audience per access token), checks consent, mints. */
@@ -180,7 +180,7 @@ function mint(identity: IdentityService, input: MintInput): TokenResponse {
       consent: input.consent,
       oidc: input.oidc,
       spa: input.spa,
-      ...(input.familyId ? { familyId: input.familyId } : {}),
+      ...(input.successorOf ? { successorOf: input.successorOf } : {}),
     });
   }
   if (input.oidc.includes('openid')) {

@@ -7,6 +7,8 @@ import { relay } from './0004-relay';
 import { senderActivityIndex } from './0005-sender-activity-index';
 import { inboundReads } from './0006-inbound-reads';
 import { senderAuthFailure } from './0007-sender-auth-failure';
+import { relayPacing } from './0008-relay-pacing';
+import { mailboxDegraded } from './0009-mailbox-degraded';
 
 /**
  * Every migration, in order. Names sort in application order; never rename or edit one that has shipped:
@@ -21,6 +23,8 @@ export function migrationProvider(dialect: DialectKind): MigrationProvider {
     '0005-sender-activity-index': senderActivityIndex(),
     '0006-inbound-reads': inboundReads(),
     '0007-sender-auth-failure': senderAuthFailure(),
+    '0008-relay-pacing': relayPacing(dialect),
+    '0009-mailbox-degraded': mailboxDegraded(),
   };
   return { getMigrations: async () => migrations };
 }

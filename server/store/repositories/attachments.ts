@@ -31,6 +31,45 @@ export class AttachmentsRepository {
     return row.id;
   }
 
+  /** A file an agent uploaded for a reply: held on the ticket until a comment takes it. */
+  async insertUpload(a: { ticketId: number; uploadedBy: number; filename: string; contentType: string; content: Buffer }): Promise<number> {
+    const row = await this.db
+      .insertInto('attachments')
+      .values({
+        ticket_id: a.ticketId,
+        comment_id: null,
+        filename: a.filename,
+        content_type: a.contentType,
+        size: a.content.length,
+        content_id: null,
+        inline: 0,
+        content: a.content,
+        omitted_reason: null,
+        created_at: nowIso(),
+        uploaded_by: a.uploadedBy,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    return row.id;
+  }
+
+  /**
+   * Gives held uploads of the ticket to a comment. Returns how many it took: fewer than `ids` means some are
+   * not uploads of this ticket, or another comment took them already.
+   */
+  async takeForComment(input: { ticketId: number; commentId: number; ids: readonly number[] }): Promise<number> {
+    if (input.ids.length === 0) return 0;
+    const result = await this.db
+      .updateTable('attachments')
+      .set({ comment_id: input.commentId })
+      .where('ticket_id', '=', input.ticketId)
+      .where('id', 'in', [...input.ids])
+      .where('comment_id', 'is', null)
+      .where('uploaded_by', 'is not', null)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows);
+  }
+
   /** Metadata only: contents can be large and are fetched one at a time. */
   listForTicket(ticketId: number) {
     return this.db

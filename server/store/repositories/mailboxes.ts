@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import type { FailureClass } from '../../graph/failure-classes';
 import type { MailboxState } from '../../mailboxes/mailbox-state';
 import type { DialectKind } from '../dialect';
 import type { DB, MailboxRow, MailboxUpdate } from '../schema';
@@ -101,22 +102,28 @@ export class MailboxesRepository {
         consecutive_failures: 0,
         last_error_code: null,
         last_error_message: null,
+        failure_class: null,
+        failing_since: null,
         updated_at: nowIso(),
       }))
       .where('id', '=', id)
       .execute();
   }
 
-  async recordSyncFailure(id: number, code: string, message: string): Promise<void> {
+  /** A failed sync: the mailbox is degraded (failure_class set) from the first failure until a sync succeeds. */
+  async recordSyncFailure(id: number, failure: { code: string; failureClass: FailureClass; message: string }): Promise<void> {
+    const now = nowIso();
     await this.db
       .updateTable('mailboxes')
       .set((eb) => ({
         // A failed sync still counts as an attempt, so a failing mailbox waits its turn like the others.
-        last_sync_at: nowIso(),
+        last_sync_at: now,
         consecutive_failures: eb('consecutive_failures', '+', 1),
-        last_error_code: code,
-        last_error_message: message.slice(0, 1000),
-        updated_at: nowIso(),
+        last_error_code: failure.code,
+        last_error_message: failure.message.slice(0, 1000),
+        failure_class: failure.failureClass,
+        failing_since: eb.fn.coalesce('failing_since', eb.val(now)),
+        updated_at: now,
       }))
       .where('id', '=', id)
       .execute();

@@ -1,4 +1,4 @@
-import type { Kysely, Selectable } from 'kysely';
+import type { ExpressionBuilder, Kysely, Selectable } from 'kysely';
 import { OUTBOX_KINDS, type OutboxKind } from '../../outbound/outbox-kinds';
 import type { DialectKind } from '../dialect';
 import type { DB, MailDirection, OutboxTable } from '../schema';
@@ -32,6 +32,27 @@ export interface ComposeSource {
 /** Messages of a thread read for its In-Reply-To and References. */
 const THREAD_MESSAGES = 50;
 
+/**
+ * Exchange Online's sending limits for one mailbox, as the relay keeps to them: at most `messages` sends per
+ * rolling `windowMs`, and at most `recipients` recipients per rolling `recipientWindowMs`. A send counts from
+ * the moment it left (last_attempt_at), and a row claimed under a live lease counts too: it is about to leave.
+ */
+export interface SendPacing {
+  messages: number;
+  windowMs: number;
+  recipients: number;
+  recipientWindowMs: number;
+}
+
+/** A file that goes with an email: an agent's upload taken by the reply the email carries. */
+export interface OutboxAttachment {
+  filename: string;
+  contentType: string;
+  content: Buffer;
+  contentId: string | null;
+  inline: boolean;
+}
+
 /** Email to send, written in the same transaction as the event that causes it; the relay sends it. */
 export class OutboxRepository {
   constructor(
@@ -50,6 +71,7 @@ export class OutboxRepository {
         comment_id: email.commentId,
         kind: email.kind,
         recipients: JSON.stringify({ to: email.to, cc: email.cc }),
+        recipient_count: email.to.length + email.cc.length,
         state: 'pending',
         next_attempt_at: now,
         created_at: now,
@@ -77,40 +99,104 @@ export class OutboxRepository {
   }
 
   /**
-   * Leases up to `limit` rows that are due: pending ones whose time has come, and rows whose sender died
-   * (lease expired; `outcome_unknown` says whether a send had left). SKIP LOCKED lets several relays claim at once.
+   * Leases up to `limit` rows that are due: rows whose sender died (lease expired; `outcome_unknown` says
+   * whether a send had left) and pending rows whose time has come. With `pacing`, a mailbox's pending rows are
+   * leased only as far as its sending limits have room (the rest stay queued here); agent replies go before
+   * acknowledgements, each oldest first. Rows of one mailbox are leased under a lock on the mailbox, so that
+   * relays on several instances never lease more than its limits between them.
    */
-  async claimDue(claim: { owner: string; leaseMs: number; limit: number }): Promise<OutboxRow[]> {
+  async claimDue(claim: { owner: string; leaseMs: number; limit: number; pacing?: SendPacing }): Promise<OutboxRow[]> {
     const now = nowIso();
-    const until = new Date(Date.now() + claim.leaseMs).toISOString();
-    const rows = await this.db
-      .updateTable('outbox')
-      .set({ state: 'sending', lease_owner: claim.owner, lease_until: until })
-      .where('id', 'in', (eb) => {
-        const due = eb
-          .selectFrom('outbox')
-          .select('id')
-          .where((w) =>
-            w.or([
-              w.and([w('state', '=', 'pending'), w('next_attempt_at', '<=', now)]),
-              // A row still "sending" under our own name is from before a restart: settle it now.
-              w.and([w('state', '=', 'sending'), w.or([w('lease_until', '<', now), w('lease_owner', '=', claim.owner)])]),
-            ]),
-          )
-          .orderBy('id')
-          .limit(claim.limit);
-        return this.dialect === 'postgres' ? due.forUpdate().skipLocked() : due;
-      })
-      .returningAll()
+    const mailboxes = await this.db
+      .selectFrom('outbox')
+      .select(['mailbox_id', (eb) => eb.fn.min('id').as('first')])
+      .where((w) => this.due(w, now, claim.owner))
+      .groupBy('mailbox_id')
+      .orderBy('first')
       .execute();
     const claimed: OutboxRow[] = [];
-    for (const row of rows) {
-      const read = readRow(row);
-      // Only a hand-edited row can fail here: failed where admins see it, it can neither loop nor hold up the rest.
-      if (read.ok) claimed.push(read.row);
-      else await this.markFailed(row.id, `malformed_row: ${read.reason}`);
+    for (const { mailbox_id: mailboxId } of mailboxes) {
+      const room = claim.limit - claimed.length;
+      if (room <= 0) break;
+      const rows = await this.db.transaction().execute((trx) => this.claimFromMailbox(trx, mailboxId, { ...claim, limit: room }, now));
+      for (const row of rows) {
+        const read = readRow(row);
+        // Only a hand-edited row can fail here: failed where admins see it, it can neither loop nor hold up the rest.
+        if (read.ok) claimed.push(read.row);
+        else await this.markFailed(row.id, `malformed_row: ${read.reason}`);
+      }
     }
     return claimed;
+  }
+
+  /** Due: pending and its time has come, or "sending" under a dead lease (or our own, from before a restart). */
+  private due(w: ExpressionBuilder<DB, 'outbox'>, now: string, owner: string) {
+    return w.or([
+      w.and([w('state', '=', 'pending'), w('next_attempt_at', '<=', now)]),
+      w.and([w('state', '=', 'sending'), w.or([w('lease_until', '<', now), w('lease_owner', '=', owner)])]),
+    ]);
+  }
+
+  private async claimFromMailbox(trx: Kysely<DB>, mailboxId: number, claim: { owner: string; leaseMs: number; limit: number; pacing?: SendPacing }, now: string): Promise<Selectable<OutboxTable>[]> {
+    if (this.dialect === 'postgres') {
+      // Another instance leasing this mailbox's rows right now: leave the mailbox to it this round.
+      const locked = await trx.selectFrom('mailboxes').select('id').where('id', '=', mailboxId).forUpdate().skipLocked().executeTakeFirst();
+      if (!locked) return [];
+    }
+    // Rows a dead (or restarted) relay held first: they are settled, and mostly send nothing.
+    const held = await trx
+      .selectFrom('outbox')
+      .select('id')
+      .where('mailbox_id', '=', mailboxId)
+      .where('state', '=', 'sending')
+      .where((w) => w.or([w('lease_until', '<', now), w('lease_owner', '=', claim.owner)]))
+      .orderBy('id')
+      .limit(claim.limit)
+      .execute();
+    const ids = held.map((r) => r.id);
+    let room = claim.limit - ids.length;
+    let recipientRoom = Number.MAX_SAFE_INTEGER;
+    if (claim.pacing && room > 0) {
+      const sending = (w: ExpressionBuilder<DB, 'outbox'>, since: string) => w.or([w('last_attempt_at', '>=', since), w.and([w('state', '=', 'sending'), w('lease_until', '>=', now)])]);
+      const minuteAgo = new Date(Date.now() - claim.pacing.windowMs).toISOString();
+      const dayAgo = new Date(Date.now() - claim.pacing.recipientWindowMs).toISOString();
+      const used = await trx
+        .selectFrom('outbox')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('mailbox_id', '=', mailboxId)
+        .where((w) => sending(w, minuteAgo))
+        .executeTakeFirstOrThrow();
+      const recipients = await trx
+        .selectFrom('outbox')
+        .select((eb) => eb.fn.sum<number>('recipient_count').as('n'))
+        .where('mailbox_id', '=', mailboxId)
+        .where((w) => sending(w, dayAgo))
+        .executeTakeFirstOrThrow();
+      room = Math.min(room, claim.pacing.messages - Number(used.n));
+      recipientRoom = claim.pacing.recipients - Number(recipients.n ?? 0);
+    }
+    if (room > 0) {
+      const pending = await trx
+        .selectFrom('outbox')
+        .select(['id', 'recipient_count'])
+        .where('mailbox_id', '=', mailboxId)
+        .where('state', '=', 'pending')
+        .where('next_attempt_at', '<=', now)
+        // An agent's reply is someone waiting for an answer; an acknowledgement only says we got the mail.
+        .orderBy((eb) => eb.case().when('kind', '=', 'ticket_received').then(1).else(0).end())
+        .orderBy('id')
+        .limit(room)
+        .execute();
+      for (const row of pending) {
+        if (row.recipient_count > recipientRoom) break;
+        recipientRoom -= row.recipient_count;
+        ids.push(row.id);
+      }
+    }
+    if (ids.length === 0) return [];
+    const until = new Date(Date.now() + claim.leaseMs).toISOString();
+    const rows = await trx.updateTable('outbox').set({ state: 'sending', lease_owner: claim.owner, lease_until: until }).where('id', 'in', ids).returningAll().execute();
+    return rows.sort((a, b) => ids.indexOf(a.id) - ids.indexOf(b.id));
   }
 
   /**
@@ -159,7 +245,7 @@ export class OutboxRepository {
   async markAttempt(id: number, owner: string): Promise<boolean> {
     const result = await this.db
       .updateTable('outbox')
-      .set((eb) => ({ attempts: eb('attempts', '+', 1), last_attempt_at: nowIso(), outcome_unknown: 1 }))
+      .set((eb) => ({ attempts: eb('attempts', '+', 1), last_attempt_at: nowIso(), outcome_unknown: 1, settle_looks: 0 }))
       .where('id', '=', id)
       .where('state', '=', 'sending')
       .where('lease_owner', '=', owner)
@@ -167,10 +253,36 @@ export class OutboxRepository {
     return Number(result.numUpdatedRows) > 0;
   }
 
+  /** Records that an unknown outcome was looked for and not found; returns how many looks that makes. */
+  async recordSettleLook(id: number): Promise<number> {
+    await this.db.updateTable('outbox').set((eb) => ({ settle_looks: eb('settle_looks', '+', 1) })).where('id', '=', id).execute();
+    const row = await this.db.selectFrom('outbox').select('settle_looks').where('id', '=', id).executeTakeFirstOrThrow();
+    return row.settle_looks;
+  }
+
+  /** Remembers (or forgets, with null) the Graph draft a large email is built in. */
+  async setDraft(id: number, draftId: string | null): Promise<void> {
+    await this.db.updateTable('outbox').set({ draft_id: draftId }).where('id', '=', id).execute();
+  }
+
+  /** The files the row's comment carries, in the order they were uploaded; none for an acknowledgement. */
+  async attachmentsFor(id: number): Promise<OutboxAttachment[]> {
+    const rows = await this.db
+      .selectFrom('outbox as o')
+      .innerJoin('attachments as a', (join) => join.onRef('a.comment_id', '=', 'o.comment_id').onRef('a.ticket_id', '=', 'o.ticket_id'))
+      .select(['a.filename', 'a.content_type', 'a.content', 'a.content_id', 'a.inline'])
+      .where('o.id', '=', id)
+      .where('a.uploaded_by', 'is not', null)
+      .where('a.content', 'is not', null)
+      .orderBy('a.id')
+      .execute();
+    return rows.map((r) => ({ filename: r.filename, contentType: r.content_type, content: r.content ?? Buffer.alloc(0), contentId: r.content_id, inline: r.inline === 1 }));
+  }
+
   async markSent(id: number): Promise<void> {
     await this.db
       .updateTable('outbox')
-      .set({ state: 'sent', sent_at: nowIso(), lease_owner: null, lease_until: null, outcome_unknown: 0, last_error: null })
+      .set({ state: 'sent', sent_at: nowIso(), lease_owner: null, lease_until: null, outcome_unknown: 0, last_error: null, draft_id: null })
       .where('id', '=', id)
       .execute();
   }

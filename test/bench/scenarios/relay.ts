@@ -17,8 +17,10 @@ import type { Scenario, ScenarioOptions } from './scenario';
 /**
  * Scenario `relay`: N agent replies on N tickets spread over M linked mailboxes, each queuing one email
  * (TicketService.addComment: the comment and its outbox row in one transaction), then a RelayWorker with the
- * server's settings sends them through the sandbox (in its child process) until the outbox is drained. A
- * second, smaller phase queues replies one at a time while the relay runs, as agents do.
+ * server's settings sends them through the sandbox (in its child process) until the outbox is drained, at
+ * Exchange Online's pace (30 a minute per mailbox, which the sandbox enforces too). A second, smaller phase
+ * queues replies one at a time while the relay runs, as agents do; a third sends one reply with a 25 MB file,
+ * which goes as a draft with an upload session.
  */
 
 const SETTINGS: RelaySettings = { ...DEFAULT_RELAY_SETTINGS, messageIdDomain: 'relaydesk.bench.test' };
@@ -26,6 +28,16 @@ const SETTINGS: RelaySettings = { ...DEFAULT_RELAY_SETTINGS, messageIdDomain: 'r
 const LIVE_MAX = 100;
 const LIVE_PER_SECOND = 20;
 const POLL_MS = 20;
+/** Exchange's message rate: per mailbox per minute. */
+const PER_MINUTE = 30;
+const MINUTE_MS = 60_000;
+const LARGE_FILE_BYTES = 25 * 1024 * 1024;
+
+/** The sandbox's sent log, with when each message was accepted and when it left the Outbox. */
+interface PacedLogEntry extends SentLogEntry {
+  submittedAt: string;
+  sentAt: string | null;
+}
 
 
 interface Phase {
@@ -40,7 +52,9 @@ interface Phase {
 
 export const relayScenario: Scenario = {
   name: 'relay',
-  description: 'N agent replies across M mailboxes, queued in the outbox, then sent by the RelayWorker until drained',
+  description: 'N agent replies across M mailboxes, queued in the outbox, then sent by the RelayWorker until drained at 30 a minute per mailbox; then live replies, then one reply with a 25 MB file',
+  // Two minutes of Exchange's pace with the default 10 mailboxes.
+  defaultMessages: 600,
   run: runRelay,
 };
 
@@ -58,10 +72,11 @@ async function runRelay(options: ScenarioOptions, cleanup: Cleanup): Promise<Sce
     mailboxes.push(await instance.linkMailbox(address));
   }
 
-  const live = Math.min(LIVE_MAX, Math.max(1, Math.floor(n / 20)));
-  log(`relay: creating ${n + live} tickets (no email yet)`);
+  // Live replies stay within one minute's pace per mailbox: they show Graph's answer time, not the queue.
+  const live = Math.min(LIVE_MAX, (PER_MINUTE - 5) * m, Math.max(1, Math.floor(n / 20)));
+  log(`relay: creating ${n + live + 1} tickets (no email yet)`);
   const agent = await instance.store.users.ensureStaff({ externalId: 'bench:relay-agent', email: 'bench-relay-agent@contoso.test', displayName: 'Bench Agent', role: 'agent' });
-  const tickets = await createTickets(instance, mailboxes, n + live, deadline);
+  const tickets = await createTickets(instance, mailboxes, n + live + 1, deadline);
   const service = new TicketService(instance.store);
 
   const committedAt = new Map<number, number>();
@@ -128,11 +143,15 @@ async function runRelay(options: ScenarioOptions, cleanup: Cleanup): Promise<Sce
     latencies: tickets.slice(0, n).map((t) => sentAt.get(t)! - committedAt.get(t)!),
     httpRequests: countersAfter.requests - countersBefore.requests,
   };
-  log(`relay: ${n} emails in ${secs(drain.sendMs)} s (${(n / (drain.sendMs / 1000)).toFixed(0)}/s), ${drain.httpRequests} Graph requests`);
+  log(`relay: ${n} emails in ${secs(drain.sendMs)} s (${(n / (drain.sendMs / 1000)).toFixed(1)}/s), ${drain.httpRequests} Graph requests`);
+  const pacing = await pacingOf(sandbox, addresses);
+  log(`relay: at most ${pacing.maxSubmittedPerMinute} accepted and ${pacing.maxLeftPerMinute} left a mailbox in any minute; longest wait in Exchange's Outbox ${pacing.maxOutboxWaitMs} ms`);
 
-  // Phase 2, live: the relay keeps running (polling every pollMs) while replies arrive one at a time.
+  // Phase 2, live: the relay keeps running (polling every pollMs) while replies arrive one at a time, once the
+  // drain's minute has passed, so that a reply waits for Graph and not for the mailbox's pace.
+  await sleep(SETTINGS.pacing.windowMs + 1_000);
   log(`relay: ${live} replies arriving at ${LIVE_PER_SECOND}/s while the relay runs`);
-  const liveTickets = tickets.slice(n);
+  const liveTickets = tickets.slice(n, n + live);
   const liveCountersBefore = instance.clients.counters();
   const liveStart = Date.now();
   for (const [i, ticketId] of liveTickets.entries()) {
@@ -144,6 +163,24 @@ async function runRelay(options: ScenarioOptions, cleanup: Cleanup): Promise<Sce
   }
   const liveQueueMs = Date.now() - liveStart;
   await waitForSent(instance, sentAt, liveTickets, deadline, 'the live phase');
+
+  // Phase 3, large: one reply with a 25 MB file, more than one sendMail request takes (4 MB).
+  const largeTicket = tickets[n + live]!;
+  log('relay: one reply with a 25 MB file');
+  const file = Buffer.alloc(LARGE_FILE_BYTES, 0x42);
+  const upload = await service.uploadAttachment(largeTicket, agent, { filename: 'site-survey.pdf', contentType: 'application/pdf', content: file });
+  const largeCountersBefore = instance.clients.counters();
+  const largeAddress = addresses[(n + live) % m]!;
+  const largeSandboxBefore = await sandboxStats(sandbox, [largeAddress]);
+  const largeStart = Date.now();
+  await service.addComment(largeTicket, agent, { body: 'The site survey is attached.', visibility: 'public', attachmentIds: [upload.id] });
+  committedAt.set(largeTicket, largeStart);
+  await waitForSent(instance, sentAt, [largeTicket], deadline, 'the large reply');
+  const largeMs = sentAt.get(largeTicket)! - largeStart;
+  const largeRequests = instance.clients.counters().requests - largeCountersBefore.requests;
+  // The PUTs to the upload URL leave without the Graph SDK (the URL carries its own authorization): the
+  // sandbox counts them with the mailbox's requests.
+  const largeMailboxRequests = (await sandboxStats(sandbox, [largeAddress])).requests - largeSandboxBefore.requests;
   await worker.stop();
   const livePhase: Phase = {
     notifications: live,
@@ -156,18 +193,26 @@ async function runRelay(options: ScenarioOptions, cleanup: Cleanup): Promise<Sce
   // Exactly once: every outbox row sent, each Message-ID accepted once, from its own mailbox, nothing else.
   log('relay: checking the sandbox sent logs against the outbox');
   const rows = (await Promise.all(tickets.map((t) => instance.store.outbox.listForTicket(t)))).flat();
+  const largeRow = rows.find((r) => r.ticket_id === largeTicket);
   const logs = new Map<number, SentLogEntry[]>();
   for (const mailbox of mailboxes) logs.set(mailbox.id, await sandbox.control<SentLogEntry[]>('GET', `/sandbox/mailboxes/${encodeURIComponent(mailbox.address)}/sent`));
   const check = checkExactlyOnce(rows, logs);
   const problems = [...check.problems];
-  if (rows.length !== n + live) problems.push(`${rows.length} outbox rows for ${n + live} replies`);
-  if (sentRows.length !== n + live) problems.push(`onSent was called ${sentRows.length} times for ${n + live} emails`);
+  if (rows.length !== n + live + 1) problems.push(`${rows.length} outbox rows for ${n + live + 1} replies`);
+  if (sentRows.length !== n + live + 1) problems.push(`onSent was called ${sentRows.length} times for ${n + live + 1} emails`);
+  if (pacing.maxSubmittedPerMinute > PER_MINUTE) problems.push(`a mailbox had ${pacing.maxSubmittedPerMinute} emails accepted in one minute (Exchange allows ${PER_MINUTE})`);
+  if (largeMailboxRequests - largeRequests < Math.ceil(LARGE_FILE_BYTES / (4 * 1024 * 1024))) problems.push(`the 25 MB reply made ${largeMailboxRequests - largeRequests} uploads: it cannot have gone through an upload session in 4 MB ranges`);
   if (new Set(sentRows.map((r) => r.id)).size !== sentRows.length) problems.push('onSent reported an outbox row more than once');
 
   const perNotification = (value: number) => value / n;
   const figures: Figure[] = [
     { name: 'notificationsPerSecond', label: 'Notifications per second', digits: 0, values: [n / (drain.sendMs / 1000)] },
     { name: 'graphRequestsPerNotification', label: 'Graph HTTP requests per notification', digits: 3, values: [perNotification(drain.httpRequests)] },
+    { name: 'maxAcceptedPerMinutePerMailbox', label: `Most emails accepted from one mailbox in any minute (Exchange: ${PER_MINUTE})`, digits: 0, values: [pacing.maxSubmittedPerMinute] },
+    { name: 'maxOutboxWaitMs', label: "Longest wait in Exchange's Outbox, ms", digits: 0, values: [pacing.maxOutboxWaitMs] },
+    { name: 'largeMailGraphRequests', label: 'Graph HTTP requests for one 25 MB reply (besides its uploads)', digits: 0, values: [largeRequests] },
+    { name: 'largeMailUploadRequests', label: 'Upload ranges (PUTs of at most 4 MB) for it', digits: 0, values: [largeMailboxRequests - largeRequests] },
+    { name: 'largeMailSeconds', label: '25 MB reply: committed -> accepted, s', digits: 2, values: [largeMs / 1000] },
     { name: 'latencyMsP50', label: 'Latency p50, ms (backlog)', digits: 0, values: [percentile(drain.latencies, 50)] },
     { name: 'latencyMsP99', label: 'Latency p99, ms (backlog)', digits: 0, values: [percentile(drain.latencies, 99)] },
     { name: 'liveLatencyMsP50', label: `Latency p50, ms (${LIVE_PER_SECOND}/s live)`, digits: 0, values: [percentile(livePhase.latencies, 50)] },
@@ -181,8 +226,10 @@ async function runRelay(options: ScenarioOptions, cleanup: Cleanup): Promise<Sce
   const notes = [
     `${n} public agent replies (TicketService.addComment: comment and outbox row in one transaction) on ${n} tickets of ${n} different requesters, round-robin over ${m} linked mailboxes; the tickets were made directly in the store (no acknowledgement queued, no inbound thread, so no In-Reply-To). Fresh SQLite store; the sandbox runs in a child process (pid ${sandbox.pid}).`,
     `Drain phase: all ${n} replies committed first (${secs(queueMs)} s, ${(n / (queueMs / 1000)).toFixed(0)}/s), then one RelayWorker with the server's settings (batch ${SETTINGS.batchSize}, poll ${SETTINGS.pollMs} ms, lease ${SETTINGS.leaseMs / 1000} s) and one Graph client and governor per mailbox (4 concurrent requests each) sent them.`,
-    'Notifications per second = emails / (relay start -> last email accepted by Graph). Graph HTTP requests = requests through MailboxClients.counters() during the drain (sendMail, plus any Sent Items lookups and retries); 1.0 is the least possible.',
-    `Latency = reply committed -> Graph accepted its email (RelaySettings onSent). In the drain phase it includes waiting for the other ${n - 1} replies to be queued and the backlog ahead of it; the live phase (${live} replies arriving at ${LIVE_PER_SECOND}/s while the relay runs) shows what one agent sees: the relay wakes when a reply commits (its ${SETTINGS.pollMs} ms poll only finds what other instances queued), so this is mostly Graph's own answer time.`,
+    `Pacing: the relay leases no more of a mailbox's rows than Exchange's 30 a minute (and 10,000 recipients a day) have room for; the sandbox holds any excess in the Outbox as Exchange does. Per the sandbox's sent log, at most ${pacing.maxSubmittedPerMinute} emails were accepted and ${pacing.maxLeftPerMinute} left one mailbox in any rolling minute, and none waited in the Outbox longer than ${pacing.maxOutboxWaitMs} ms (its move from Drafts). ${Math.ceil(n / m)} emails a mailbox go in ${Math.ceil(Math.ceil(n / m) / PER_MINUTE)} minutes' worth of 30 (the relay counts its minute as 61 s), so the drain cannot end before ${Math.floor((Math.ceil(n / m) - 1) / PER_MINUTE) * 61} s: notifications per second measures the pace, not Relaydesk.`,
+    'Notifications per second = emails / (relay start -> last email accepted by Graph). Graph HTTP requests = requests through MailboxClients.counters() during the drain (sendMail, plus any lookups and retries); 1.0 is the least possible.',
+    `Large mail: one reply with a ${LARGE_FILE_BYTES / 1024 / 1024} MB file (TicketService.uploadAttachment, then addComment with it): looks for a copy of an earlier attempt (Sent Items, Outbox, Drafts), a draft from the MIME without the file, an upload session, the file in ${largeMailboxRequests - largeRequests} PUTs of at most 4 MB to the upload URL (through the mailbox's governor, not Graph: counted by the sandbox), and the draft's send: ${largeRequests} Graph requests plus the uploads, ${secs(largeMs)} s; outbox row ${largeRow?.state ?? 'missing'}.`,
+    `Latency = reply committed -> Graph accepted its email (RelaySettings onSent). In the drain phase it includes waiting for the other ${n - 1} replies to be queued and the backlog ahead of it (at 30 a minute per mailbox); the live phase (${live} replies arriving at ${LIVE_PER_SECOND}/s while the relay runs, after the drain's minute has passed) shows what one agent sees: the relay wakes when a reply commits (its ${SETTINGS.pollMs} ms poll only finds what other instances queued), so this is mostly Graph's own answer time.`,
     `Exactly once: the sandbox's sent log (GET /sandbox/mailboxes/{address}/sent, every accepted sendMail) of each mailbox against the outbox rows: ${check.sentEntries} entries, ${check.distinctSent} distinct Message-IDs, ${check.duplicated} duplicated, ${check.missing} missing, ${check.unexpected} unexpected, rows not sent ${JSON.stringify(check.notSent)}.`,
     `Sandbox during the drain: ${stats.requests} Graph operations, ${stats.throttled429} answered 429, max ${stats.maxInFlight} in flight per mailbox, ${stats.earlyRequests} early requests. Graph requests by kind: ${describeCounts(diagnostics.graphKinds)}; identity requests: ${describeCounts(diagnostics.identityPaths) || 'none'}; TLS connections opened: ${diagnostics.tlsConnections}. Live phase: ${livePhase.httpRequests} Graph requests for ${live} emails.`,
     `1-minute load average at the start / end of the drain: ${loadAtStart.toFixed(2)} / ${(os.loadavg()[0] ?? NaN).toFixed(2)} on ${os.cpus().length} cores.`,
@@ -200,9 +247,37 @@ async function runRelay(options: ScenarioOptions, cleanup: Cleanup): Promise<Sce
       settings: SETTINGS,
       drain: { ...summary(drain), relaydeskCpuMs, sandboxCpuMs: sandboxAfter.cpuMs - sandboxBefore.cpuMs, governorUnits: countersAfter.units - countersBefore.units, sandbox: stats, diagnostics, peakRssMb: rss.peakRssMb, rssSamples: rss.samples },
       live: { ...summary(livePhase), perSecond: LIVE_PER_SECOND },
+      pacing,
+      large: { bytes: LARGE_FILE_BYTES, graphRequests: largeRequests, uploadRequests: largeMailboxRequests - largeRequests, ms: largeMs },
       exactlyOnce: check,
     },
   };
+}
+
+/** From the sandbox's sent logs: the most emails accepted and sent by one mailbox in any minute, and the longest wait in the Outbox. */
+async function pacingOf(sandbox: SandboxChild, addresses: string[]): Promise<{ maxSubmittedPerMinute: number; maxLeftPerMinute: number; maxOutboxWaitMs: number }> {
+  let maxSubmittedPerMinute = 0;
+  let maxLeftPerMinute = 0;
+  let maxOutboxWaitMs = 0;
+  for (const address of addresses) {
+    const log = await sandbox.control<PacedLogEntry[]>('GET', `/sandbox/mailboxes/${encodeURIComponent(address)}/sent`);
+    maxSubmittedPerMinute = Math.max(maxSubmittedPerMinute, maxInWindow(log.map((e) => Date.parse(e.submittedAt)), MINUTE_MS));
+    const left = log.filter((e) => e.sentAt !== null);
+    maxLeftPerMinute = Math.max(maxLeftPerMinute, maxInWindow(left.map((e) => Date.parse(e.sentAt!)), MINUTE_MS));
+    for (const e of log) maxOutboxWaitMs = Math.max(maxOutboxWaitMs, (e.sentAt ? Date.parse(e.sentAt) : Date.now()) - Date.parse(e.submittedAt));
+  }
+  return { maxSubmittedPerMinute, maxLeftPerMinute, maxOutboxWaitMs };
+}
+
+/** The most timestamps in any window of `windowMs`. */
+function maxInWindow(times: number[], windowMs: number): number {
+  const sorted = [...times].sort((a, b) => a - b);
+  let best = 0;
+  for (let i = 0, j = 0; i < sorted.length; i++) {
+    while ((sorted[i] ?? 0) - (sorted[j] ?? 0) >= windowMs) j++;
+    best = Math.max(best, i - j + 1);
+  }
+  return best;
 }
 
 /** N tickets of N different requesters, round-robin over the mailboxes, inserted directly: no email is queued. */

@@ -22,5 +22,7 @@ export interface ScenarioOptions {
 export interface Scenario {
   name: string;
   description: string;
+  /** Messages when --messages is not given (else the runner's default), e.g. what a paced scenario sends in minutes. */
+  defaultMessages?: number;
   run(options: ScenarioOptions, cleanup: Cleanup): Promise<ScenarioReport>;
 }

@@ -44,10 +44,10 @@ describe('control API', () => {
 
   test('stats count Graph requests per mailbox', async () => {
     await t.control.createMailbox('quiet@relay.test');
-    expect(await t.control.stats('quiet@relay.test')).toEqual({ requests: 0, throttledUnits: 0, throttled429: 0, maxInFlight: 0, earlyRequests: 0 });
+    expect(await t.control.stats('quiet@relay.test')).toEqual({ requests: 0, throttledUnits: 0, throttled429: 0, maxInFlight: 0, earlyRequests: 0, gatewayTimeouts: 0 });
     const graph = t.graph(await t.control.token({ upn: 'quiet@relay.test' }));
     await graph.api('/me/mailFolders/inbox').get();
-    expect(await t.control.stats('quiet@relay.test')).toEqual({ requests: 1, throttledUnits: 1, throttled429: 0, maxInFlight: 1, earlyRequests: 0 });
+    expect(await t.control.stats('quiet@relay.test')).toEqual({ requests: 1, throttledUnits: 1, throttled429: 0, maxInFlight: 1, earlyRequests: 0, gatewayTimeouts: 0 });
   });
 });
 

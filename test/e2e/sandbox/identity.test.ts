@@ -82,7 +82,7 @@ test('tokens verify against the published JWKS (signature, issuer, audience)', a
   expect(id.payload['preferred_username']).toBe('admin@contoso.test');
 });
 
-test('refresh rotates: the new refresh token works, the old one is refused with invalid_grant', async () => {
+test('refresh rotates as Entra does: the new refresh token works, and so does the previous one until revoked', async () => {
   const app = msal();
   const first = await signIn(app, 'support@contoso.test');
   const oldRefresh = refreshTokenIn(app);
@@ -90,9 +90,12 @@ test('refresh rotates: the new refresh token works, the old one is refused with 
   expect(refreshed.accessToken).not.toBe(first.accessToken);
   const newRefresh = refreshTokenIn(app);
   expect(newRefresh).not.toBe(oldRefresh);
-  await expectAadError(msal().acquireTokenByRefreshToken({ refreshToken: oldRefresh, scopes: GRAPH_SCOPES }), 'invalid_grant', 70000);
-  const again = await msal().acquireTokenByRefreshToken({ refreshToken: newRefresh, scopes: GRAPH_SCOPES });
-  expect(again?.accessToken).toBeTruthy();
+  // A client whose refresh answer was lost still holds a working token: Entra does not revoke on rotation.
+  expect((await msal().acquireTokenByRefreshToken({ refreshToken: oldRefresh, scopes: GRAPH_SCOPES }))?.accessToken).toBeTruthy();
+  expect((await msal().acquireTokenByRefreshToken({ refreshToken: newRefresh, scopes: GRAPH_SCOPES }))?.accessToken).toBeTruthy();
+  await t.control.revoke('support@contoso.test');
+  await expectAadError(msal().acquireTokenByRefreshToken({ refreshToken: oldRefresh, scopes: GRAPH_SCOPES }), 'invalid_grant', 50173);
+  await expectAadError(msal().acquireTokenByRefreshToken({ refreshToken: newRefresh, scopes: GRAPH_SCOPES }), 'invalid_grant', 50173);
 });
 
 test('a revoked grant: refresh gets invalid_grant AADSTS50173 and Graph refuses the old access token', async () => {
@@ -195,5 +198,124 @@ describe('browser-facing parts of the authorize and token endpoints', () => {
     expect(res.status).toBe(204);
     expect(res.headers.get('access-control-allow-origin')).toBe('https://localhost:3000');
     expect(res.headers.get('access-control-allow-methods')).toContain('POST');
+  });
+});
+
+describe('access tokens expired early (POST /sandbox/tokens/expire)', () => {
+  test('Graph refuses every access token issued to the user so far; a refresh gets one that works; other users are untouched', async () => {
+    const app = msal();
+    const support = await signIn(app, 'support@contoso.test');
+    const admin = await signIn(msal(), 'admin@contoso.test');
+    await expect(t.graph(support.accessToken, { retries: false }).api('/me/mailFolders/inbox').get()).resolves.toMatchObject({ displayName: 'Inbox' });
+
+    const expired = await t.control.call<{ upn: string; expiredAt: string }>('POST', '/tokens/expire', { upn: 'support@contoso.test' });
+    expect(expired).toMatchObject({ status: 200, body: { upn: 'support@contoso.test' } });
+    const err = (await t.graph(support.accessToken, { retries: false }).api('/me/mailFolders/inbox').get().catch((e: unknown) => e)) as GraphError;
+    expect(err.statusCode).toBe(401);
+    expect(err.code).toBe('InvalidAuthenticationToken');
+    // MSAL still thinks its cached token good; only a forced refresh replaces it, and the grant is intact.
+    const refreshed = await app.acquireTokenSilent({ account: support.account!, scopes: GRAPH_SCOPES, forceRefresh: true });
+    await expect(t.graph(refreshed.accessToken, { retries: false }).api('/me/mailFolders/inbox').get()).resolves.toMatchObject({ displayName: 'Inbox' });
+    await expect(t.graph(admin.accessToken, { retries: false }).api('/me/mailFolders/inbox').get()).resolves.toMatchObject({ displayName: 'Inbox' });
+  });
+
+  test('an unknown user is 404 UserNotFound', async () => {
+    expect(await t.control.call('POST', '/tokens/expire', { upn: 'nobody@contoso.test' })).toMatchObject({ status: 404, body: { error: { code: 'UserNotFound' } } });
+  });
+});
+
+describe('identity faults (PUT /sandbox/faults with a pathPattern naming the token endpoint)', () => {
+  const TOKEN_PATH = 'oauth2/v2.0/token';
+  afterEach(() => t.control.call('PUT', '/faults', {}));
+
+  /** A refresh as MSAL posts it, read raw, so status, headers and body are Entra's own. */
+  function refresh(refreshToken: string): Promise<Response> {
+    const form = new URLSearchParams({ client_id: t.sandbox.app.clientId, client_secret: t.sandbox.app.clientSecret, grant_type: 'refresh_token', refresh_token: refreshToken, scope: GRAPH_SCOPES.join(' ') });
+    return fetch(`${t.sandbox.authority}${TOKEN_PATH}`, { method: 'POST', body: form });
+  }
+
+  async function refreshTokenOf(upn: string): Promise<string> {
+    const app = msal();
+    await signIn(app, upn);
+    return refreshTokenIn(app);
+  }
+
+  test('503: temporarily_unavailable AADSTS90033 with Retry-After; the grant survives the outage', async () => {
+    const rt = await refreshTokenOf('support@contoso.test');
+    await t.control.call('PUT', '/faults', { pathPattern: TOKEN_PATH, rate503: 1, retryAfterSeconds: 2 });
+    const res = await refresh(rt);
+    expect(res.status).toBe(503);
+    expect(res.headers.get('retry-after')).toBe('2');
+    expect(await res.json()).toMatchObject({ error: 'temporarily_unavailable', error_codes: [90033] });
+    await t.control.call('PUT', '/faults', {});
+    expect((await refresh(rt)).status).toBe(200);
+  });
+
+  test('temporarily_unavailable: 400 with AADSTS50033, which msal-node reports as a ServerError of that code', async () => {
+    const rt = await refreshTokenOf('support@contoso.test');
+    await t.control.call('PUT', '/faults', { pathPattern: TOKEN_PATH, temporarilyUnavailableRate: 1 });
+    const res = await refresh(rt);
+    expect(res.status).toBe(400);
+    expect(res.headers.get('retry-after')).toBeNull();
+    expect(await res.json()).toMatchObject({ error: 'temporarily_unavailable', error_codes: [50033] });
+    await expectAadError(msal().acquireTokenByRefreshToken({ refreshToken: rt, scopes: GRAPH_SCOPES }), 'temporarily_unavailable', 50033);
+  });
+
+  test('429 with Retry-After (AADSTS90055)', async () => {
+    const rt = await refreshTokenOf('support@contoso.test');
+    await t.control.call('PUT', '/faults', { pathPattern: TOKEN_PATH, rate429: 1, retryAfterSeconds: 3 });
+    const res = await refresh(rt);
+    expect(res.status).toBe(429);
+    expect(res.headers.get('retry-after')).toBe('3');
+    expect(await res.json()).toMatchObject({ error: 'temporarily_unavailable', error_codes: [90055] });
+  });
+
+  test('a reset: the refresh takes effect but its answer never arrives, and the token used still works', async () => {
+    const rt = await refreshTokenOf('support@contoso.test');
+    await t.control.call('PUT', '/faults', { pathPattern: TOKEN_PATH, resetRate: 1 });
+    await expect(refresh(rt)).rejects.toThrow();
+    await t.control.call('PUT', '/faults', {});
+    expect((await refresh(rt)).status).toBe(200);
+  });
+
+  test('faults without a pathPattern naming identity reach Graph, never the token endpoint', async () => {
+    const rt = await refreshTokenOf('support@contoso.test');
+    const token = (await msal().acquireTokenByRefreshToken({ refreshToken: rt, scopes: GRAPH_SCOPES }))?.accessToken ?? '';
+    await t.control.call('PUT', '/faults', { rate503: 1 });
+    expect((await refresh(rt)).status).toBe(200);
+    const err = (await t.graph(token, { retries: false }).api('/me/mailFolders/inbox').get().catch((e: unknown) => e)) as GraphError;
+    expect(err.statusCode).toBe(503);
+  });
+
+  test('with mailbox, only token requests presenting that mailbox user\'s grant are faulted', async () => {
+    const support = await refreshTokenOf('support@contoso.test');
+    const admin = await refreshTokenOf('admin@contoso.test');
+    await t.control.call('PUT', '/faults', { pathPattern: TOKEN_PATH, rate503: 1, mailbox: 'support@contoso.test' });
+    expect((await refresh(support)).status).toBe(503);
+    expect((await refresh(admin)).status).toBe(200);
+  });
+});
+
+describe('single-use refresh tokens (a switch stricter than Entra)', () => {
+  let strict: TestSandbox;
+  beforeAll(async () => {
+    strict = await startTestSandbox({ singleUseRefreshTokens: true });
+    await strict.control.createMailbox('strict@contoso.test');
+  });
+  afterAll(() => strict.close());
+
+  test('a redeemed refresh token is refused with invalid_grant AADSTS70000; its successor works', async () => {
+    const app = new ConfidentialClientApplication({ auth: { clientId: strict.sandbox.app.clientId, clientSecret: strict.sandbox.app.clientSecret, authority: strict.sandbox.authority, knownAuthorities: [strict.host] } });
+    const crypto = new CryptoProvider();
+    const { verifier, challenge } = await crypto.generatePkceCodes();
+    const url = await app.getAuthCodeUrl({ scopes: GRAPH_SCOPES, redirectUri: REDIRECT, codeChallenge: challenge, codeChallengeMethod: 'S256' });
+    const code = (await answerConsent(url, 'strict@contoso.test')).params.get('code') ?? '';
+    const first = await app.acquireTokenByCode({ code, scopes: GRAPH_SCOPES, redirectUri: REDIRECT, codeVerifier: verifier });
+    const oldRefresh = refreshTokenIn(app);
+    await app.acquireTokenSilent({ account: first.account!, scopes: GRAPH_SCOPES, forceRefresh: true });
+    const newRefresh = refreshTokenIn(app);
+    const fresh = () => new ConfidentialClientApplication({ auth: { clientId: strict.sandbox.app.clientId, clientSecret: strict.sandbox.app.clientSecret, authority: strict.sandbox.authority, knownAuthorities: [strict.host] } });
+    await expectAadError(fresh().acquireTokenByRefreshToken({ refreshToken: oldRefresh, scopes: GRAPH_SCOPES }), 'invalid_grant', 70000);
+    expect((await fresh().acquireTokenByRefreshToken({ refreshToken: newRefresh, scopes: GRAPH_SCOPES }))?.accessToken).toBeTruthy();
   });
 });

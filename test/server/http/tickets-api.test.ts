@@ -464,6 +464,32 @@ describe('POST /api/tickets/:id/comments', () => {
   });
 });
 
+describe('POST /api/tickets/:id/attachments (files for a reply)', () => {
+  const upload = (id: number, query: Record<string, string>, type: string, body: Buffer | string) =>
+    request(harness.app).post(`/api/tickets/${id}/attachments`).query(query).set('Authorization', agentAuth).set('Content-Type', type).send(body);
+
+  it("holds an upload until a comment of the same ticket takes it, once: another ticket's comment or a second comment is refused", async () => {
+    const id = await seedTicket({ status: 'open' });
+    const other = await seedTicket({ status: 'open' });
+    const res = await upload(id, { filename: 'plan.pdf' }, 'application/pdf', Buffer.from('%PDF-1.7 plan'));
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({ filename: 'plan.pdf', contentType: 'application/pdf', size: 13 });
+    expectError(await api.post(`/api/tickets/${other}/comments`, { body: 'Wrong ticket', attachmentIds: [res.body.id] }), 400, 'invalid_input');
+    expect((await reread(other)).comments).toHaveLength(1);
+    expect((await api.post(`/api/tickets/${id}/comments`, { body: 'Attached', visibility: 'internal', attachmentIds: [res.body.id] })).status).toBe(201);
+    expectError(await api.post(`/api/tickets/${id}/comments`, { body: 'Again', visibility: 'internal', attachmentIds: [res.body.id] }), 400, 'invalid_input');
+    expect((await reread(id)).comments).toHaveLength(2);
+  });
+
+  it('refuses an upload without a file name (400), a JSON body instead of the file (415), an empty file (400), and one for a closed ticket (409)', async () => {
+    const id = await seedTicket({ status: 'open' });
+    expectError(await upload(id, {}, 'application/pdf', Buffer.from('x')), 400, 'validation_failed');
+    expectError(await upload(id, { filename: 'x.json' }, 'application/json', '{"a":1}'), 415, 'unsupported_media_type');
+    expectError(await upload(id, { filename: 'empty.bin' }, 'application/octet-stream', Buffer.alloc(0)), 400, 'invalid_input');
+    expectError(await upload(await seedTicket({ status: 'closed' }), { filename: 'late.txt' }, 'text/plain', 'late'), 409, 'ticket_closed');
+  });
+});
+
 // ---- status and assignee -------------------------------------------------------------------------------
 
 describe('PATCH /api/tickets/:id (status)', () => {

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { SandboxOptions } from '../../../server/sandbox';
 import { startTestSandbox, type TestSandbox } from '../sandbox';
 import { freePort, newSecretKey, ServerFleet, type RelaydeskServerOptions } from './relaydesk-server';
 
@@ -17,12 +18,13 @@ export interface ProcessTestBed {
   serverOptions(extra?: Partial<RelaydeskServerOptions>): Promise<Omit<RelaydeskServerOptions, 'name'>>;
 }
 
-export function processTestBed(workDirPrefix: string): ProcessTestBed {
+/** `sandboxOptions`: for a file about the sandbox's sending behaviour (its delays, its limits). */
+export function processTestBed(workDirPrefix: string, sandboxOptions: Omit<Partial<SandboxOptions>, 'dataDir'> = {}): ProcessTestBed {
   const fleet = new ServerFleet();
   let sandbox: TestSandbox | undefined;
   let workDir: string | undefined;
   beforeAll(async () => {
-    sandbox = await startTestSandbox();
+    sandbox = await startTestSandbox(sandboxOptions);
     workDir = fs.mkdtempSync(path.join(os.tmpdir(), workDirPrefix));
   });
   afterAll(async () => {
