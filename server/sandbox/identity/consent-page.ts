@@ -25,7 +25,7 @@ export function renderConsentPage(input: ConsentPageInput): string {
   const options = input.users
     .slice()
     .sort((a, b) => a.upn.localeCompare(b.upn))
-    .map((u) => `<option value="${esc(u.upn)}"${u.upn.toLowerCase() === hint || u.mail?.toLowerCase() === hint ? ' selected' : ''}>${esc(u.displayName)} (${esc(u.upn)})</option>`)
+    .map((u) => `<option value="${esc(u.upn)}"${hint !== undefined && (u.upn.toLowerCase() === hint || u.mail?.toLowerCase() === hint) ? ' selected' : ''}>${esc(u.displayName)} (${esc(u.upn)})</option>`)
     .join('\n          ');
   const scopes = input.scopes.map((s) => `<li>${esc(s)}</li>`).join('');
   return `<!doctype html>
