@@ -178,25 +178,24 @@ export function controlRouter(services: SandboxServices, info: ControlInfo): Rou
     res.json(faults.current);
   });
 
-  router.post('/grants/revoke', express.json(), (req, res) => {
+  /** The user a `{upn}` body names, or undefined once a 400 or 404 was answered. */
+  const namedUser = (req: Request, res: Response): User | undefined => {
     const body = parse(revokeSchema, req.body, res);
-    if (!body) return;
+    if (!body) return undefined;
     const user = directory.findUser(body.upn);
-    if (!user) {
-      res.status(404).json(controlError('UserNotFound', `No sandbox user '${body.upn}'.`));
-      return;
-    }
+    if (!user) res.status(404).json(controlError('UserNotFound', `No sandbox user '${body.upn}'.`));
+    return user;
+  };
+
+  router.post('/grants/revoke', express.json(), (req, res) => {
+    const user = namedUser(req, res);
+    if (!user) return;
     res.json({ upn: user.upn, revokedRefreshTokens: identity.revoke(user) });
   });
 
   router.post('/tokens/expire', express.json(), (req, res) => {
-    const body = parse(revokeSchema, req.body, res);
-    if (!body) return;
-    const user = directory.findUser(body.upn);
-    if (!user) {
-      res.status(404).json(controlError('UserNotFound', `No sandbox user '${body.upn}'.`));
-      return;
-    }
+    const user = namedUser(req, res);
+    if (!user) return;
     res.json({ upn: user.upn, expiredAt: new Date(identity.expireAccessTokens(user)).toISOString() });
   });
 

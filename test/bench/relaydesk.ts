@@ -2,7 +2,7 @@ import type { Express } from 'express';
 import request from 'supertest';
 import type { MailboxClients } from '../../server/graph/mailbox-clients';
 import type { MailboxTokens } from '../../server/identity/mailbox-tokens';
-import { DEFAULT_SYNC_SETTINGS, type SyncDeps, type SyncSettings } from '../../server/inbound/sync/mailbox-sync';
+import type { SyncDeps, SyncSettings } from '../../server/inbound/sync/mailbox-sync';
 import type { Logger } from '../../server/logger';
 import type { MailboxRow } from '../../server/store/schema';
 import type { Store } from '../../server/store/store';
@@ -49,7 +49,7 @@ export async function startRelaydesk(sandbox: SandboxChild, cleanup: Cleanup, na
       store,
       clients,
       logger,
-      settings: { ...DEFAULT_SYNC_SETTINGS, messageIdDomain: config.messageIdDomain, ...settings },
+      settings: { ...rd.syncSettings, ...settings },
       parsePool,
       ...(onIngested ? { onIngested } : {}),
     }),

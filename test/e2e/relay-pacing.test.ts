@@ -5,6 +5,7 @@ import { createLogger } from '../../server/logger';
 import { checkExactlyOnce } from '../support/processes/outbox-check';
 import { startRelaydeskWithSandbox, type RelaydeskWithSandbox } from '../support/relaydesk-with-sandbox';
 import type { SentMessage } from '../support/sandbox';
+import { maxInWindow } from '../support/rolling-window';
 
 // Issue 13, "Must show": 200 acknowledgements queued at once from one mailbox are sent at Exchange Online's
 // own pace (30 a minute, the real minute: this test takes about seven), none twice, all delivered, while the
@@ -34,17 +35,6 @@ async function sentItemsCount(): Promise<number> {
   const token = (await rd.control<{ access_token: string }>('POST', '/sandbox/tokens', { roles: ['Mail.ReadWrite'] })).body.access_token;
   const res = await fetch(`${rd.sandbox.graphBaseUrl}/users/${MAILBOX}/mailFolders/sentitems`, { headers: { authorization: `Bearer ${token}` } });
   return ((await res.json()) as { totalItemCount: number }).totalItemCount;
-}
-
-/** The most timestamps in any window of `windowMs`. */
-function maxInWindow(times: number[], windowMs: number): number {
-  const sorted = [...times].sort((a, b) => a - b);
-  let best = 0;
-  for (let i = 0, j = 0; i < sorted.length; i++) {
-    while ((sorted[i] ?? 0) - (sorted[j] ?? 0) >= windowMs) j++;
-    best = Math.max(best, i - j + 1);
-  }
-  return best;
 }
 
 describe('relay pacing', () => {

@@ -2,7 +2,7 @@ import type { Express } from 'express';
 import request from 'supertest';
 import type { MailboxClientOptions, MailboxClients } from '../../server/graph/mailbox-clients';
 import type { AppServices } from '../../server/http/app';
-import { DEFAULT_SYNC_SETTINGS, type SyncDeps, type SyncSettings } from '../../server/inbound/sync/mailbox-sync';
+import type { SyncDeps, SyncSettings } from '../../server/inbound/sync/mailbox-sync';
 import type { MailboxLinking } from '../../server/identity/mailbox-linking';
 import type { MailboxTokens } from '../../server/identity/mailbox-tokens';
 import type { MicrosoftApp } from '../../server/identity/microsoft-app';
@@ -100,7 +100,7 @@ export async function startRelaydeskWithSandbox(options: { sandbox?: Omit<Partia
     syncDeps: (overrides = {}) => ({
       ...rd.syncDeps,
       clients: overrides.clients ?? clients,
-      settings: { ...DEFAULT_SYNC_SETTINGS, messageIdDomain: config.messageIdDomain, ...overrides.settings },
+      settings: { ...rd.syncSettings, ...overrides.settings },
     }),
     async linkMailbox(address) {
       await control('POST', '/sandbox/mailboxes', { address });

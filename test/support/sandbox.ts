@@ -9,6 +9,7 @@ import {
   RetryHandlerOptions,
   TelemetryHandler,
   type AuthenticationProvider,
+  type GraphError,
   type Middleware,
 } from '@microsoft/microsoft-graph-client';
 import { startSandbox, type RunningSandbox, type SandboxOptions } from '../../server/sandbox';
@@ -192,4 +193,14 @@ export async function answerConsent(authorizeUrl: string, upn: string, answer: '
   const target = location ? new URL(location) : undefined;
   const raw = target ? (target.hash ? target.hash.slice(1) : target.search.slice(1)) : '';
   return { status: res.status, params: new URLSearchParams(raw), location };
+}
+
+/** The GraphError a Graph SDK request failed with; fails the test when it succeeded. */
+export async function graphError(request: Promise<unknown>): Promise<GraphError> {
+  const error = await request.then(
+    () => undefined,
+    (err: unknown) => err,
+  );
+  if (!error) throw new Error('expected the request to fail');
+  return error as GraphError;
 }

@@ -160,20 +160,18 @@ export class OutboxRepository {
       const sending = (w: ExpressionBuilder<DB, 'outbox'>, since: string) => w.or([w('last_attempt_at', '>=', since), w.and([w('state', '=', 'sending'), w('lease_until', '>=', now)])]);
       const minuteAgo = new Date(Date.now() - claim.pacing.windowMs).toISOString();
       const dayAgo = new Date(Date.now() - claim.pacing.recipientWindowMs).toISOString();
+      // One read of the day's sends gives both budgets: the minute's are a part of the day's.
       const used = await trx
         .selectFrom('outbox')
-        .select((eb) => eb.fn.countAll<number>().as('n'))
-        .where('mailbox_id', '=', mailboxId)
-        .where((w) => sending(w, minuteAgo))
-        .executeTakeFirstOrThrow();
-      const recipients = await trx
-        .selectFrom('outbox')
-        .select((eb) => eb.fn.sum<number>('recipient_count').as('n'))
+        .select((eb) => [
+          eb.fn.sum<number>(eb.case().when(sending(eb, minuteAgo)).then(1).else(0).end()).as('messages'),
+          eb.fn.sum<number>('recipient_count').as('recipients'),
+        ])
         .where('mailbox_id', '=', mailboxId)
         .where((w) => sending(w, dayAgo))
         .executeTakeFirstOrThrow();
-      room = Math.min(room, claim.pacing.messages - Number(used.n));
-      recipientRoom = claim.pacing.recipients - Number(recipients.n ?? 0);
+      room = Math.min(room, claim.pacing.messages - Number(used.messages ?? 0));
+      recipientRoom = claim.pacing.recipients - Number(used.recipients ?? 0);
     }
     if (room > 0) {
       const pending = await trx

@@ -13,6 +13,7 @@ import { collectGarbage, cpuMsSince, percentile, profilePhase, RssSampler } from
 import { startRelaydesk, type RelaydeskInstance } from '../relaydesk';
 import type { Figure, ScenarioReport } from '../report';
 import type { Scenario, ScenarioOptions } from './scenario';
+import { maxInWindow } from '../../support/rolling-window';
 
 /**
  * Scenario `relay`: N agent replies on N tickets spread over M linked mailboxes, each queuing one email
@@ -267,17 +268,6 @@ async function pacingOf(sandbox: SandboxChild, addresses: string[]): Promise<{ m
     for (const e of log) maxOutboxWaitMs = Math.max(maxOutboxWaitMs, (e.sentAt ? Date.parse(e.sentAt) : Date.now()) - Date.parse(e.submittedAt));
   }
   return { maxSubmittedPerMinute, maxLeftPerMinute, maxOutboxWaitMs };
-}
-
-/** The most timestamps in any window of `windowMs`. */
-function maxInWindow(times: number[], windowMs: number): number {
-  const sorted = [...times].sort((a, b) => a - b);
-  let best = 0;
-  for (let i = 0, j = 0; i < sorted.length; i++) {
-    while ((sorted[i] ?? 0) - (sorted[j] ?? 0) >= windowMs) j++;
-    best = Math.max(best, i - j + 1);
-  }
-  return best;
 }
 
 /** N tickets of N different requesters, round-robin over the mailboxes, inserted directly: no email is queued. */

@@ -1,8 +1,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Client, GraphError } from '@microsoft/microsoft-graph-client';
+import type { Client } from '@microsoft/microsoft-graph-client';
 import { DemoMailGenerator } from '../../../server/sandbox';
-import { eventually, startTestSandbox, type TestSandbox } from '../../support/sandbox';
+import { eventually, graphError, startTestSandbox, type TestSandbox } from '../../support/sandbox';
 
 /**
  * Delta queries (nextLink / deltaLink rounds, changes, @removed, 410 for a lost sync state) and change
@@ -19,15 +19,6 @@ interface DeltaPage {
   value: { id: string; subject?: string; isRead?: boolean; '@removed'?: { reason: string } }[];
   '@odata.nextLink'?: string;
   '@odata.deltaLink'?: string;
-}
-
-async function graphError(p: Promise<unknown>): Promise<GraphError> {
-  const e = await p.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  if (!e) throw new Error('expected the request to fail');
-  return e as GraphError;
 }
 
 /** Runs one delta round to its deltaLink, following nextLinks; returns everything seen and the pages. */

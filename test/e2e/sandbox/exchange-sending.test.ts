@@ -1,6 +1,7 @@
-import type { Client, GraphError } from '@microsoft/microsoft-graph-client';
+import type { Client } from '@microsoft/microsoft-graph-client';
 import MailComposer from 'nodemailer/lib/mail-composer';
-import { eventually, startTestSandbox, type TestSandbox } from '../../support/sandbox';
+import { eventually, graphError, startTestSandbox, type TestSandbox } from '../../support/sandbox';
+import { maxInWindow } from '../../support/rolling-window';
 
 /**
  * Sending as Exchange Online does it: Drafts, then the Outbox, then Sent Items a while after the message left;
@@ -12,15 +13,6 @@ import { eventually, startTestSandbox, type TestSandbox } from '../../support/sa
 const SUPPORT = 'support@contoso.test';
 const CUSTOMER = 'jordan@fabrikam.test';
 const MB = 1024 * 1024;
-
-async function graphError(p: Promise<unknown>): Promise<GraphError> {
-  const e = await p.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  if (!e) throw new Error('expected the request to fail');
-  return e as GraphError;
-}
 
 function mime(subject: string, extra: { from?: string; to?: string[]; attachmentBytes?: number } = {}): Promise<Buffer> {
   return new MailComposer({
@@ -243,13 +235,3 @@ describe('upload sessions', () => {
   });
 });
 
-/** The most timestamps that fall in any window of `windowMs` (inclusive start, exclusive end). */
-function maxInWindow(times: number[], windowMs: number): number {
-  const sorted = [...times].sort((a, b) => a - b);
-  let best = 0;
-  for (let i = 0, j = 0; i < sorted.length; i++) {
-    while ((sorted[i] ?? 0) - (sorted[j] ?? 0) >= windowMs) j++;
-    best = Math.max(best, i - j + 1);
-  }
-  return best;
-}

@@ -1,8 +1,8 @@
-import { BatchRequestContent, BatchResponseContent, type Client, type GraphError } from '@microsoft/microsoft-graph-client';
+import { BatchRequestContent, BatchResponseContent, type Client } from '@microsoft/microsoft-graph-client';
 import { simpleParser } from 'mailparser';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import { DemoMailGenerator } from '../../../server/sandbox';
-import { eventually, startTestSandbox, type TestSandbox } from '../../support/sandbox';
+import { eventually, graphError, startTestSandbox, type TestSandbox } from '../../support/sandbox';
 
 /**
  * $batch and sendMail through the Graph SDK: batch limits, dependsOn and 424, per-request status and
@@ -14,15 +14,6 @@ const SUPPORT = 'support@contoso.test';
 const CUSTOMER = 'jordan@fabrikam.test';
 let t: TestSandbox;
 let graph: Client;
-
-async function graphError(p: Promise<unknown>): Promise<GraphError> {
-  const e = await p.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  if (!e) throw new Error('expected the request to fail');
-  return e as GraphError;
-}
 
 /** Graph wants batch URLs relative to the version; SDK 3.0.7 strips only scheme and host, so no /v1.0 here. */
 function step(id: string, method: string, path: string, body?: unknown, dependsOn?: string[]): { id: string; request: Request; dependsOn?: string[] } {

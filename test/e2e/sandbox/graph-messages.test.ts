@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { PageIterator, ResponseType, type Client, type GraphError } from '@microsoft/microsoft-graph-client';
+import { PageIterator, ResponseType, type Client } from '@microsoft/microsoft-graph-client';
 import { DemoMailGenerator } from '../../../server/sandbox';
-import { startTestSandbox, type TestSandbox } from '../../support/sandbox';
+import { graphError, startTestSandbox, type TestSandbox } from '../../support/sandbox';
 
 /**
  * Graph mail conformance through the real Graph SDK: listing, filters and the InefficientFilter rule, paging
@@ -32,15 +32,6 @@ interface Message {
   from: { emailAddress: { name: string; address: string } };
   internetMessageHeaders?: { name: string; value: string }[];
   attachments?: { '@odata.type': string; name: string; contentType: string; contentBytes?: string; isInline: boolean }[];
-}
-
-async function graphError(p: Promise<unknown>): Promise<GraphError> {
-  const e = await p.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  if (!e) throw new Error('expected the request to fail');
-  return e as GraphError;
 }
 
 beforeAll(async () => {
