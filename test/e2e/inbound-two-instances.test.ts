@@ -97,6 +97,8 @@ describe('two server instances on one PostgreSQL database', () => {
       const a = instance('A', portA);
       const b = instance('B', portB);
       await Promise.all([a.listening(), b.listening()]);
+      // Listening comes before the parse workers are warm; mail delivered before both sync would all go to one.
+      await Promise.all([a, b].map((server) => server.process.waitForLog((l) => l.msg === 'parse workers ready: syncing mailboxes', 30_000)));
 
       const token = await adminToken(sandbox, 'two-admin@contoso.test');
       const mailboxIds = new Map<string, number>();
