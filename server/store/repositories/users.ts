@@ -128,6 +128,8 @@ export class UsersRepository {
     const byExternal = await this.db.selectFrom('users').selectAll().where('external_id', '=', identity.externalId).executeTakeFirst();
     if (byExternal) return byExternal;
     const byEmail = await this.findByEmail(identity.email);
+    // The same identity's row, committed by a concurrent first request between the two reads.
+    if (byEmail?.external_id === identity.externalId) return byEmail;
     if (byEmail?.external_id != null || byEmail?.email === SYSTEM_USER_EMAIL) throw new StaffIdentityConflict(identity.externalId);
     return byEmail;
   }
