@@ -3,7 +3,7 @@
 // `npm test` runs both.
 
 /** Packages that ship only ES modules; jest on Node 20 must transform them. */
-const esmOnly = ['jose'];
+const esmOnly = ['jose', 'react-intl', 'intl-messageformat', '@formatjs'];
 
 const swc = [
   '@swc/jest',

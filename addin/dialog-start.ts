@@ -1,4 +1,5 @@
 import type { AuthConfig } from './api/types';
+import { pageText } from './i18n/page-text';
 import { consentTarget } from './link/consent-target';
 
 /**
@@ -8,18 +9,22 @@ import { consentTarget } from './link/consent-target';
  */
 async function forward(): Promise<void> {
   const message = document.getElementById('message') as HTMLElement;
+  const { locale, t } = pageText(window.location.search, navigator.language);
+  document.documentElement.lang = locale;
+  document.title = t('signIn.page.openingTitle');
+  message.textContent = t('signIn.page.opening');
   const to = new URLSearchParams(window.location.hash.slice(1)).get('to') ?? '';
   try {
     const response = await fetch('/api/auth/config', { headers: { Accept: 'application/json' } });
     if (!response.ok) throw new Error(`GET /api/auth/config answered ${response.status}`);
     const target = consentTarget(to, (await response.json()) as AuthConfig);
     if (!target) {
-      message.textContent = 'This sign-in link does not go to your organization’s sign-in page, so Relaydesk will not open it.';
+      message.textContent = t('signIn.page.foreignLink');
       return;
     }
     window.location.replace(target.href);
   } catch {
-    message.textContent = 'This sign-in link is not valid. Close this window and start again from Relaydesk.';
+    message.textContent = t('signIn.page.invalidLink');
   }
 }
 

@@ -1,6 +1,7 @@
 import type { AuthConfig } from './api/types';
 import { msalConfiguration, toAuthError } from './auth/msal-shared';
 import { signInFailed, signInSucceeded } from './auth/sign-in-result';
+import { pageText } from './i18n/page-text';
 import { replyToPane } from './office/dialog-reply';
 
 /**
@@ -11,8 +12,12 @@ import { replyToPane } from './office/dialog-reply';
  */
 async function main(): Promise<void> {
   const status = document.getElementById('message') as HTMLElement;
+  const { locale, t } = pageText(window.location.search, navigator.language);
+  document.documentElement.lang = locale;
+  document.title = t('signIn.page.title');
+  status.textContent = t('signIn.page.opening');
   const reply = async (message: string, text: string) => {
-    status.textContent = (await replyToPane(message)) ? text : 'Sign-in finished. Open Relaydesk from Outlook to use it.';
+    status.textContent = (await replyToPane(message)) ? text : t('signIn.page.noPane');
   };
   try {
     const response = await fetch('/api/auth/config', { headers: { Accept: 'application/json' } });
@@ -26,19 +31,19 @@ async function main(): Promise<void> {
       result = await pca.handleRedirectPromise();
     } catch (error) {
       const failure = toAuthError(msal, error);
-      await reply(signInFailed(failure.code, failure.message), 'Sign-in did not finish; you can close this window.');
+      await reply(signInFailed(failure.code, failure.message), t('signIn.page.notFinished'));
       return;
     }
     if (result) {
       if (!result.accessToken || !result.expiresOn) throw new Error('The sign-in returned no access token');
-      await reply(signInSucceeded(result.accessToken, result.expiresOn, result.account), 'Signed in; this window closes.');
+      await reply(signInSucceeded(result.accessToken, result.expiresOn, result.account), t('signIn.page.done'));
       return;
     }
     // First visit: on to the sign-in page, pre-filled with Outlook's user.
     const loginHint = new URLSearchParams(window.location.search).get('login_hint') ?? undefined;
     await pca.loginRedirect({ scopes: [config.apiScope], prompt: 'select_account', ...(loginHint ? { loginHint } : {}) });
   } catch (error) {
-    await reply(signInFailed('sign_in_failed', error instanceof Error ? error.message : String(error)), 'Sign-in failed; you can close this window.');
+    await reply(signInFailed('sign_in_failed', error instanceof Error ? error.message : String(error)), t('signIn.page.failed'));
   }
 }
 

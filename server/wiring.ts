@@ -11,8 +11,9 @@ import { entraApp, type MicrosoftApp } from './identity/microsoft-app';
 import { TokenVerifier } from './identity/token-verifier';
 import type { TokenVault } from './identity/token-vault';
 import { openTokenVault } from './identity/vault-keys';
+import { FromMessageService, type FromMessageSettings } from './inbound/from-message';
 import { DeadLetters } from './inbound/ingest/dead-letters';
-import { ParsePool } from './inbound/mail/parse-pool';
+import { ParsePool, sharedParsePool } from './inbound/mail/parse-pool';
 import { DEFAULT_SYNC_SETTINGS, type SyncDeps, type SyncSettings } from './inbound/sync/mailbox-sync';
 import { SyncScheduler, type SchedulerOptions } from './inbound/sync/scheduler';
 import { createLogger, type Logger } from './logger';
@@ -178,7 +179,7 @@ export async function createRelaydesk(config: Config, overrides: RelaydeskOverri
       onTokensChanged: (mailboxId) => tokens.forget(mailboxId),
     };
     const linking = mailboxLinking({ config, microsoft, store, vault, tokens, logger }, { onActivated: mailboxHooks.onActivated });
-    const services = appServices(store, { inbound: syncSettings, parsePool, mailboxHooks });
+    const services = appServices(store, { inbound: syncSettings, parsePool, mailboxHooks, graph: clients });
     const app = createApp({
       services,
       logger,
@@ -245,10 +246,18 @@ export async function createRelaydesk(config: Config, overrides: RelaydeskOverri
 /** The domain services behind the API, over one store. */
 export function appServices(
   store: Store,
-  options: { inbound: ConstructorParameters<typeof DeadLetters>[1]; parsePool?: ConstructorParameters<typeof DeadLetters>[2]; mailboxHooks?: MailboxLifecycleHooks },
+  options: {
+    inbound: ConstructorParameters<typeof DeadLetters>[1] & FromMessageSettings;
+    parsePool?: ConstructorParameters<typeof DeadLetters>[2];
+    mailboxHooks?: MailboxLifecycleHooks;
+    /** Graph clients, to read an email an agent makes a ticket of; without them the pane's copy is used. */
+    graph?: MailboxClients;
+  },
 ): AppServices {
+  const tickets = new TicketService(store);
   return {
-    tickets: new TicketService(store),
+    tickets,
+    fromMessage: new FromMessageService(store, tickets, options.parsePool ?? { parse: (...args) => sharedParsePool().parse(...args) }, options.inbound, options.graph),
     staff: new StaffDirectory(store),
     settings: new SettingsService(store),
     lookup: new MessageLookup(store),

@@ -29,11 +29,113 @@ export interface TicketSummary {
   senderAuthFailure: SenderAuthFailure | null;
   createdAt: string;
   updatedAt: string;
+  /** Goes up on every change of the ticket or what it shows; sent back as `If-Match: "<version>"`. */
+  version: number;
+  /** When the ticket last changed (= updatedAt). */
+  lastActivityAt: string;
 }
 
 /** The ticket an email became, as GET /api/lookup returns it: the summary and who is CC'd. */
 export interface TicketCard extends TicketSummary {
   ccs: Person[];
+}
+
+/** A staff user (GET /api/me, GET /api/agents). */
+export interface Agent {
+  id: number;
+  email: string;
+  name: string | null;
+  role: 'agent' | 'admin';
+}
+
+/** A file on a comment (GET /api/tickets/:id/attachments/:attachmentId downloads it). */
+export interface AttachmentView {
+  id: number;
+  filename: string;
+  contentType: string;
+  size: number;
+  inline: boolean;
+  /** Why the bytes were not kept (too large, ...): then there is nothing to download. */
+  omittedReason: string | null;
+}
+
+export type CommentVisibility = 'public' | 'internal';
+/** email: came in by email (the customer's); api: written by an agent; system: written by Relaydesk. */
+export type CommentSource = 'email' | 'api' | 'system';
+
+export interface Comment {
+  id: number;
+  author: Person;
+  visibility: CommentVisibility;
+  source: CommentSource;
+  bodyText: string;
+  /** Sanitized by the server; still shown only in a sandboxed frame. */
+  bodyHtml: string | null;
+  createdAt: string;
+  attachments: AttachmentView[];
+}
+
+/** GET /api/tickets/:id, and the answer of every write on a ticket. */
+export interface TicketDetail extends TicketCard {
+  followers: Person[];
+  comments: Comment[];
+  /**
+   * The Graph id of the email that opened the ticket, in the mailbox it came from, when the server knows it
+   * ("Open original email"). Not in the workspace contract yet: absent until the server sends it.
+   */
+  originalMessageGraphId?: string | null;
+}
+
+/** GET /api/tickets. */
+export interface TicketPage {
+  tickets: TicketSummary[];
+  nextCursor: number | null;
+}
+
+export interface TicketQuery {
+  /** me, none, or an agent's id. */
+  assignee?: 'me' | 'none' | number;
+  status?: readonly TicketStatus[];
+  q?: string;
+  cursor?: number;
+  limit?: number;
+}
+
+/** PATCH /api/tickets/:id. */
+export interface TicketPatch {
+  status?: TicketStatus;
+  assigneeId?: number | null;
+}
+
+/** POST /api/tickets/:id/comments. */
+export interface CommentInput {
+  body: string;
+  visibility: CommentVisibility;
+  /** The status to set with the comment ("Send and set Pending"). */
+  status?: TicketStatus;
+  attachmentIds?: number[];
+}
+
+/** POST /api/tickets/from-message: `message` is what Office.js gave the pane, for mailboxes the server cannot read. */
+export interface FromMessageRequest {
+  internetMessageId: string;
+  mailbox?: string;
+  replyMailbox?: string;
+  message?: {
+    subject: string;
+    from: { email: string; name?: string };
+    receivedAt?: string;
+    bodyText: string;
+    bodyHtml?: string;
+    ccs?: { email: string; name?: string }[];
+    attachments?: { filename: string; contentType: string; contentBase64: string }[];
+  };
+}
+
+export interface FromMessageResult {
+  ticket: TicketDetail;
+  created: boolean;
+  source?: 'graph' | 'pane';
 }
 
 export type NoTicketReason =
@@ -58,6 +160,9 @@ export interface LookupQuery {
 
 export type MailboxState = 'pending' | 'active' | 'paused' | 'needs_reauth' | 'unlinked';
 
+/** The languages a mailbox's emails can be written in (server/mailboxes/mailbox-language.ts; PATCH /api/mailboxes/:id). */
+export type MailboxLanguage = 'en-US' | 'it-IT';
+
 export interface MailboxView {
   id: number;
   address: string;
@@ -65,6 +170,8 @@ export interface MailboxView {
   stateReason: string | null;
   linkedBy: string | null;
   linkedAt: string | null;
+  /** The language of the emails Relaydesk writes from this mailbox. */
+  language: MailboxLanguage;
   health: {
     lastSyncAt: string | null;
     lagSeconds: number;
@@ -102,4 +209,10 @@ export interface LinkResultMessage {
 /** Every API error body: `{"error":{"code","message"}}`. */
 export interface ApiErrorBody {
   error: { code: string; message: string };
+}
+
+/** 412 of a write sent with a stale If-Match: someone changed the ticket meanwhile; `ticket` is how it is now. */
+export interface ConflictBody {
+  error: { code: 'ticket_changed'; message: string };
+  ticket: TicketDetail;
 }

@@ -1,9 +1,10 @@
 import { Text, makeStyles, tokens } from '@fluentui/react-components';
+import type { ReactNode } from 'react';
 
-/** A quiet message where there is nothing to look up (no selection, not in Outlook, no Message-ID). */
+/** A quiet message where there is nothing to look up (no selection, not in Outlook, no Message-ID). The caller's words, already translated. */
 export interface EmptyStateProps {
-  title: string;
-  message: string;
+  title: ReactNode;
+  message: ReactNode;
   testId: string;
 }
 

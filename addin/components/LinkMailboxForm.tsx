@@ -1,5 +1,6 @@
 import { Button, Field, Input, makeStyles, tokens } from '@fluentui/react-components';
 import { useState, type FormEvent } from 'react';
+import { useIntl } from 'react-intl';
 
 /** "Link a mailbox": the address, then the consent window opens from the click. */
 export interface LinkMailboxFormProps {
@@ -16,6 +17,7 @@ const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 export function LinkMailboxForm({ busy, onLink }: LinkMailboxFormProps) {
   const styles = useStyles();
+  const intl = useIntl();
   const [address, setAddress] = useState('');
   const valid = EMAIL.test(address.trim());
   const submit = (event: FormEvent) => {
@@ -23,12 +25,12 @@ export function LinkMailboxForm({ busy, onLink }: LinkMailboxFormProps) {
     if (valid && !busy) onLink(address.trim());
   };
   return (
-    <form className={styles.form} onSubmit={submit} aria-label="Link a mailbox">
-      <Field label="Mailbox address" className={styles.field}>
+    <form className={styles.form} onSubmit={submit} aria-label={intl.formatMessage({ id: 'mailboxes.link.form' })}>
+      <Field label={intl.formatMessage({ id: 'mailboxes.link.address' })} className={styles.field}>
         <Input type="email" value={address} placeholder="support@contoso.com" onChange={(_, d) => setAddress(d.value)} data-testid="link-address" />
       </Field>
       <Button type="submit" appearance="primary" disabled={!valid || busy} data-testid="link-submit">
-        {busy ? 'Linking…' : 'Link'}
+        {intl.formatMessage({ id: busy ? 'mailboxes.link.busy' : 'mailboxes.link.submit' })}
       </Button>
     </form>
   );

@@ -1,4 +1,5 @@
 import { Skeleton, SkeletonItem, makeStyles, tokens } from '@fluentui/react-components';
+import { useIntl } from 'react-intl';
 
 /** The shape of a ticket card while the lookup runs. */
 const useStyles = makeStyles({
@@ -8,8 +9,9 @@ const useStyles = makeStyles({
 
 export function LoadingSkeleton() {
   const styles = useStyles();
+  const intl = useIntl();
   return (
-    <Skeleton className={styles.root} aria-label="Loading" aria-busy="true" data-testid="loading">
+    <Skeleton className={styles.root} aria-label={intl.formatMessage({ id: 'feedback.loading' })} aria-busy="true" data-testid="loading">
       <SkeletonItem className={styles.short} />
       <SkeletonItem size={24} />
       <SkeletonItem />

@@ -1,8 +1,10 @@
-import { Badge, Button, Card, Text, makeStyles, tokens, type BadgeProps } from '@fluentui/react-components';
+import { Badge, Button, Card, Field, Select, Text, makeStyles, tokens, type BadgeProps } from '@fluentui/react-components';
 import { useState } from 'react';
-import type { MailboxState, MailboxView } from '../api/types';
+import { useIntl } from 'react-intl';
+import type { MailboxLanguage, MailboxState, MailboxView } from '../api/types';
+import { PANE_LOCALES } from '../i18n/locale';
 
-/** One linked mailbox: state, health, and the actions its state allows. Unlink asks for a second click. */
+/** One linked mailbox: state, health, its emails' language, and the actions its state allows. Unlink asks for a second click. */
 export interface MailboxCardProps {
   mailbox: MailboxView;
   busy: boolean;
@@ -10,14 +12,15 @@ export interface MailboxCardProps {
   onPause(): void;
   onResume(): void;
   onUnlink(): void;
+  onLanguage(language: MailboxLanguage): void;
 }
 
-const STATE: Record<MailboxState, { label: string; color: BadgeProps['color'] }> = {
-  active: { label: 'Active', color: 'success' },
-  paused: { label: 'Paused', color: 'informative' },
-  needs_reauth: { label: 'Needs re-authorization', color: 'danger' },
-  pending: { label: 'Waiting for consent', color: 'warning' },
-  unlinked: { label: 'Unlinked', color: 'subtle' },
+const STATE_COLOR: Record<MailboxState, BadgeProps['color']> = {
+  active: 'success',
+  paused: 'informative',
+  needs_reauth: 'danger',
+  pending: 'warning',
+  unlinked: 'subtle',
 };
 
 const useStyles = makeStyles({
@@ -27,39 +30,48 @@ const useStyles = makeStyles({
   actions: { display: 'flex', flexWrap: 'wrap', gap: tokens.spacingHorizontalS },
 });
 
-export function MailboxCard({ mailbox: m, busy, onReauthorize, onPause, onResume, onUnlink }: MailboxCardProps) {
+export function MailboxCard({ mailbox: m, busy, onReauthorize, onPause, onResume, onUnlink, onLanguage }: MailboxCardProps) {
   const styles = useStyles();
+  const intl = useIntl();
   const [confirming, setConfirming] = useState(false);
   const h = m.health;
-  const lastSync = h.lastSyncAt ? new Date(h.lastSyncAt).toLocaleString() : 'never';
+  const lastSync = h.lastSyncAt ? intl.formatDate(h.lastSyncAt, { dateStyle: 'medium', timeStyle: 'short' }) : intl.formatMessage({ id: 'mailboxes.health.never' });
   return (
     <Card data-testid="mailbox" data-address={m.address} data-state={m.state}>
       <div className={styles.header}>
         <Text weight="semibold">{m.address}</Text>
-        <Badge appearance="tint" color={STATE[m.state].color} data-testid="mailbox-state">
-          {STATE[m.state].label}
+        <Badge appearance="tint" color={STATE_COLOR[m.state]} data-testid="mailbox-state">
+          {intl.formatMessage({ id: `mailboxes.state.${m.state}` })}
         </Badge>
       </div>
       <Text size={200} className={styles.health} data-testid="mailbox-health">
-        Last sync {lastSync} · lag {h.lagSeconds} s · {h.messagesIngested} emails ingested
-        {h.consecutiveFailures > 0 ? ` · ${h.consecutiveFailures} failed syncs` : ''}
+        {intl.formatMessage({ id: 'mailboxes.health' }, { lastSync, lag: h.lagSeconds, ingested: h.messagesIngested, failures: h.consecutiveFailures })}
       </Text>
       {h.lastError && (
         <Text size={200} className={styles.error} data-testid="mailbox-error" data-code={h.lastError.code}>
           {h.lastError.code}: {h.lastError.message ?? ''}
         </Text>
       )}
+      <Field label={intl.formatMessage({ id: 'mailboxes.language' })} size="small">
+        <Select size="small" value={m.language} disabled={busy} onChange={(_, d) => onLanguage(d.value as MailboxLanguage)} data-testid="mailbox-language">
+          {PANE_LOCALES.map((language) => (
+            <option key={language} value={language} lang={language}>
+              {intl.formatMessage({ id: `mailboxes.language.${language}` })}
+            </option>
+          ))}
+        </Select>
+      </Field>
       <div className={styles.actions}>
-        <Button size="small" disabled={busy} onClick={onReauthorize}>Re-authorize</Button>
-        {m.state === 'active' && <Button size="small" disabled={busy} onClick={onPause}>Pause</Button>}
-        {m.state === 'paused' && <Button size="small" disabled={busy} onClick={onResume}>Resume</Button>}
+        <Button size="small" disabled={busy} onClick={onReauthorize}>{intl.formatMessage({ id: 'mailboxes.reauthorize' })}</Button>
+        {m.state === 'active' && <Button size="small" disabled={busy} onClick={onPause}>{intl.formatMessage({ id: 'mailboxes.pause' })}</Button>}
+        {m.state === 'paused' && <Button size="small" disabled={busy} onClick={onResume}>{intl.formatMessage({ id: 'mailboxes.resume' })}</Button>}
         {confirming ? (
           <>
-            <Button size="small" appearance="primary" disabled={busy} onClick={() => { setConfirming(false); onUnlink(); }}>Unlink {m.address}</Button>
-            <Button size="small" appearance="subtle" onClick={() => setConfirming(false)}>Keep</Button>
+            <Button size="small" appearance="primary" disabled={busy} onClick={() => { setConfirming(false); onUnlink(); }}>{intl.formatMessage({ id: 'mailboxes.unlinkConfirm' }, { address: m.address })}</Button>
+            <Button size="small" appearance="subtle" onClick={() => setConfirming(false)}>{intl.formatMessage({ id: 'mailboxes.keep' })}</Button>
           </>
         ) : (
-          <Button size="small" disabled={busy} onClick={() => setConfirming(true)}>Unlink</Button>
+          <Button size="small" disabled={busy} onClick={() => setConfirming(true)}>{intl.formatMessage({ id: 'mailboxes.unlink' })}</Button>
         )}
       </div>
     </Card>

@@ -1,4 +1,5 @@
 import { Button, MessageBar, MessageBarBody, Spinner, Text, makeStyles, tokens } from '@fluentui/react-components';
+import { FormattedMessage, useIntl } from 'react-intl';
 import type { PaneServices } from '../services';
 import { useMailboxes, type Notice } from '../state/use-mailboxes';
 import { LinkMailboxForm } from './LinkMailboxForm';
@@ -23,6 +24,7 @@ function NoticeBar({ notice, testId }: { notice: Notice; testId: string }) {
 
 export function MailboxesView({ services }: MailboxesViewProps) {
   const styles = useStyles();
+  const intl = useIntl();
   const m = useMailboxes(services);
   return (
     <section className={styles.root} data-testid="mailboxes-view">
@@ -31,11 +33,17 @@ export function MailboxesView({ services }: MailboxesViewProps) {
       {m.loadError && (
         <>
           <NoticeBar notice={m.loadError} testId="mailboxes-error" />
-          <Button onClick={m.reload}>Retry</Button>
+          <Button onClick={m.reload}>
+            <FormattedMessage id="common.retry" />
+          </Button>
         </>
       )}
-      {m.mailboxes === null && !m.loadError && <Spinner label="Loading mailboxes" />}
-      {m.mailboxes?.length === 0 && <Text>No mailbox is linked yet.</Text>}
+      {m.mailboxes === null && !m.loadError && <Spinner label={intl.formatMessage({ id: 'mailboxes.loading' })} />}
+      {m.mailboxes?.length === 0 && (
+        <Text>
+          <FormattedMessage id="mailboxes.none" />
+        </Text>
+      )}
       {m.mailboxes?.map((mailbox) => (
         <MailboxCard
           key={mailbox.id}
@@ -45,6 +53,7 @@ export function MailboxesView({ services }: MailboxesViewProps) {
           onPause={() => m.pause(mailbox.id)}
           onResume={() => m.resume(mailbox.id)}
           onUnlink={() => m.unlink(mailbox.id)}
+          onLanguage={(language) => m.setLanguage(mailbox.id, language)}
         />
       ))}
     </section>

@@ -1,4 +1,5 @@
 import { MessageBar, MessageBarBody, MessageBarTitle } from '@fluentui/react-components';
+import { FormattedMessage } from 'react-intl';
 import type { SenderAuthFailure } from '../api/types';
 
 /**
@@ -10,20 +11,16 @@ export interface SenderAuthWarningProps {
   failure: SenderAuthFailure;
 }
 
-/** The check that failed, as an agent knows it. */
-const METHODS: Record<SenderAuthFailure, string> = {
-  dmarc_fail: 'DMARC',
-  compauth_fail: 'composite authentication',
-};
-
 export function SenderAuthWarning({ failure }: SenderAuthWarningProps) {
-  // A pane loaded before a server upgrade can meet a code it does not know: it still warns, without the name.
-  const method: string | undefined = METHODS[failure];
+  // The message names the check that failed; a code it does not know (a pane loaded before a server upgrade)
+  // still warns, without the name.
   return (
     <MessageBar intent="warning" layout="multiline" data-testid="sender-auth-warning" data-failure={failure}>
       <MessageBarBody>
-        <MessageBarTitle>Sender failed authentication{method ? ` (${method})` : ''}</MessageBarTitle>
-        No acknowledgement was sent. Check the sender before replying.
+        <MessageBarTitle>
+          <FormattedMessage id="feedback.senderAuth.title" values={{ failure }} />
+        </MessageBarTitle>
+        <FormattedMessage id="feedback.senderAuth.body" />
       </MessageBarBody>
     </MessageBar>
   );

@@ -1,9 +1,11 @@
 import { Badge, type BadgeProps } from '@fluentui/react-components';
+import { useIntl } from 'react-intl';
 import type { TicketStatus } from '../api/types';
 
 /** A ticket status as a coloured badge (the helpdesk's usual colours: new yellow, open red, pending blue...). */
 export interface StatusBadgeProps {
   status: TicketStatus;
+  testId?: string;
 }
 
 const COLOURS: Record<TicketStatus, BadgeProps['color']> = {
@@ -15,19 +17,11 @@ const COLOURS: Record<TicketStatus, BadgeProps['color']> = {
   closed: 'informative',
 };
 
-const LABELS: Record<TicketStatus, string> = {
-  new: 'New',
-  open: 'Open',
-  pending: 'Pending',
-  hold: 'On hold',
-  solved: 'Solved',
-  closed: 'Closed',
-};
-
-export function StatusBadge({ status }: StatusBadgeProps) {
+export function StatusBadge({ status, testId }: StatusBadgeProps) {
+  const intl = useIntl();
   return (
-    <Badge appearance="filled" color={COLOURS[status]} data-status={status}>
-      {LABELS[status]}
+    <Badge appearance="filled" color={COLOURS[status]} data-status={status} data-testid={testId}>
+      {intl.formatMessage({ id: `status.${status}` })}
     </Badge>
   );
 }

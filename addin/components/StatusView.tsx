@@ -1,3 +1,7 @@
+import type { ReactNode } from 'react';
+import { useIntl } from 'react-intl';
+import type { NoTicketReason, TicketCard as TicketCardData } from '../api/types';
+import type { MailItem } from '../office/types';
 import type { StatusState } from '../state/status';
 import { EmptyState } from './EmptyState';
 import { ErrorState } from './ErrorState';
@@ -8,39 +12,51 @@ import { TicketCard } from './TicketCard';
 
 /**
  * One of the status view's states. The wrapper names the state and the item it is about, so tests (and the
- * benchmark) can wait for exactly "the card for this email".
+ * benchmark) can wait for exactly "the card for this email". The pane passes `workspace` and `createTicket`
+ * to turn the card into the agents' workspace; without them (tests of the states) the plain card shows.
  */
 export interface StatusViewProps {
   state: StatusState;
   signIn: SignInNeededProps;
   onRetry(): void;
+  workspace?: (ticket: TicketCardData) => ReactNode;
+  createTicket?: (item: MailItem, reason: NoTicketReason) => ReactNode;
 }
 
-export function StatusView({ state, signIn, onRetry }: StatusViewProps) {
+export function StatusView({ state, signIn, onRetry, workspace, createTicket }: StatusViewProps) {
   const item = 'item' in state ? state.item : null;
   return (
-    <section aria-live="polite" data-testid="status" data-state={state.kind} data-message-id={item?.internetMessageId ?? ''}>
-      {render(state, signIn, onRetry)}
+    // Announced politely when the selection's state changes; not inside the workspace, which changes with every
+    // poll and announces its own saves and failures.
+    <section
+      aria-live={state.kind === 'ticket' ? 'off' : 'polite'}
+      data-testid="status"
+      data-state={state.kind}
+      data-message-id={item?.internetMessageId ?? ''}
+    >
+      <Content state={state} signIn={signIn} onRetry={onRetry} workspace={workspace} createTicket={createTicket} />
     </section>
   );
 }
 
-function render(state: StatusState, signIn: SignInNeededProps, onRetry: () => void) {
+function Content({ state, signIn, onRetry, workspace, createTicket }: StatusViewProps) {
+  const intl = useIntl();
+  const t = (id: string) => intl.formatMessage({ id });
   switch (state.kind) {
     case 'loading':
       return <LoadingSkeleton />;
     case 'nothing_selected':
-      return <EmptyState testId="nothing-selected" title="No email selected" message="Select an email to see its ticket." />;
+      return <EmptyState testId="nothing-selected" title={t('pane.nothingSelected.title')} message={t('pane.nothingSelected.message')} />;
     case 'outside_outlook':
-      return <EmptyState testId="outside-outlook" title="Open Relaydesk in Outlook" message="Open Relaydesk from an email in Outlook to see its ticket." />;
+      return <EmptyState testId="outside-outlook" title={t('pane.outsideOutlook.title')} message={t('pane.outsideOutlook.message')} />;
     case 'no_message_id':
-      return <EmptyState testId="no-message-id" title="Not an email Relaydesk can track" message="This item has no Internet Message-ID (a draft, or a meeting item), so it cannot belong to a ticket." />;
+      return <EmptyState testId="no-message-id" title={t('pane.noMessageId.title')} message={t('pane.noMessageId.message')} />;
     case 'sign_in_needed':
       return <SignInNeeded {...signIn} />;
     case 'ticket':
-      return <TicketCard ticket={state.ticket} />;
+      return workspace ? workspace(state.ticket) : <TicketCard ticket={state.ticket} />;
     case 'no_ticket':
-      return <NoTicket reason={state.reason} detail={state.detail} />;
+      return <NoTicket reason={state.reason} detail={state.detail} action={createTicket?.(state.item, state.reason)} />;
     case 'error':
       return <ErrorState code={state.code} message={state.message} onRetry={onRetry} />;
   }

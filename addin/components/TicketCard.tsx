@@ -1,14 +1,17 @@
 import { Card, Text, makeStyles, tokens } from '@fluentui/react-components';
+import type { ReactNode } from 'react';
+import { FormattedDate, useIntl } from 'react-intl';
 import type { Person, TicketCard as TicketCardData } from '../api/types';
 import { SenderAuthWarning } from './SenderAuthWarning';
 import { StatusBadge } from './StatusBadge';
 
 /**
- * The ticket behind the selected email: number, subject, status, a warning when the sender failed
- * authentication, requester, assignee, CCs, last update.
+ * The ticket's header: number, subject, status, a warning when the sender failed authentication, requester,
+ * mailbox, assignee, CCs, followers (once the full ticket is loaded), last update. The lookup's card renders
+ * the same component at once, so the status shows before the conversation has loaded.
  */
 export interface TicketCardProps {
-  ticket: TicketCardData;
+  ticket: TicketCardData & { followers?: Person[] };
 }
 
 const useStyles = makeStyles({
@@ -24,30 +27,41 @@ export const personText = (p: Pick<Person, 'email'> & { name?: string | null }):
 
 export function TicketCard({ ticket }: TicketCardProps) {
   const styles = useStyles();
+  const intl = useIntl();
+  const t = (id: string) => intl.formatMessage({ id });
   const updated = new Date(ticket.updatedAt);
+  const field = (label: string, testId: string, value: ReactNode) => (
+    <>
+      <dt className={styles.label}>{label}</dt>
+      <dd className={styles.value} data-testid={testId}>
+        {value}
+      </dd>
+    </>
+  );
+  const people = (list: Person[]) => (list.length > 0 ? list.map(personText).join(', ') : t('ticket.none'));
   return (
-    <Card data-testid="ticket-card" aria-label={`Ticket ${ticket.reference}`}>
+    <Card data-testid="ticket-card" aria-label={intl.formatMessage({ id: 'ticket.label' }, { reference: ticket.reference })}>
       <div className={styles.header}>
         <Text className={styles.number} data-testid="ticket-number">
-          #{ticket.id} · {ticket.reference}
+          {intl.formatMessage({ id: 'ticket.number' }, { id: ticket.id, reference: ticket.reference })}
         </Text>
-        <StatusBadge status={ticket.status} />
+        <StatusBadge status={ticket.status} testId="ticket-status" />
       </div>
       <Text as="h2" size={400} weight="semibold" className={styles.flush} data-testid="ticket-subject">
-        {ticket.subject || '(no subject)'}
+        {ticket.subject || t('ticket.noSubject')}
       </Text>
       {ticket.senderAuthFailure && <SenderAuthWarning failure={ticket.senderAuthFailure} />}
       <dl className={styles.fields}>
-        <dt className={styles.label}>Requester</dt>
-        <dd className={styles.value} data-testid="ticket-requester">{personText(ticket.requester)}</dd>
-        <dt className={styles.label}>Assignee</dt>
-        <dd className={styles.value} data-testid="ticket-assignee">{ticket.assignee ? ticket.assignee.email : 'Unassigned'}</dd>
-        <dt className={styles.label}>CCs</dt>
-        <dd className={styles.value} data-testid="ticket-ccs">{ticket.ccs.length > 0 ? ticket.ccs.map(personText).join(', ') : 'None'}</dd>
-        <dt className={styles.label}>Last update</dt>
-        <dd className={styles.value} data-testid="ticket-updated">
-          <time dateTime={ticket.updatedAt}>{Number.isNaN(updated.getTime()) ? ticket.updatedAt : updated.toLocaleString()}</time>
-        </dd>
+        {field(t('ticket.requester'), 'ticket-requester', personText(ticket.requester))}
+        {ticket.mailbox && field(t('ticket.mailbox'), 'ticket-mailbox', ticket.mailbox)}
+        {field(t('ticket.assignee'), 'ticket-assignee', ticket.assignee ? ticket.assignee.email : t('ticket.unassigned'))}
+        {field(t('ticket.ccs'), 'ticket-ccs', people(ticket.ccs))}
+        {ticket.followers && field(t('ticket.followers'), 'ticket-followers', people(ticket.followers))}
+        {field(
+          t('ticket.updated'),
+          'ticket-updated',
+          <time dateTime={ticket.updatedAt}>{Number.isNaN(updated.getTime()) ? ticket.updatedAt : <FormattedDate value={updated} dateStyle="medium" timeStyle="short" />}</time>,
+        )}
       </dl>
     </Card>
   );

@@ -15,6 +15,19 @@ export interface MailItem {
   receivedAt: string | null;
 }
 
+/** The selected email's content, for making a ticket of an email the server cannot read (office/message-content.ts). */
+export interface MessageContent {
+  subject: string;
+  from: { email: string; name?: string } | null;
+  receivedAt?: string;
+  bodyText: string;
+  bodyHtml?: string;
+  ccs: { email: string; name?: string }[];
+  attachments: { filename: string; contentType: string; contentBase64: string }[];
+  /** Files left out (too large in total, or Outlook would not give their content). */
+  skipped: string[];
+}
+
 /** Where the pane runs. */
 export interface HostInfo {
   /** True in Outlook (any platform); false in a plain browser tab. */

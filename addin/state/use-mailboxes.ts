@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useState } from 'react';
-import type { MailboxView } from '../api/types';
+import { useIntl } from 'react-intl';
+import type { MailboxLanguage, MailboxView } from '../api/types';
 import type { PaneServices } from '../services';
 
 /**
@@ -25,6 +26,7 @@ export interface MailboxesModel {
   pause(id: number): void;
   resume(id: number): void;
   unlink(id: number): void;
+  setLanguage(id: number, language: MailboxLanguage): void;
 }
 
 const codeOf = (error: unknown): string => {
@@ -39,6 +41,7 @@ const toNotice = (error: unknown): Notice => ({
 
 export function useMailboxes(services: Pick<PaneServices, 'api' | 'consent'>): MailboxesModel {
   const { api, consent } = services;
+  const intl = useIntl();
   const [mailboxes, setMailboxes] = useState<MailboxView[] | null>(null);
   const [loadError, setLoadError] = useState<Notice | null>(null);
   const [notice, setNotice] = useState<Notice | null>(null);
@@ -75,9 +78,11 @@ export function useMailboxes(services: Pick<PaneServices, 'api' | 'consent'>): M
     const result = await consent(authorizeUrl);
     return { intent: result.ok ? 'success' : 'error', code: result.code, message: result.message };
   };
-  const simple = (verb: string, call: () => Promise<MailboxView>) => async (): Promise<Notice> => {
+  // Our own words in the pane's language; the server's and the consent window's messages come as they are.
+  const simple = (messageId: string, call: () => Promise<MailboxView>) => async (): Promise<Notice> => {
     const row = await call();
-    return { intent: 'success', code: row.state, message: `${row.address} is ${verb}.` };
+    const language = intl.formatMessage({ id: `mailboxes.language.${row.language}` });
+    return { intent: 'success', code: row.state, message: intl.formatMessage({ id: messageId }, { address: row.address, language }) };
   };
 
   return {
@@ -88,8 +93,9 @@ export function useMailboxes(services: Pick<PaneServices, 'api' | 'consent'>): M
     reload: () => void reload(),
     link: (address) => void run('link', viaConsent(async () => (await api.linkMailbox(address)).authorizeUrl)),
     reauthorize: (id) => void run(`${id}:reauthorize`, viaConsent(async () => (await api.reauthorize(id)).authorizeUrl)),
-    pause: (id) => void run(`${id}:pause`, simple('paused', () => api.pause(id))),
-    resume: (id) => void run(`${id}:resume`, simple('active again', () => api.resume(id))),
-    unlink: (id) => void run(`${id}:unlink`, simple('unlinked', () => api.unlink(id))),
+    pause: (id) => void run(`${id}:pause`, simple('mailboxes.notice.paused', () => api.pause(id))),
+    resume: (id) => void run(`${id}:resume`, simple('mailboxes.notice.resumed', () => api.resume(id))),
+    unlink: (id) => void run(`${id}:unlink`, simple('mailboxes.notice.unlinked', () => api.unlink(id))),
+    setLanguage: (id, language) => void run(`${id}:language`, simple('mailboxes.notice.language', () => api.setMailboxLanguage(id, language))),
   };
 }

@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
+import type { TicketCard } from '../api/types';
 import { AuthError } from '../auth/errors';
 import type { Session } from '../auth/session';
 import type { PaneServices } from '../services';
@@ -16,6 +17,8 @@ export interface PaneModel {
   signInError: { code: string; message: string } | null;
   signIn(): void;
   refresh(): void;
+  /** The agent made a ticket of the selected email: show it without asking the lookup again. */
+  showTicket(ticket: TicketCard): void;
 }
 
 export function usePane(services: PaneServices): PaneModel {
@@ -71,5 +74,10 @@ export function usePane(services: PaneServices): PaneModel {
     }
   }, [services, refresh]);
 
-  return { status, session, signingIn, signInError, signIn: () => void signIn(), refresh: () => void refresh() };
+  const showTicket = useCallback(
+    (ticket: TicketCard) => setStatus((s) => (s.kind === 'no_ticket' ? { kind: 'ticket', item: s.item, ticket, disposition: 'created_from_message' } : s)),
+    [],
+  );
+
+  return { status, session, signingIn, signInError, signIn: () => void signIn(), refresh: () => void refresh(), showTicket };
 }

@@ -4,6 +4,7 @@ import { pinoHttp } from 'pino-http';
 import type { MailboxLinking } from '../identity/mailbox-linking';
 import type { MicrosoftApp } from '../identity/microsoft-app';
 import type { TokenVerifier } from '../identity/token-verifier';
+import type { FromMessageService } from '../inbound/from-message';
 import type { DeadLetters } from '../inbound/ingest/dead-letters';
 import { requestLogSerializer, type Logger } from '../logger';
 import type { MailboxLifecycle } from '../mailboxes/mailbox-lifecycle';
@@ -17,9 +18,11 @@ import { deadLetterRoutes } from './routes/dead-letters';
 import { healthRoutes, type ReadinessCheck } from './routes/health';
 import { lookupRoutes } from './routes/lookup';
 import { addinRoutes, type AddinRouteOptions } from './routes/addin';
-import { mailboxRoutes } from './routes/mailboxes';
+import { mailboxRoutes, mailboxSettingsRoutes } from './routes/mailboxes';
 import { oauthCallbackRoutes } from './routes/oauth-callback';
+import { fromMessageRoutes } from './routes/from-message';
 import { settingsRoutes } from './routes/settings';
+import { staffRoutes } from './routes/staff';
 import { ticketRoutes } from './routes/tickets';
 import { apiRateLimits, DEFAULT_API_RATE_LIMITS, type ApiRateLimits } from './rate-limit';
 import { noStore, securityHeaders } from './security-headers';
@@ -27,6 +30,7 @@ import { noStore, securityHeaders } from './security-headers';
 /** The domain services the API speaks to; http never reaches the store itself. */
 export interface AppServices {
   tickets: TicketService;
+  fromMessage: FromMessageService;
   staff: StaffDirectory;
   settings: SettingsService;
   lookup: MessageLookup;
@@ -89,13 +93,17 @@ export function createApp(deps: AppDependencies): Express {
   // Authenticate before parsing, so strangers cannot make the server read large bodies.
   api.use(authenticate(deps.tokenVerifier, services.staff));
   api.use(limits.perUser);
+  // Before the JSON parser: a message with its attachments is larger than any other request (it checks the role itself).
+  api.use(fromMessageRoutes(services.fromMessage, services.staff));
   api.use(express.json({ limit: JSON_LIMIT }));
   const admin = requireRole('admin');
   if (deps.microsoft) api.use('/mailboxes', admin, mailboxRoutes(deps.microsoft.linking, services.mailboxes));
+  api.use('/mailboxes', admin, mailboxSettingsRoutes(services.mailboxes));
   api.use('/dead-letters', admin, deadLetterRoutes(services.deadLetters));
   // Everything below is for agents (admins included); end users get 403.
   api.use(requireRole('agent'));
   api.use(settingsRoutes(services.settings, admin));
+  api.use(staffRoutes(services.staff));
   api.use(ticketRoutes(services.tickets, services.staff));
   api.use(lookupRoutes(services.lookup));
   app.use('/api', api);

@@ -3,16 +3,25 @@ import { ZodError } from 'zod';
 import { LinkError, type LinkErrorCode } from '../identity/link-errors';
 import { MailboxLifecycleError, type MailboxLifecycleErrorCode } from '../mailboxes/mailbox-lifecycle';
 import { DeadLetterError, type DeadLetterErrorCode } from '../inbound/ingest/dead-letters';
+import { FromMessageError, type FromMessageErrorCode } from '../inbound/from-message';
 import { TokenError } from '../identity/token-verifier';
 import { StaffIdentityConflict } from '../tickets/staff';
-import { DomainError, type DomainErrorCode } from '../tickets/errors';
+import { DomainError, TicketChangedError, type DomainErrorCode } from '../tickets/errors';
+import type { TicketDetailView } from '../tickets/ticket-view';
 
 /** An error with the HTTP status and the machine-readable code the client receives. */
 export class HttpError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string, readonly details?: unknown) {
+  /** `body`: members the answer carries beside `error` (a 412 carries the ticket as it is now). */
+  constructor(readonly status: number, readonly code: string, message: string, readonly details?: unknown, readonly body?: Record<string, unknown>) {
     super(message);
     this.name = 'HttpError';
   }
+}
+
+/** The 412 answer to a write on a stale version: the error, and the ticket as it is now. */
+export interface TicketChangedBody {
+  error: { code: 'ticket_changed'; message: string };
+  ticket: TicketDetailView;
 }
 
 const DOMAIN_STATUS: Record<DomainErrorCode, number> = {
@@ -24,6 +33,7 @@ const DOMAIN_STATUS: Record<DomainErrorCode, number> = {
   follower_not_agent: 422,
   assignee_not_agent: 422,
   invalid_input: 400,
+  ticket_changed: 412,
 };
 
 const LINK_STATUS: Partial<Record<LinkErrorCode, number>> = {
@@ -35,11 +45,24 @@ const LINK_STATUS: Partial<Record<LinkErrorCode, number>> = {
 
 const LIFECYCLE_STATUS: Record<MailboxLifecycleErrorCode, number> = { not_found: 404, invalid_mailbox_state: 409 };
 
+const FROM_MESSAGE_STATUS: Record<FromMessageErrorCode, number> = {
+  invalid_input: 400,
+  message_not_found: 404,
+  reply_mailbox_required: 422,
+  message_unreadable: 422,
+  mailbox_unavailable: 503,
+};
+
 const DEAD_LETTER_STATUS: Record<DeadLetterErrorCode, number> = { not_found: 404, not_open: 409, no_content: 409, still_failing: 422 };
 
 export function toHttpError(error: unknown): HttpError {
   if (error instanceof HttpError) return error;
+  if (error instanceof TicketChangedError) {
+    const body: Omit<TicketChangedBody, 'error'> = { ticket: error.ticket };
+    return new HttpError(412, error.code, error.message, undefined, body);
+  }
   if (error instanceof DomainError) return new HttpError(DOMAIN_STATUS[error.code], error.code, error.message, error.details);
+  if (error instanceof FromMessageError) return new HttpError(FROM_MESSAGE_STATUS[error.code], error.code, error.message);
   if (error instanceof DeadLetterError) return new HttpError(DEAD_LETTER_STATUS[error.code], error.code, error.message);
   if (error instanceof MailboxLifecycleError) return new HttpError(LIFECYCLE_STATUS[error.code], error.code, error.message, error.details);
   if (error instanceof LinkError) return new HttpError(LINK_STATUS[error.code] ?? 400, error.code, error.message, error.details);
@@ -74,6 +97,7 @@ export const errorHandler: ErrorRequestHandler = (error, req, res, _next) => {
   // RFC 6750 section 3.1: a request without credentials gets no error code in the challenge.
   if (httpError.status === 401) res.setHeader('WWW-Authenticate', httpError.code === 'unauthenticated' ? 'Bearer' : 'Bearer error="invalid_token"');
   res.status(httpError.status).json({
+    ...httpError.body,
     error: { code: httpError.code, message: httpError.message, ...(httpError.details ? { details: httpError.details } : {}) },
   });
 };

@@ -1,5 +1,6 @@
 import type { MailboxRow } from '../store/schema';
 import type { Store } from '../store/store';
+import type { MailboxLanguage } from './mailbox-language';
 import type { MailboxState } from './mailbox-state';
 
 /**
@@ -60,6 +61,17 @@ export class MailboxLifecycle {
     });
     this.hooks.onTokensChanged?.(mailboxId);
     return row;
+  }
+
+  /** The language of the mailbox's outgoing emails from now on; emails already queued render in it too. */
+  async setLanguage(mailboxId: number, language: MailboxLanguage, actor: string): Promise<MailboxRow> {
+    const mailbox = await this.linked(mailboxId);
+    if (mailbox.language === language) return mailbox;
+    return this.store.transaction(async (repos) => {
+      const row = await repos.mailboxes.update(mailboxId, { language });
+      await repos.audit.record({ actor, action: 'mailbox.language_changed', targetType: 'mailbox', targetId: mailboxId, details: { address: mailbox.address, from: mailbox.language, to: language } });
+      return row;
+    });
   }
 
   private async transition(mailboxId: number, actor: string, from: MailboxState, to: MailboxState, action: string): Promise<MailboxRow> {

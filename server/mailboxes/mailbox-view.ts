@@ -1,5 +1,6 @@
 import type { FailureClass } from '../graph/failure-classes';
 import type { MailboxRow } from '../store/schema';
+import type { MailboxLanguage } from './mailbox-language';
 import type { MailboxState } from './mailbox-state';
 
 /**
@@ -22,6 +23,8 @@ export interface MailboxView {
   stateReason: string | null;
   linkedBy: string | null;
   linkedAt: string | null;
+  /** The language of the emails Relaydesk writes from this mailbox. */
+  language: MailboxLanguage;
   health: {
     lastSyncAt: string | null;
     /** Age in seconds of the oldest unread message at the last sync; 0 when the inbox was caught up. */
@@ -47,6 +50,7 @@ export function mailboxView(row: MailboxRow): MailboxView {
     stateReason: row.state_reason,
     linkedBy: row.linked_by,
     linkedAt: row.linked_at,
+    language: row.language,
     health: {
       lastSyncAt: row.last_sync_at,
       lagSeconds: row.oldest_unread_at ? Math.max(0, Math.round((Date.now() - Date.parse(row.oldest_unread_at)) / 1000)) : 0,

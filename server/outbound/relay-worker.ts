@@ -293,6 +293,7 @@ export class RelayWorker {
       references: thread.map((m) => m.internetMessageId).slice(-20),
       content: renderEmail({
         kind: row.kind,
+        language: mailbox.language,
         ticketSubject: ticket.subject,
         referenceToken: referenceToken(ticketReference(ticket.id, ticket.referenceTag)),
         requesterName: requester?.displayName ?? null,

@@ -76,6 +76,7 @@ export interface Mailbox {
   tenantId: string;
   folders: Map<number, Folder>;
   messages: Map<number, StoredMessage>;
+  /** Keyed by the Message-ID in lower case: Exchange's $filter compares it case-insensitively. */
   byInternetMessageId: Map<string, StoredMessage[]>;
   nextSeq: number;
   nextFolderKey: number;
@@ -208,7 +209,7 @@ export class MailStore {
       flagStatus: 'notFlagged',
     };
     mailbox.messages.set(m.seq, m);
-    const key = fields.internetMessageId;
+    const key = fields.internetMessageId.toLowerCase();
     const same = mailbox.byInternetMessageId.get(key);
     if (same) same.push(m);
     else mailbox.byInternetMessageId.set(key, [m]);
@@ -260,11 +261,12 @@ export class MailStore {
     const id = this.restId(m);
     removeSorted(m.folder.messages, m);
     m.mailbox.messages.delete(m.seq);
-    const same = m.mailbox.byInternetMessageId.get(m.fields.internetMessageId);
+    const key = m.fields.internetMessageId.toLowerCase();
+    const same = m.mailbox.byInternetMessageId.get(key);
     if (same) {
       const rest = same.filter((x) => x !== m);
-      if (rest.length > 0) m.mailbox.byInternetMessageId.set(m.fields.internetMessageId, rest);
-      else m.mailbox.byInternetMessageId.delete(m.fields.internetMessageId);
+      if (rest.length > 0) m.mailbox.byInternetMessageId.set(key, rest);
+      else m.mailbox.byInternetMessageId.delete(key);
     }
     this.recordRemoval(m.mailbox, m.folder, id, m.seq);
     this.emit({ type: 'deleted', message: m, folder: m.folder, id });

@@ -1,6 +1,7 @@
 import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
 // The domain's words for its columns: leaf modules that import nothing, never the domain's behaviour.
 import type { FailureClass } from '../graph/failure-classes';
+import type { MailboxLanguage } from '../mailboxes/mailbox-language';
 import type { MailboxState } from '../mailboxes/mailbox-state';
 import type { OutboxKind } from '../outbound/outbox-kinds';
 import type { TicketStatus } from '../tickets/ticket-status';
@@ -59,6 +60,8 @@ export interface MailboxesTable {
   failure_class: FailureClass | null;
   /** When the syncs that are failing began to fail. */
   failing_since: string | null;
+  /** The language of the emails Relaydesk writes from this mailbox. */
+  language: Generated<MailboxLanguage>;
   created_at: string;
   updated_at: string;
 }
@@ -101,6 +104,8 @@ export interface TicketsTable {
   follow_up_of_id: number | null;
   /** Set when the mail that opened the ticket failed sender authentication: no acknowledgement was sent. */
   sender_auth_failure: SenderAuthFailure | null;
+  /** Goes up with every change of the ticket or what it shows: the API's ETag. */
+  version: Generated<number>;
   created_at: string;
   updated_at: string;
 }

@@ -44,7 +44,7 @@ export async function applyEndUserReply(repos: Transaction, reply: EndUserReply)
   }
 
   const comment = await repos.tickets.addComment({ ticketId: ticket.id, authorId: reply.authorId, visibility: 'public', source: 'email', bodyText: reply.bodyText, bodyHtml: reply.bodyHtml ?? null });
+  // Adding the comment made a new version of the ticket already (TicketsRepository.addComment).
   if (outcome.status !== ticket.status) await repos.tickets.update(ticket.id, { status: outcome.status });
-  else await repos.tickets.touch(ticket.id);
   return { ticketId: ticket.id, commentId: comment.id, followUpOf: null };
 }

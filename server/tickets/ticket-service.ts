@@ -1,7 +1,7 @@
 import type { Repositories, Store, Transaction } from '../store/store';
 import type { UserRow } from '../store/schema';
 import type { TicketListRow } from '../store/repositories/tickets';
-import { DomainError } from './errors';
+import { DomainError, TicketChangedError } from './errors';
 import { assertCanAddCc, assertCanFollow } from './participants';
 import { queueCommentEmail, type NotEmailed } from './notifications';
 import { newReferenceTag } from './reference';
@@ -13,7 +13,8 @@ export interface TicketListQuery {
   statuses?: TicketStatus[];
   requester?: string;
   mailbox?: string;
-  assigneeId?: number;
+  /** An agent's id, or null for unassigned tickets. */
+  assigneeId?: number | null;
   text?: string;
   cursor?: number;
   limit: number;
@@ -55,6 +56,29 @@ export interface UploadView {
   size: number;
 }
 
+/** A file held on the ticket, and the ticket's version after it was held (the answer's ETag). */
+export interface Uploaded {
+  upload: UploadView;
+  ticketVersion: number;
+}
+
+/** A stored file to download. */
+export interface AttachmentContent {
+  filename: string;
+  contentType: string;
+  content: Buffer;
+}
+
+/**
+ * How a write guards against a stale view: `ifMatch` lists the versions the caller's view may be (the API's
+ * If-Match); the write is refused with TicketChangedError when the ticket is at none of them. Checked after
+ * the ticket's row is locked, so no other write can come between the check and this one. Without it the
+ * last writer wins.
+ */
+export interface WriteOptions {
+  ifMatch?: readonly number[];
+}
+
 export interface TicketPatch {
   status?: TicketStatus;
   /** An agent's user id, or null to unassign. */
@@ -91,6 +115,20 @@ export class TicketService {
     return this.detail(this.store, id);
   }
 
+  /** The ticket's current version alone: what a poll compares (If-None-Match) before anything is built. */
+  async version(id: number): Promise<number> {
+    const version = await this.store.tickets.versionOf(id);
+    if (version === undefined) throw new DomainError('not_found', `Ticket ${id} not found`, { ticketId: id });
+    return version;
+  }
+
+  /** A stored file of this ticket; not_found for another ticket's file, an unknown one, or one whose bytes were not kept. */
+  async attachment(ticketId: number, attachmentId: number): Promise<AttachmentContent> {
+    const row = await this.store.attachments.findWithContent(ticketId, attachmentId);
+    if (!row || row.content === null) throw new DomainError('not_found', `Attachment ${attachmentId} of ticket ${ticketId} not found`, { ticketId, attachmentId });
+    return { filename: row.filename, contentType: row.content_type, content: row.content };
+  }
+
   async create(actor: UserRow, input: NewTicketInput): Promise<TicketDetailView> {
     return this.store.transaction(async (repos) => {
       const mailbox = input.mailbox ? await repos.mailboxes.findByAddress(input.mailbox) : undefined;
@@ -113,21 +151,22 @@ export class TicketService {
   }
 
   /** Holds a file on the ticket for a comment to take (CommentInput.attachmentIds). */
-  async uploadAttachment(id: number, actor: UserRow, input: UploadInput): Promise<UploadView> {
+  async uploadAttachment(id: number, actor: UserRow, input: UploadInput, options: WriteOptions = {}): Promise<Uploaded> {
     if (input.content.length === 0) throw new DomainError('invalid_input', 'The file is empty', { field: 'body' });
     if (input.content.length > MAX_UPLOAD_BYTES) throw new DomainError('invalid_input', `The file is larger than ${MAX_UPLOAD_BYTES} bytes`, { field: 'body' });
     return this.store.transaction(async (repos) => {
-      await this.lockOpenTicket(repos, id);
+      // A held upload is not yet part of what the ticket shows: its version stays.
+      const ticket = await this.lockOpenTicket(repos, id, options);
       const attachmentId = await repos.attachments.insertUpload({ ticketId: id, uploadedBy: actor.id, ...input });
       await repos.audit.record({ actor: actor.email, action: 'ticket.attachment_uploaded', targetType: 'ticket', targetId: id, details: { attachmentId, size: input.content.length } });
-      return { id: attachmentId, filename: input.filename, contentType: input.contentType, size: input.content.length };
+      return { upload: { id: attachmentId, filename: input.filename, contentType: input.contentType, size: input.content.length }, ticketVersion: ticket.version };
     });
   }
 
   /** `warnings`: who the comment was not emailed to, and why (coded), so an agent's reply is never dropped unseen. */
-  async addComment(id: number, actor: UserRow, input: CommentInput): Promise<TicketDetailView & { warnings: NotEmailed[] }> {
+  async addComment(id: number, actor: UserRow, input: CommentInput, options: WriteOptions = {}): Promise<TicketDetailView & { warnings: NotEmailed[] }> {
     return this.store.transaction(async (repos) => {
-      const ticket = await this.lockOpenTicket(repos, id);
+      const ticket = await this.lockOpenTicket(repos, id, options);
       const comment = await repos.tickets.addComment({ ticketId: id, authorId: actor.id, visibility: input.visibility, source: 'api', bodyText: input.body });
       const attachmentIds = [...new Set(input.attachmentIds ?? [])];
       if ((await repos.attachments.takeForComment({ ticketId: id, commentId: comment.id, ids: attachmentIds })) !== attachmentIds.length) {
@@ -136,14 +175,13 @@ export class TicketService {
       const { notEmailed } = await queueCommentEmail(repos, ticket, comment);
       const next = input.status ?? (input.visibility === 'public' ? onAgentPublicReply(ticket.status) : ticket.status);
       await this.changeStatusIn(repos, ticket, next, actor);
-      await repos.tickets.touch(id);
       return { ...(await this.detail(repos, id)), warnings: notEmailed };
     });
   }
 
-  async update(id: number, actor: UserRow, patch: TicketPatch): Promise<TicketDetailView> {
+  async update(id: number, actor: UserRow, patch: TicketPatch, options: WriteOptions = {}): Promise<TicketDetailView> {
     return this.store.transaction(async (repos) => {
-      let ticket = await this.lockTicket(repos, id);
+      let ticket = await this.lockTicket(repos, id, options);
       if (patch.assigneeId !== undefined && patch.assigneeId !== ticket.assignee_id) {
         if (ticket.status === 'closed') throw new DomainError('ticket_closed', `Ticket ${id} is closed`);
         if (patch.assigneeId !== null) {
@@ -161,9 +199,9 @@ export class TicketService {
     });
   }
 
-  async addCc(id: number, actor: UserRow, cc: { email: string; name?: string | null }): Promise<TicketDetailView> {
+  async addCc(id: number, actor: UserRow, cc: { email: string; name?: string | null }, options: WriteOptions = {}): Promise<TicketDetailView> {
     return this.store.transaction(async (repos) => {
-      await this.lockOpenTicket(repos, id);
+      await this.lockOpenTicket(repos, id, options);
       const linkedAddresses = await repos.mailboxes.linkedAddresses();
       const user = await this.addCcIn(repos, id, cc, linkedAddresses);
       await repos.audit.record({ actor: actor.email, action: 'ticket.cc_added', targetType: 'ticket', targetId: id, details: { userId: user.id } });
@@ -171,25 +209,24 @@ export class TicketService {
     });
   }
 
-  async addFollower(id: number, actor: UserRow, userId: number): Promise<TicketDetailView> {
+  async addFollower(id: number, actor: UserRow, userId: number, options: WriteOptions = {}): Promise<TicketDetailView> {
     return this.store.transaction(async (repos) => {
-      await this.lockOpenTicket(repos, id);
+      await this.lockOpenTicket(repos, id, options);
       const user = await repos.users.findById(userId);
       if (!user) throw new DomainError('not_found', `User ${userId} not found`, { userId });
       assertCanFollow(user.role, user.email);
-      if (await repos.tickets.addParticipant(id, user.id, 'follower')) await repos.tickets.touch(id);
+      await repos.tickets.addParticipant(id, user.id, 'follower');
       await repos.audit.record({ actor: actor.email, action: 'ticket.follower_added', targetType: 'ticket', targetId: id, details: { userId } });
       return this.detail(repos, id);
     });
   }
 
-  async removeParticipant(id: number, actor: UserRow, userId: number, kind: 'cc' | 'follower'): Promise<TicketDetailView> {
+  async removeParticipant(id: number, actor: UserRow, userId: number, kind: 'cc' | 'follower', options: WriteOptions = {}): Promise<TicketDetailView> {
     return this.store.transaction(async (repos) => {
-      await this.lockOpenTicket(repos, id);
+      await this.lockOpenTicket(repos, id, options);
       if (!(await repos.tickets.removeParticipant(id, userId, kind))) {
         throw new DomainError('not_found', `User ${userId} is not a ${kind === 'cc' ? 'CC' : 'follower'} of ticket ${id}`, { userId });
       }
-      await repos.tickets.touch(id);
       await repos.audit.record({ actor: actor.email, action: `ticket.${kind}_removed`, targetType: 'ticket', targetId: id, details: { userId } });
       return this.detail(repos, id);
     });
@@ -205,7 +242,6 @@ export class TicketService {
     if (current.some((p) => p.kind === 'cc' && p.user_id === user.id)) return user;
     assertCanAddCc(user.email, current.filter((p) => p.kind === 'cc').length, linkedAddresses);
     await repos.tickets.addParticipant(ticketId, user.id, 'cc');
-    await repos.tickets.touch(ticketId);
     return user;
   }
 
@@ -218,14 +254,16 @@ export class TicketService {
     await repos.audit.record({ actor: actor.email, action: 'ticket.status_changed', targetType: 'ticket', targetId: ticket.id, details: { from: ticket.status, to } });
   }
 
-  private async lockTicket(repos: Transaction, id: number) {
+  /** Locks the ticket's row, then checks If-Match: nothing can change the ticket between the check and the write. */
+  private async lockTicket(repos: Transaction, id: number, options: WriteOptions = {}) {
     const ticket = await repos.tickets.findByIdForUpdate(id);
     if (!ticket) throw new DomainError('not_found', `Ticket ${id} not found`, { ticketId: id });
+    if (options.ifMatch && !options.ifMatch.includes(ticket.version)) throw new TicketChangedError(await this.detail(repos, id));
     return ticket;
   }
 
-  private async lockOpenTicket(repos: Transaction, id: number) {
-    const ticket = await this.lockTicket(repos, id);
+  private async lockOpenTicket(repos: Transaction, id: number, options: WriteOptions = {}) {
+    const ticket = await this.lockTicket(repos, id, options);
     if (ticket.status === 'closed') throw new DomainError('ticket_closed', `Ticket ${id} is closed; it can no longer change`, { ticketId: id });
     return ticket;
   }
@@ -233,6 +271,6 @@ export class TicketService {
   private async detail(repos: Repositories, id: number): Promise<TicketDetailView> {
     const [row] = await repos.tickets.search({ id, limit: 1 });
     if (!row) throw new DomainError('not_found', `Ticket ${id} not found`, { ticketId: id });
-    return detailView(row satisfies TicketListRow, await repos.tickets.listParticipants(id), await repos.tickets.listComments(id));
+    return detailView(row satisfies TicketListRow, await repos.tickets.listParticipants(id), await repos.tickets.listComments(id), await repos.attachments.listForTicket(id));
   }
 }

@@ -24,6 +24,33 @@ export interface TicketSummaryView {
   senderAuthFailure: TicketRow['sender_auth_failure'];
   createdAt: string;
   updatedAt: string;
+  /** Goes up with every change of the ticket or what it shows; the API's ETag (`"<version>"`). */
+  version: number;
+  /** When the ticket last changed (= updatedAt): what a queue sorts and shows as "last activity". */
+  lastActivityAt: string;
+}
+
+/** A file on a comment; its bytes come from GET /api/tickets/:id/attachments/:attachmentId. */
+export interface AttachmentView {
+  id: number;
+  filename: string;
+  contentType: string;
+  size: number;
+  /** An image the HTML body shows (cid:), rather than a file the sender attached. */
+  inline: boolean;
+  /** Why the bytes were not kept (over the size cap): then there is nothing to download. */
+  omittedReason: string | null;
+}
+
+/** What the store lists of a ticket's files (metadata only). */
+export interface AttachmentRow {
+  id: number;
+  comment_id: number | null;
+  filename: string;
+  content_type: string;
+  size: number;
+  inline: number;
+  omitted_reason: string | null;
 }
 
 export interface CommentView {
@@ -34,6 +61,7 @@ export interface CommentView {
   bodyText: string;
   bodyHtml: string | null;
   createdAt: string;
+  attachments: AttachmentView[];
 }
 
 /** What the task pane shows for an email's ticket: the summary and who is CC'd. */
@@ -61,6 +89,8 @@ export function summaryView(row: TicketListRow): TicketSummaryView {
     senderAuthFailure: row.sender_auth_failure,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
+    version: row.version,
+    lastActivityAt: row.updated_at,
   };
 }
 
@@ -76,7 +106,16 @@ export function detailView(
   row: TicketListRow,
   participants: readonly ParticipantRow[],
   comments: readonly CommentWithAuthor[],
+  attachments: readonly AttachmentRow[],
 ): TicketDetailView {
+  // Uploads no comment has taken yet (comment_id null) are not part of the conversation.
+  const byComment = new Map<number, AttachmentView[]>();
+  for (const a of attachments) {
+    if (a.comment_id === null) continue;
+    const list = byComment.get(a.comment_id) ?? [];
+    list.push({ id: a.id, filename: a.filename, contentType: a.content_type, size: a.size, inline: a.inline === 1, omittedReason: a.omitted_reason });
+    byComment.set(a.comment_id, list);
+  }
   return {
     ...cardView(row, participants),
     followers: participants.filter((p) => p.kind === 'follower').map(personOf),
@@ -88,6 +127,7 @@ export function detailView(
       bodyText: c.body_text,
       bodyHtml: c.body_html,
       createdAt: c.created_at,
+      attachments: byComment.get(c.id) ?? [],
     })),
   };
 }

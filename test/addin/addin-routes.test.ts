@@ -119,6 +119,15 @@ describe('Content-Security-Policy of the pages', () => {
     expect([...csp.values()].flat()).not.toEqual(expect.arrayContaining(['*']));
   });
 
+  // The customer's HTML is shown in a sandboxed srcdoc iframe that inherits this policy: a default-src,
+  // frame-src or child-src here would block the frame (or MSAL's renewal frame), an img-src without https:
+  // would make "Show images" do nothing.
+  it('lets the sandboxed email frame exist and its https: images load', async () => {
+    const csp = directives((await request(app()).get('/addin/taskpane.html')).headers['content-security-policy']);
+    for (const name of ['default-src', 'frame-src', 'child-src']) expect(csp.has(name)).toBe(false);
+    if (csp.has('img-src')) expect(csp.get('img-src')).toContain('https:');
+  });
+
   it('allows only this server for scripts when office.js is the bundled copy', async () => {
     const res = await request(app()).get('/addin/taskpane.html');
     expect(directives(res.headers['content-security-policy']).get('script-src')).toEqual(["'self'"]);

@@ -110,6 +110,41 @@ describe('manifest.xml resources', () => {
   });
 });
 
+describe('manifest.xml in Italian', () => {
+  const italian = (e: XmlElement) => Array.from(e.children).filter((c) => c.localName === 'Override' && c.getAttribute('Locale') === 'it-IT');
+
+  it('overrides DisplayName and Description for it-IT', () => {
+    for (const name of ['DisplayName', 'Description']) {
+      const [element] = all(root, NS.app, name).filter((e) => e.parentElement === root);
+      const [override] = italian(element as XmlElement);
+      expect(override?.namespaceURI).toBe(NS.app);
+      expect(override?.getAttribute('Value')?.trim()).toBeTruthy();
+    }
+    const description = all(root, NS.app, 'Description').find((e) => e.parentElement === root) as XmlElement;
+    expect(italian(description)[0]?.getAttribute('Value')).not.toBe(description.getAttribute('DefaultValue'));
+  });
+
+  // Office's limits: 125 characters for a ShortString, 250 for a LongString, in every language.
+  it.each([
+    ['ShortStrings', 125],
+    ['LongStrings', 250],
+  ] as const)('gives every %s resource one it-IT override within %i characters, the same in both VersionOverrides', (group, max) => {
+    const strings = all(root, NS.bt, group).flatMap((g) => Array.from(g.children));
+    expect(strings.length).toBeGreaterThan(0);
+    const values = new Map<string, Set<string>>();
+    for (const s of strings) {
+      const overrides = italian(s);
+      expect([s.getAttribute('id'), overrides.length]).toEqual([s.getAttribute('id'), 1]);
+      const value = overrides[0]?.getAttribute('Value') ?? '';
+      expect(overrides[0]?.namespaceURI).toBe(NS.bt);
+      expect(value.trim().length).toBeGreaterThan(0);
+      expect(value.length).toBeLessThanOrEqual(max);
+      values.set(s.getAttribute('id') ?? '', (values.get(s.getAttribute('id') ?? '') ?? new Set()).add(value));
+    }
+    expect([...values].filter(([, v]) => v.size !== 1).map(([id]) => id)).toEqual([]);
+  });
+});
+
 describe('production rewrite (webpack.config.js)', () => {
   it('moves every URL to PUBLIC_ORIGIN and leaves no development URL', () => {
     const production = webpackConfig.manifestFor(MANIFEST, 'https://relaydesk.contoso.com');

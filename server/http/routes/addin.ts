@@ -60,6 +60,12 @@ function originOf(value: string, what: string): string {
  * The pages' Content-Security-Policy: scripts only from this origin and office.js's (an injected inline script,
  * or one from elsewhere, never runs), no plugins, no <base> redirecting relative script URLs, and no framing
  * except by Office. Styles are not restricted: Fluent UI inserts its own at run time.
+ *
+ * Deliberately no default-src, frame-src, child-src or img-src: the pane shows customer HTML in a sandboxed
+ * srcdoc iframe, which inherits this policy (about:srcdoc) and narrows it with its own (no scripts, images
+ * only from data:/cid: until the agent clicks "Show images", then https:), so this policy must let that frame
+ * exist and let https: images load; MSAL's silent-renewal iframe needs the identity provider's origin too.
+ * test/addin/addin-routes.test.ts pins this.
  */
 export function addinPagePolicy(officeJsUrl: string | undefined): string {
   const officeOrigin = officeJsUrl ? new URL(officeJsUrl).origin : undefined;

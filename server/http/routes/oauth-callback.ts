@@ -41,7 +41,7 @@ export function oauthCallbackRoutes(linking: MailboxLinking, options: { officeJs
       // The page's URL holds the code and state: its own requests (office.js) must not carry it in Referer.
       .set('Referrer-Policy', 'no-referrer')
       .type('html')
-      .send(linkResultPage(result, { nonce, officeJsUrl: options.officeJsUrl, appOrigin: options.appOrigin }));
+      .send(linkResultPage(result, { nonce, officeJsUrl: options.officeJsUrl, appOrigin: options.appOrigin, language: req.acceptsLanguages('en', 'it') === 'it' ? 'it-IT' : 'en-US' }));
   });
   return router;
 }

@@ -1,10 +1,12 @@
-import express, { Router, type Request } from 'express';
+import express, { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { StaffDirectory, StaffMember } from '../../tickets/staff';
 import { TICKET_STATUSES } from '../../tickets/ticket-status';
 import { MAX_UPLOAD_BYTES, type TicketService } from '../../tickets/ticket-service';
 import { principalOf } from '../auth';
+import { sendDownload } from '../download-headers';
 import { HttpError } from '../errors';
+import { ifMatchVersions, notModified, setVersionTag } from '../etag';
 
 const Status = z.enum(TICKET_STATUSES);
 const Id = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER);
@@ -19,7 +21,8 @@ const ListQuery = z.object({
     .optional(),
   requester: Email.optional(),
   mailbox: Email.optional(),
-  assignee: Id.optional(),
+  /** `me` (the caller), `none` (unassigned), or an agent's id. */
+  assignee: z.union([z.enum(['me', 'none']), Id]).optional(),
   q: z.string().trim().min(1).max(200).optional(),
   cursor: Id.optional(),
   limit: z.coerce.number().int().min(1).max(100).default(25),
@@ -58,29 +61,54 @@ export function ticketRoutes(tickets: TicketService, staff: StaffDirectory): Rou
   /** The acting agent's user row, created on first use from the token's identity. */
   const actor = (req: Request): Promise<StaffMember> => staff.ensure(principalOf(req));
   const ticketId = (req: Request) => Id.parse(req.params.id);
+  /** If-Match, for the service to check once the ticket is locked. */
+  const writeOptions = (req: Request) => {
+    const ifMatch = ifMatchVersions(req);
+    return ifMatch ? { ifMatch } : {};
+  };
+  /** A write's answer: the ticket as it is now, with its new version as the ETag. */
+  const answer = <T extends { version: number }>(res: Response, status: number, ticket: T) => {
+    setVersionTag(res, ticket.version);
+    res.status(status).json(ticket);
+  };
 
   router.get('/tickets', async (req, res) => {
     const q = ListQuery.parse(req.query);
-    res.json(await tickets.list({ statuses: q.status, requester: q.requester, mailbox: q.mailbox, assigneeId: q.assignee, text: q.q, cursor: q.cursor, limit: q.limit }));
+    const assigneeId = q.assignee === 'me' ? (await actor(req)).id : q.assignee === 'none' ? null : q.assignee;
+    res.json(await tickets.list({ statuses: q.status, requester: q.requester, mailbox: q.mailbox, assigneeId, text: q.q, cursor: q.cursor, limit: q.limit }));
   });
 
   router.post('/tickets', async (req, res) => {
     const body = NewTicket.parse(req.body);
-    res.status(201).json(await tickets.create(await actor(req), body));
+    answer(res, 201, await tickets.create(await actor(req), body));
   });
 
+  // The pane polls this: an unchanged ticket costs one indexed read and a 304, not the whole conversation.
   router.get('/tickets/:id', async (req, res) => {
-    res.json(await tickets.get(ticketId(req)));
+    const id = ticketId(req);
+    // A copy may be kept by this browser only, and is revalidated (If-None-Match) before every use.
+    res.setHeader('Cache-Control', 'no-cache, private');
+    const version = await tickets.version(id);
+    if (notModified(req, version)) {
+      setVersionTag(res, version);
+      res.status(304).end();
+      return;
+    }
+    answer(res, 200, await tickets.get(id));
+  });
+
+  router.get('/tickets/:id/attachments/:attachmentId', async (req, res) => {
+    sendDownload(res, await tickets.attachment(ticketId(req), Id.parse(req.params.attachmentId)));
   });
 
   router.patch('/tickets/:id', async (req, res) => {
     const id = ticketId(req);
-    res.json(await tickets.update(id, await actor(req), TicketPatch.parse(req.body)));
+    answer(res, 200, await tickets.update(id, await actor(req), TicketPatch.parse(req.body), writeOptions(req)));
   });
 
   router.post('/tickets/:id/comments', async (req, res) => {
     const id = ticketId(req);
-    res.status(201).json(await tickets.addComment(id, await actor(req), NewComment.parse(req.body)));
+    answer(res, 201, await tickets.addComment(id, await actor(req), NewComment.parse(req.body), writeOptions(req)));
   });
 
   // The file is the raw body (up to Exchange's largest message), so it is read here, not by the API's JSON parser.
@@ -89,27 +117,29 @@ export function ticketRoutes(tickets: TicketService, staff: StaffDirectory): Rou
     const { filename } = UploadQuery.parse(req.query);
     if (!Buffer.isBuffer(req.body)) throw new HttpError(415, 'unsupported_media_type', 'Send the file itself as the body, with its own Content-Type (not JSON)');
     const contentType = (req.get('content-type') ?? 'application/octet-stream').split(';')[0]!.trim().toLowerCase() || 'application/octet-stream';
-    res.status(201).json(await tickets.uploadAttachment(id, await actor(req), { filename, contentType, content: req.body }));
+    const { upload, ticketVersion } = await tickets.uploadAttachment(id, await actor(req), { filename, contentType, content: req.body }, writeOptions(req));
+    setVersionTag(res, ticketVersion);
+    res.status(201).json(upload);
   });
 
   router.post('/tickets/:id/ccs', async (req, res) => {
     const id = ticketId(req);
-    res.status(201).json(await tickets.addCc(id, await actor(req), Person.parse(req.body)));
+    answer(res, 201, await tickets.addCc(id, await actor(req), Person.parse(req.body), writeOptions(req)));
   });
 
   router.delete('/tickets/:id/ccs/:userId', async (req, res) => {
     const id = ticketId(req);
-    res.json(await tickets.removeParticipant(id, await actor(req), Id.parse(req.params.userId), 'cc'));
+    answer(res, 200, await tickets.removeParticipant(id, await actor(req), Id.parse(req.params.userId), 'cc', writeOptions(req)));
   });
 
   router.post('/tickets/:id/followers', async (req, res) => {
     const id = ticketId(req);
-    res.status(201).json(await tickets.addFollower(id, await actor(req), FollowerBody.parse(req.body).userId));
+    answer(res, 201, await tickets.addFollower(id, await actor(req), FollowerBody.parse(req.body).userId, writeOptions(req)));
   });
 
   router.delete('/tickets/:id/followers/:userId', async (req, res) => {
     const id = ticketId(req);
-    res.json(await tickets.removeParticipant(id, await actor(req), Id.parse(req.params.userId), 'follower'));
+    answer(res, 200, await tickets.removeParticipant(id, await actor(req), Id.parse(req.params.userId), 'follower', writeOptions(req)));
   });
 
   return router;

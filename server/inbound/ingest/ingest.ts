@@ -72,7 +72,6 @@ export async function ingestIn(repos: Transaction, ctx: FilterContext, graphMess
       bodyText: `Delivery failed to ${ctx.bounce.failedRecipients.join(', ') || 'a recipient'}: ${ctx.bounce.diagnostic}. Relaydesk will not email ${ctx.bounce.failedRecipients.length === 1 ? 'this address' : 'these addresses'} again.`,
     });
     for (const address of ctx.bounce.failedRecipients) await repos.users.markUndeliverable(address, ctx.bounce.diagnostic.slice(0, 500));
-    await repos.tickets.touch(ctx.bounce.ticketId);
     await record('bounce', ctx.bounce.diagnostic.slice(0, 500), ctx.bounce.ticketId, note.id);
     return { kind: 'bounce_noted', ticketId: ctx.bounce.ticketId };
   }
@@ -141,7 +140,7 @@ export async function recordsOf(repos: Repositories, mailboxId: number, internet
 }
 
 /** CCs and agent followers from the email; the 48-CC cap holds across replies too. */
-async function addParticipants(repos: Repositories, ticketId: number, ctx: FilterContext): Promise<void> {
+export async function addParticipants(repos: Repositories, ticketId: number, ctx: FilterContext): Promise<void> {
   if (ctx.ccs.length > 0) {
     const ticket = await repos.tickets.findById(ticketId);
     let ccCount = await repos.tickets.countParticipants(ticketId, 'cc');
@@ -172,7 +171,7 @@ async function noteSenderAuthFailure(repos: Repositories, ticketId: number, fail
   });
 }
 
-async function storeAttachments(repos: Repositories, ticketId: number, commentId: number, ctx: FilterContext): Promise<void> {
+export async function storeAttachments(repos: Repositories, ticketId: number, commentId: number, ctx: FilterContext): Promise<void> {
   const omitted: string[] = [];
   for (const a of ctx.mail.attachments) {
     await repos.attachments.insert({ ticketId, commentId, filename: a.filename, contentType: a.contentType, size: a.size, contentId: a.contentId, inline: a.inline, content: a.content, omittedReason: a.omittedReason });

@@ -1,4 +1,4 @@
-import { REPLY_DELIMITER } from '../../tickets/reply-delimiter';
+import { REPLY_DELIMITERS } from '../../tickets/reply-delimiter';
 
 /**
  * The new text of an email reply: what the sender wrote above our reply delimiter or, when the delimiter did not
@@ -8,7 +8,7 @@ import { REPLY_DELIMITER } from '../../tickets/reply-delimiter';
  */
 export function extractReplyText(body: string): string {
   const lines = body.replace(/\r\n?/g, '\n').split('\n');
-  const delimiter = lines.findIndex((line) => line.toLowerCase().includes(DELIMITER_LOWER));
+  const delimiter = lines.findIndex(isDelimiterLine);
   let cut: number;
   if (delimiter >= 0) {
     // Above our delimiter is the customer's text, but their client's quote header ("On ... wrote:", Outlook's
@@ -23,7 +23,16 @@ export function extractReplyText(body: string): string {
   return reply || body.trim();
 }
 
-const DELIMITER_LOWER = REPLY_DELIMITER.toLowerCase();
+/** Every language's delimiter: a mailbox's language can change while replies to older mail still come in. */
+const DELIMITERS_LOWER = Object.values(REPLY_DELIMITERS).map((d) => d.toLowerCase());
+/** What every delimiter contains, checked first so that most lines cost one search, not a copy per language. */
+const DELIMITER_MARK = '##-';
+
+function isDelimiterLine(line: string): boolean {
+  if (!line.includes(DELIMITER_MARK)) return false;
+  const lower = line.toLowerCase();
+  return DELIMITERS_LOWER.some((d) => lower.includes(d));
+}
 
 /** How many lines a wrapped "On <date>, <name> <address> wrote:" may span (Gmail wraps long ones in plain text). */
 const MAX_ATTRIBUTION_LINES = 3;

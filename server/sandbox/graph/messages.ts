@@ -28,7 +28,7 @@ async function listMessages(ctx: RouteContext, folder: Folder | undefined): Prom
   const byId = internetMessageIdEquality(q.filter?.root);
   if (byId !== undefined) {
     // Relaydesk looks its own Message-ID up in Sent Items: answer from the index, not a scan.
-    candidates = (ctx.mailbox.byInternetMessageId.get(byId) ?? []).filter((m) => !folder || m.folder === folder).sort((a, b) => a.receivedAt - b.receivedAt || a.seq - b.seq);
+    candidates = (ctx.mailbox.byInternetMessageId.get(byId.toLowerCase()) ?? []).filter((m) => !folder || m.folder === folder).sort((a, b) => a.receivedAt - b.receivedAt || a.seq - b.seq);
   } else if (folder) {
     candidates = folder.messages;
   } else {
@@ -103,7 +103,10 @@ async function listMessages(ctx: RouteContext, folder: Folder | undefined): Prom
   return json(200, body, preferenceHeaders(prefs, (a) => !a.startsWith('odata.maxpagesize')));
 }
 
-/** `internetMessageId eq '<...>'`, alone or and-ed with other clauses, allows the index lookup. */
+/**
+ * `internetMessageId eq '<...>'`, alone or and-ed with other clauses, allows the index lookup. The index is
+ * keyed lower-case because Exchange compares the string case-insensitively, as `evaluate` does after it.
+ */
 function internetMessageIdEquality(node: FilterNode | undefined): string | undefined {
   if (!node) return undefined;
   if (node.kind === 'cmp' && node.op === 'eq' && node.property === 'internetMessageId' && node.literal.type === 'string') return node.literal.value;

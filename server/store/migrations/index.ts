@@ -9,6 +9,8 @@ import { inboundReads } from './0006-inbound-reads';
 import { senderAuthFailure } from './0007-sender-auth-failure';
 import { relayPacing } from './0008-relay-pacing';
 import { mailboxDegraded } from './0009-mailbox-degraded';
+import { ticketVersion } from './0010-ticket-version';
+import { mailboxLanguage } from './0011-mailbox-language';
 
 /**
  * Every migration, in order. Names sort in application order; never rename or edit one that has shipped:
@@ -25,6 +27,8 @@ export function migrationProvider(dialect: DialectKind): MigrationProvider {
     '0007-sender-auth-failure': senderAuthFailure(),
     '0008-relay-pacing': relayPacing(dialect),
     '0009-mailbox-degraded': mailboxDegraded(),
+    '0010-ticket-version': ticketVersion(),
+    '0011-mailbox-language': mailboxLanguage(),
   };
   return { getMigrations: async () => migrations };
 }

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { AttachmentFile } from '../../tickets/attachment-file';
 import type { DB } from '../schema';
-import { nowIso } from '../sql-helpers';
+import { isStorableId, nowIso } from '../sql-helpers';
 
 export interface NewAttachment extends AttachmentFile {
   ticketId: number;
@@ -67,7 +67,27 @@ export class AttachmentsRepository {
       .where('comment_id', 'is', null)
       .where('uploaded_by', 'is not', null)
       .executeTakeFirst();
-    return Number(result.numUpdatedRows);
+    const taken = Number(result.numUpdatedRows);
+    // The comment now shows the files: a new version of the ticket (see TicketsRepository.touch).
+    if (taken > 0) {
+      await this.db
+        .updateTable('tickets')
+        .set((eb) => ({ version: eb('version', '+', 1), updated_at: nowIso() }))
+        .where('id', '=', input.ticketId)
+        .execute();
+    }
+    return taken;
+  }
+
+  /** One stored file of the ticket, with its bytes; undefined for another ticket's id or an unknown one. */
+  findWithContent(ticketId: number, attachmentId: number) {
+    if (!isStorableId(ticketId) || !isStorableId(attachmentId)) return Promise.resolve(undefined);
+    return this.db
+      .selectFrom('attachments')
+      .select(['id', 'filename', 'content_type', 'size', 'content', 'omitted_reason'])
+      .where('ticket_id', '=', ticketId)
+      .where('id', '=', attachmentId)
+      .executeTakeFirst();
   }
 
   /** Metadata only: contents can be large and are fetched one at a time. */

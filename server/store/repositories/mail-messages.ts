@@ -50,6 +50,20 @@ export class MailMessagesRepository {
     }
   }
 
+  /**
+   * Gives a message recorded without a ticket (suppressed, dead-lettered) the ticket an agent made of it.
+   * Throws RecordedConcurrentlyError when another ticket claimed it first, as record() does for an insert.
+   */
+  async claimForTicket(id: number, claim: { ticketId: number; commentId: number; disposition: string; dispositionReason: string | null; internetMessageId: string }): Promise<void> {
+    const result = await this.db
+      .updateTable('mail_messages')
+      .set({ ticket_id: claim.ticketId, comment_id: claim.commentId, disposition: claim.disposition, disposition_reason: claim.dispositionReason })
+      .where('id', '=', id)
+      .where('ticket_id', 'is', null)
+      .executeTakeFirst();
+    if (Number(result.numUpdatedRows) === 0) throw new RecordedConcurrentlyError(claim.internetMessageId);
+  }
+
   private write(message: NewMailMessage): Promise<MailMessageRow> {
     return this.db
       .insertInto('mail_messages')

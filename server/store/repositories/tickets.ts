@@ -20,7 +20,8 @@ export interface TicketSearch {
   statuses?: readonly TicketStatus[];
   requesterEmail?: string;
   mailboxId?: number;
-  assigneeId?: number;
+  /** An agent's id, or null for unassigned tickets. */
+  assigneeId?: number | null;
   /** Case-insensitive substring of the subject or any comment. */
   text?: string;
   /** Return tickets with an id below this (keyset paging, newest first). */
@@ -94,18 +95,32 @@ export class TicketsRepository {
     return (this.dialect === 'postgres' ? query.forUpdate() : query).executeTakeFirst();
   }
 
-  async update(id: number, patch: Omit<TicketUpdate, 'id' | 'updated_at'>): Promise<TicketRow> {
+  async update(id: number, patch: Omit<TicketUpdate, 'id' | 'updated_at' | 'version'>): Promise<TicketRow> {
     return this.db
       .updateTable('tickets')
-      .set({ ...patch, updated_at: nowIso() })
+      .set((eb) => ({ ...patch, version: eb('version', '+', 1), updated_at: nowIso() }))
       .where('id', '=', id)
       .returningAll()
       .executeTakeFirstOrThrow();
   }
 
-  /** Marks the ticket as changed (a comment or participant was added). */
+  /**
+   * Marks the ticket as changed: a new version and activity time. Every write below that changes what the
+   * ticket shows (comments, participants) calls it itself, so no caller can forget and leave a stale ETag.
+   */
   async touch(id: number): Promise<void> {
-    await this.db.updateTable('tickets').set({ updated_at: nowIso() }).where('id', '=', id).execute();
+    await this.db
+      .updateTable('tickets')
+      .set((eb) => ({ version: eb('version', '+', 1), updated_at: nowIso() }))
+      .where('id', '=', id)
+      .execute();
+  }
+
+  /** The ticket's current version (the API's ETag), without reading anything else. */
+  async versionOf(id: number): Promise<number | undefined> {
+    if (!isStorableId(id)) return undefined;
+    const row = await this.db.selectFrom('tickets').select('version').where('id', '=', id).executeTakeFirst();
+    return row?.version;
   }
 
   async search(filter: TicketSearch): Promise<TicketListRow[]> {
@@ -126,8 +141,11 @@ export class TicketsRepository {
     if (filter.statuses?.length) query = query.where('t.status', 'in', filter.statuses);
     if (filter.requesterEmail) query = query.where('r.email', '=', filter.requesterEmail.trim().toLowerCase());
     if (filter.mailboxId !== undefined) query = query.where('t.mailbox_id', '=', filter.mailboxId);
-    if (filter.assigneeId !== undefined && !isStorableId(filter.assigneeId)) return [];
-    if (filter.assigneeId !== undefined) query = query.where('t.assignee_id', '=', filter.assigneeId);
+    if (filter.assigneeId === null) query = query.where('t.assignee_id', 'is', null);
+    else if (filter.assigneeId !== undefined) {
+      if (!isStorableId(filter.assigneeId)) return [];
+      query = query.where('t.assignee_id', '=', filter.assigneeId);
+    }
     // A cursor past the largest possible id means "from the newest"; it cannot be sent as a 32-bit parameter.
     if (filter.beforeId !== undefined && filter.beforeId <= MAX_ID) query = query.where('t.id', '<', filter.beforeId);
     if (filter.text) {
@@ -166,7 +184,9 @@ export class TicketsRepository {
       .values({ ticket_id: ticketId, user_id: userId, kind, created_at: nowIso() })
       .onConflict((oc) => oc.columns(['ticket_id', 'user_id', 'kind']).doNothing())
       .executeTakeFirst();
-    return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
+    const added = Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
+    if (added) await this.touch(ticketId);
+    return added;
   }
 
   async removeParticipant(ticketId: number, userId: number, kind: ParticipantKind): Promise<boolean> {
@@ -177,7 +197,9 @@ export class TicketsRepository {
       .where('user_id', '=', userId)
       .where('kind', '=', kind)
       .executeTakeFirst();
-    return Number(result.numDeletedRows) > 0;
+    const removed = Number(result.numDeletedRows) > 0;
+    if (removed) await this.touch(ticketId);
+    return removed;
   }
 
   async countParticipants(ticketId: number, kind: ParticipantKind): Promise<number> {
@@ -191,7 +213,7 @@ export class TicketsRepository {
   }
 
   async addComment(comment: NewComment): Promise<CommentRow> {
-    return this.db
+    const row = await this.db
       .insertInto('comments')
       .values({
         ticket_id: comment.ticketId,
@@ -204,6 +226,8 @@ export class TicketsRepository {
       })
       .returningAll()
       .executeTakeFirstOrThrow();
+    await this.touch(comment.ticketId);
+    return row;
   }
 
   listComments(ticketId: number): Promise<CommentWithAuthor[]> {

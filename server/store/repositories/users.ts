@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { DB, UserRole, UserRow } from '../schema';
 import { isStorableId, isUniqueViolation, nowIso } from '../sql-helpers';
 
@@ -45,6 +45,18 @@ export class UsersRepository {
     const created = await this.findByEmail(address);
     if (!created) throw new Error(`User ${address} vanished after insert`);
     return created;
+  }
+
+  /** Agents and admins, by name (or address when they have none); never the system user who writes notes. */
+  listStaff(): Promise<UserRow[]> {
+    return this.db
+      .selectFrom('users')
+      .selectAll()
+      .where('role', 'in', ['agent', 'admin'])
+      .where('email', '<>', SYSTEM_USER_EMAIL)
+      .orderBy(sql`lower(coalesce(display_name, email))`)
+      .orderBy('email')
+      .execute();
   }
 
   /** Stops tickets from this sender until `until` (burst protection). */

@@ -5,7 +5,7 @@ import type { Session } from '../../../addin/auth/session';
 import type { Auth } from '../../../addin/auth/types';
 import type { MailItem } from '../../../addin/office/types';
 import type { PaneServices } from '../../../addin/services';
-import { TICKET } from './fixtures';
+import { COLLEAGUE, DETAIL, ME } from './fixtures';
 
 /**
  * PaneServices for component tests: an Outlook host whose selection the test changes (firing ItemChanged), an
@@ -49,13 +49,25 @@ export function fakeServices(options: { item?: MailItem | null; session?: Sessio
       const answer = lookups.get(q.internetMessageId) ?? { ticket: null, reason: 'unknown_message', detail: null };
       return typeof answer === 'function' ? answer() : answer;
     }),
-    ticket: jest.fn(async (id: number) => ({ ...TICKET, id })),
+    ticket: jest.fn(async (id: number) => ({ ticket: { ...DETAIL, id }, etag: `"${DETAIL.version}"` })),
     mailboxes: jest.fn(async () => mailboxes.map((m) => ({ ...m }))),
     linkMailbox: jest.fn(async (address: string) => ({ id: 99, address, state: 'pending', authorizeUrl: `https://login.example.test/authorize?login_hint=${address}` })),
     reauthorize: jest.fn(async () => ({ authorizeUrl: 'https://login.example.test/authorize' })),
     pause: jest.fn(async (id: number) => ({ ...(mailboxes.find((m) => m.id === id) as MailboxView), state: 'paused' })),
     resume: jest.fn(async (id: number) => ({ ...(mailboxes.find((m) => m.id === id) as MailboxView), state: 'active' })),
     unlink: jest.fn(async (id: number) => ({ ...(mailboxes.find((m) => m.id === id) as MailboxView), state: 'unlinked' })),
+    me: jest.fn(async () => ME),
+    agents: jest.fn(async () => [ME, COLLEAGUE]),
+    tickets: jest.fn(async () => ({ tickets: [], nextCursor: null })),
+    update: jest.fn(),
+    comment: jest.fn(),
+    addCc: jest.fn(),
+    removeCc: jest.fn(),
+    follow: jest.fn(),
+    unfollow: jest.fn(),
+    createFromMessage: jest.fn(),
+    attachment: jest.fn(),
+    setMailboxLanguage: jest.fn(async (id: number, language: string) => ({ ...(mailboxes.find((m) => m.id === id) as MailboxView), language })),
   };
   const consent = jest.fn(async (authorizeUrl: () => Promise<string>): Promise<LinkResultMessage> => {
     const url = await authorizeUrl();
@@ -72,6 +84,14 @@ export function fakeServices(options: { item?: MailItem | null; session?: Sessio
       return async () => void handlers.splice(handlers.indexOf(handler), 1);
     },
     consent,
+    theme: () => 'light',
+    onThemeChanged: async () => () => undefined,
+    messageContent: jest.fn(async () => ({ subject: 'Help', from: { email: 'pat@customer.test' }, bodyText: 'Help me', ccs: [], attachments: [], skipped: [] })),
+    openMessage: null,
+    storage: memoryStorage(),
+    saveFile: jest.fn(),
+    // Hidden: no live poll unless a test makes the pane visible (polls would race the assertions).
+    visibility: { isVisible: () => false, onChange: () => () => undefined },
   };
   return {
     services,
@@ -85,4 +105,10 @@ export function fakeServices(options: { item?: MailItem | null; session?: Sessio
       for (const h of [...handlers]) h();
     },
   };
+}
+
+/** localStorage for tests: a Map behind the same three methods. */
+export function memoryStorage(): { getItem(k: string): string | null; setItem(k: string, v: string): void; removeItem(k: string): void; map: Map<string, string> } {
+  const map = new Map<string, string>();
+  return { map, getItem: (k) => map.get(k) ?? null, setItem: (k, v) => void map.set(k, v), removeItem: (k) => void map.delete(k) };
 }

@@ -1,4 +1,4 @@
-import type { MailboxView, TicketCard } from '../../../addin/api/types';
+import type { Agent, MailboxView, TicketCard, TicketDetail } from '../../../addin/api/types';
 import type { MailItem } from '../../../addin/office/types';
 
 /** Plain data the add-in tests share: an email, its ticket, a mailbox. */
@@ -24,6 +24,8 @@ export const TICKET: TicketCard = {
   senderAuthFailure: null,
   createdAt: '2025-03-01T09:31:00.000Z',
   updatedAt: '2025-03-01T09:32:00.000Z',
+  version: 3,
+  lastActivityAt: '2025-03-01T09:32:00.000Z',
   ccs: [
     { id: 2, email: 'kim@customer.test', name: null },
     { id: 3, email: 'lee@customer.test', name: 'Lee' },
@@ -37,5 +39,48 @@ export const MAILBOX: MailboxView = {
   stateReason: null,
   linkedBy: 'admin@contoso.test',
   linkedAt: '2025-03-01T08:00:00.000Z',
+  language: 'en-US',
   health: { lastSyncAt: '2025-03-01T09:40:00.000Z', lagSeconds: 0, messagesIngested: 12, consecutiveFailures: 0, lastError: null },
+};
+
+/** The signed-in agent (GET /api/me) and a colleague. */
+export const ME: Agent = { id: 9, email: 'alex@contoso.test', name: 'Alex', role: 'agent' };
+export const COLLEAGUE: Agent = { id: 10, email: 'sam@contoso.test', name: 'Sam', role: 'agent' };
+
+/** TICKET in full (GET /api/tickets/42): the customer's email, an agent's reply and an internal note. */
+export const DETAIL: TicketDetail = {
+  ...TICKET,
+  followers: [],
+  comments: [
+    {
+      id: 100,
+      author: { id: 1, email: 'pat@customer.test', name: 'Pat Customer' },
+      visibility: 'public',
+      source: 'email',
+      bodyText: 'My printer is on fire.',
+      bodyHtml: '<p>My printer is <b>on fire</b>.</p><img src="https://tracker.example.test/pixel.gif">',
+      createdAt: '2025-03-01T09:31:00.000Z',
+      attachments: [{ id: 7, filename: 'photo.jpg', contentType: 'image/jpeg', size: 2048, inline: false, omittedReason: null }],
+    },
+    {
+      id: 101,
+      author: { id: 9, email: 'alex@contoso.test', name: 'Alex' },
+      visibility: 'public',
+      source: 'api',
+      bodyText: 'Please step away from it.',
+      bodyHtml: null,
+      createdAt: '2025-03-01T09:35:00.000Z',
+      attachments: [],
+    },
+    {
+      id: 102,
+      author: { id: 9, email: 'alex@contoso.test', name: 'Alex' },
+      visibility: 'internal',
+      source: 'api',
+      bodyText: 'Facilities called.',
+      bodyHtml: null,
+      createdAt: '2025-03-01T09:36:00.000Z',
+      attachments: [],
+    },
+  ],
 };

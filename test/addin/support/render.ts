@@ -1,10 +1,15 @@
 import { FluentProvider, webLightTheme } from '@fluentui/react-components';
 import { render, type RenderResult } from '@testing-library/react';
-import { createElement, type ReactElement } from 'react';
+import { createElement, type ReactElement, type ReactNode } from 'react';
+import type { PaneLocale } from '../../../addin/i18n/define-catalog';
 import { fillJsdomGaps } from './dom';
+import { loadAddin } from './load-addin';
 
-/** Renders inside Fluent's provider, as the pane does (with jsdom's gaps filled: see fillJsdomGaps). */
-export function renderInFluent(element: ReactElement): RenderResult {
+const { PaneIntl } = loadAddin<{ PaneIntl: (props: { locale: PaneLocale; children: ReactNode }) => ReactElement }>('i18n/PaneIntl');
+
+/** Renders inside the pane's providers, as addin/index.tsx does: messages in `locale` (default en-US), then Fluent (with jsdom's gaps filled: see fillJsdomGaps). */
+export function renderInFluent(element: ReactElement, locale: PaneLocale = 'en-US'): RenderResult {
   fillJsdomGaps();
-  return render(createElement(FluentProvider, { theme: webLightTheme }, element));
+  const children: ReactNode = createElement(FluentProvider, { theme: webLightTheme }, element);
+  return render(createElement(PaneIntl, { locale, children }));
 }

@@ -169,7 +169,7 @@ async function runRelay(options: ScenarioOptions, cleanup: Cleanup): Promise<Sce
   const largeTicket = tickets[n + live]!;
   log('relay: one reply with a 25 MB file');
   const file = Buffer.alloc(LARGE_FILE_BYTES, 0x42);
-  const upload = await service.uploadAttachment(largeTicket, agent, { filename: 'site-survey.pdf', contentType: 'application/pdf', content: file });
+  const { upload } = await service.uploadAttachment(largeTicket, agent, { filename: 'site-survey.pdf', contentType: 'application/pdf', content: file });
   const largeCountersBefore = instance.clients.counters();
   const largeAddress = addresses[(n + live) % m]!;
   const largeSandboxBefore = await sandboxStats(sandbox, [largeAddress]);

@@ -44,7 +44,7 @@ beforeAll(async () => {
   await browser.context.addInitScript({
     content: `document.addEventListener('securitypolicyviolation', (e) => window.__reportCspViolation(e.effectiveDirective + ' ' + e.blockedURI));`,
   });
-}, 60_000);
+}, 150_000); // the production build alone takes 20-60 s on a busy 2-core machine
 
 afterAll(async () => {
   await browser?.close();

@@ -109,6 +109,15 @@ test('internetMessageId eq finds the one message; internetMessageHeaders come on
   expect(headers.find((h) => h.name === 'Received')?.value).toContain('by mx.contoso.test');
 });
 
+test("internetMessageId eq matches in any letter case, as Exchange's does, and reads a quote doubled in the literal", async () => {
+  // The index that answers this filter must agree with the filter itself, which compares case-insensitively.
+  const page = (await graph.api(`/users/${MAILBOX}/messages`).filter("internetMessageId eq '<caf4711.INVOICE@FABRIKAM.test>'").select('internetMessageId').get()) as { value: Message[] };
+  expect(page.value.map((m) => m.internetMessageId)).toEqual(['<CAF4711.invoice@fabrikam.test>']);
+  await t.control.deliver(MAILBOX, "From: Pat O'Brien <pat@obrien.test>\r\nTo: support@contoso.test\r\nSubject: quoted id\r\nMessage-ID: <o'brien.1@obrien.test>\r\n\r\nHello\r\n");
+  const quoted = (await graph.api(`/users/${MAILBOX}/messages`).filter("internetMessageId eq '<o''brien.1@obrien.test>'").select('subject').get()) as { value: Message[] };
+  expect(quoted.value.map((m) => m.subject)).toEqual(['quoted id']);
+});
+
 test('MIME is parsed into fields; $value returns the delivered bytes', async () => {
   const { value } = (await graph.api(INBOX).filter("internetMessageId eq '<20240515073000.1234@example.de>'").get()) as { value: Message[] };
   const m = value[0];

@@ -376,7 +376,7 @@ describe('GET /api/tickets', () => {
     ['an unknown status in a list', { status: 'open,bogus' }],
     ['a malformed requester', { requester: 'not-an-email' }],
     ['a malformed mailbox', { mailbox: 'nope' }],
-    ['a non-numeric assignee', { assignee: 'me' }],
+    ['an assignee that is neither an id nor me or none', { assignee: 'someone' }],
     ['a blank search text', { q: '   ' }],
     ['a non-numeric cursor', { cursor: 'abc' }],
     ['a zero cursor', { cursor: 0 }],

@@ -1,5 +1,6 @@
 import { echoedName, echoedSubject, looksLikeLink, MAX_ECHOED_SUBJECT_CHARS } from '../../../server/outbound/echoed-text';
 import { renderEmail, type TemplateInput } from '../../../server/outbound/templates';
+import { REPLY_DELIMITERS } from '../../../server/tickets/reply-delimiter';
 
 const ack = (over: Partial<TemplateInput>): TemplateInput => ({
   kind: 'ticket_received',
@@ -49,5 +50,31 @@ describe('the acknowledgement echoes little of a stranger’s text', () => {
   it('does not take initials or a sentence end for a domain', () => {
     expect(looksLikeLink('J. Smith')).toBe(false);
     expect(looksLikeLink('Smith, J.')).toBe(false);
+  });
+});
+
+describe('the mailbox language', () => {
+  it('writes an Italian mailbox’s acknowledgement in Italian: greeting, body, reference and reply delimiter', () => {
+    const { subject, text, html } = renderEmail(ack({ language: 'it-IT' }));
+    expect(subject).toBe('Re: Printer broken [RD:1-K4QX9]');
+    expect(text.split('\n')[0]).toBe(REPLY_DELIMITERS['it-IT']);
+    expect(text).toContain('Gentile Bob Meyer,');
+    expect(text).toContain('Abbiamo ricevuto la Sua richiesta');
+    expect(text).toContain('Il riferimento della Sua richiesta è [RD:1-K4QX9]');
+    expect(text).toContain('Riferimento: [RD:1-K4QX9]');
+    expect(text).not.toMatch(/Hello|Thank you|Reference:/);
+    expect(html).toContain('<html lang="it-IT">');
+  });
+
+  it('greets without a name in Italian when the name is not safe to echo', () => {
+    expect(renderEmail(ack({ language: 'it-IT', requesterName: 'paypal.com', requesterAddress: null })).text).toContain('Buongiorno,');
+  });
+
+  it('tells followers of an internal note in Italian, and keeps English the default', () => {
+    const note = ack({ kind: 'internal_note', authorName: 'Alex', commentText: 'Chiamare il cliente' });
+    expect(renderEmail({ ...note, language: 'it-IT' }).text).toContain('Alex ha aggiunto una nota interna (non visibile al cliente):');
+    expect(renderEmail({ ...note, language: 'it-IT', authorName: null }).text).toContain('Un operatore ha aggiunto una nota interna');
+    expect(renderEmail(note).text).toContain('Alex added an internal note (not visible to the customer):');
+    expect(renderEmail(ack({})).text.split('\n')[0]).toBe(REPLY_DELIMITERS['en-US']);
   });
 });

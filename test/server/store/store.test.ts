@@ -149,6 +149,57 @@ describe('tickets', () => {
   });
 });
 
+describe('ticket versions', () => {
+  const versionOf = async (id: number) => (await store.tickets.versionOf(id))!;
+
+  it('start at 1 and go up with every write that changes what the ticket shows, and with nothing else', async () => {
+    const t = await newTicket('Versioned');
+    expect(t.version).toBe(1);
+    const agent = await store.users.ensureStaff({ externalId: 'tid:oid-version', email: 'version-agent@contoso.test', displayName: 'V', role: 'agent' });
+    const cc = await store.users.ensureByEmail('version-cc@example.test', null);
+    const steps: [string, () => Promise<unknown>, boolean][] = [
+      ['status', () => store.tickets.update(t.id, { status: 'open' }), true],
+      ['assignee', () => store.tickets.update(t.id, { assignee_id: agent.id }), true],
+      ['comment', () => store.tickets.addComment({ ticketId: t.id, authorId: agent.id, visibility: 'internal', source: 'system', bodyText: 'note' }), true],
+      ['cc added', () => store.tickets.addParticipant(t.id, cc.id, 'cc'), true],
+      ['the same cc again', () => store.tickets.addParticipant(t.id, cc.id, 'cc'), false],
+      ['cc removed', () => store.tickets.removeParticipant(t.id, cc.id, 'cc'), true],
+      ['a cc who is not one', () => store.tickets.removeParticipant(t.id, cc.id, 'cc'), false],
+      ['an upload held for a reply', () => store.attachments.insertUpload({ ticketId: t.id, uploadedBy: agent.id, filename: 'a.txt', contentType: 'text/plain', content: Buffer.from('a') }), false],
+    ];
+    for (const [name, step, changes] of steps) {
+      const before = await versionOf(t.id);
+      await step();
+      expect({ name, grew: (await versionOf(t.id)) > before }).toEqual({ name, grew: changes });
+    }
+  });
+
+  it('go up when a comment takes a held upload, and not when it takes nothing', async () => {
+    const t = await newTicket('Upload taken');
+    const agent = await store.users.ensureStaff({ externalId: 'tid:oid-version-2', email: 'version-agent-2@contoso.test', displayName: 'V2', role: 'agent' });
+    const upload = await store.attachments.insertUpload({ ticketId: t.id, uploadedBy: agent.id, filename: 'b.txt', contentType: 'text/plain', content: Buffer.from('b') });
+    const comment = await store.tickets.addComment({ ticketId: t.id, authorId: agent.id, visibility: 'public', source: 'api', bodyText: 'see file' });
+    const before = await versionOf(t.id);
+    expect(await store.attachments.takeForComment({ ticketId: t.id, commentId: comment.id, ids: [] })).toBe(0);
+    expect(await versionOf(t.id)).toBe(before);
+    expect(await store.attachments.takeForComment({ ticketId: t.id, commentId: comment.id, ids: [upload] })).toBe(1);
+    expect(await versionOf(t.id)).toBe(before + 1);
+  });
+
+  it('are undone with the transaction that made them', async () => {
+    const t = await newTicket('Rolled back');
+    const before = await versionOf(t.id);
+    await expect(
+      store.transaction(async (repos) => {
+        await repos.tickets.update(t.id, { status: 'open' });
+        throw new Error('abort');
+      }),
+    ).rejects.toThrow('abort');
+    expect(await versionOf(t.id)).toBe(before);
+    expect(await store.tickets.versionOf(987654321)).toBeUndefined();
+  });
+});
+
 describe('mail messages', () => {
   it("tells which of a listing's Message-IDs a mailbox recorded, however long the listing", async () => {
     const mailbox = await store.mailboxes.insert('recorded@example.test', null, 'active');

@@ -1,6 +1,6 @@
 import { htmlToText } from '../../../../server/inbound/mail/mail-html';
 import { extractReplyText } from '../../../../server/inbound/mail/reply-text';
-import { REPLY_DELIMITER } from '../../../../server/tickets/reply-delimiter';
+import { REPLY_DELIMITER, REPLY_DELIMITERS } from '../../../../server/tickets/reply-delimiter';
 import { parseFixture } from '../support';
 
 describe('extractReplyText on real replies', () => {
@@ -41,6 +41,12 @@ describe('extractReplyText on quote styles', () => {
     ['a delimiter in different case', `Ok then\n${REPLY_DELIMITER.toUpperCase()}\nOld`, 'Ok then'],
   ])('cuts at %s', (_name, body, expected) => {
     expect(extractReplyText(body)).toBe(expected);
+  });
+
+  // A mailbox's language can change: replies to its emails in every language, old and new, are cut.
+  it.each(Object.entries(REPLY_DELIMITERS))('cuts at the %s delimiter, also quoted and in another case', (_language, delimiter) => {
+    expect(extractReplyText(`Grazie, ora funziona.\n\n${delimiter}\n\nBuongiorno,`)).toBe('Grazie, ora funziona.');
+    expect(extractReplyText(`Ok\n\n> ${delimiter.toUpperCase()}\n> Old`)).toBe('Ok');
   });
 
   it.each([

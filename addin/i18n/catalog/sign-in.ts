@@ -1,0 +1,41 @@
+import { defineCatalog } from '../define-catalog';
+
+/** Signing in: the pane's sign-in card and the sign-in pages (sign-in.html, dialog-start.html, redirect.html). */
+export const signIn = defineCatalog(
+  {
+    'signIn.title': 'Sign in to Relaydesk',
+    'signIn.explanation': 'Sign in with your work account to see the ticket behind each email.',
+    'signIn.button': 'Sign in',
+    'signIn.busy': 'Signing in…',
+    'signIn.page.title': 'Sign in - Relaydesk',
+    'signIn.page.openingTitle': 'Opening sign-in… - Relaydesk',
+    'signIn.page.completingTitle': 'Signing in… - Relaydesk',
+    'signIn.page.opening': 'Opening the sign-in page…',
+    'signIn.page.completing': 'Completing sign-in…',
+    'signIn.page.done': 'Signed in; this window closes.',
+    'signIn.page.notFinished': 'Sign-in did not finish; you can close this window.',
+    'signIn.page.failed': 'Sign-in failed; you can close this window.',
+    'signIn.page.noPane': 'Sign-in finished. Open Relaydesk from Outlook to use it.',
+    'signIn.page.foreignLink': 'This sign-in link does not go to your organization’s sign-in page, so Relaydesk will not open it.',
+    'signIn.page.invalidLink': 'This sign-in link is not valid. Close this window and start again from Relaydesk.',
+    'signIn.page.redirectFailed': 'Sign-in could not finish: {message}',
+  },
+  {
+    'signIn.title': 'Accedi a Relaydesk',
+    'signIn.explanation': 'Accedi con il tuo account aziendale per vedere il ticket collegato a ogni email.',
+    'signIn.button': 'Accedi',
+    'signIn.busy': 'Accesso in corso…',
+    'signIn.page.title': 'Accedi - Relaydesk',
+    'signIn.page.openingTitle': 'Apertura dell’accesso… - Relaydesk',
+    'signIn.page.completingTitle': 'Accesso in corso… - Relaydesk',
+    'signIn.page.opening': 'Apertura della pagina di accesso…',
+    'signIn.page.completing': 'Completamento dell’accesso…',
+    'signIn.page.done': 'Accesso eseguito; questa finestra si chiude.',
+    'signIn.page.notFinished': 'L’accesso non è stato completato; puoi chiudere questa finestra.',
+    'signIn.page.failed': 'Accesso non riuscito; puoi chiudere questa finestra.',
+    'signIn.page.noPane': 'Accesso completato. Apri Relaydesk da Outlook per usarlo.',
+    'signIn.page.foreignLink': 'Questo link di accesso non porta alla pagina di accesso della tua organizzazione, quindi Relaydesk non lo apre.',
+    'signIn.page.invalidLink': 'Questo link di accesso non è valido. Chiudi questa finestra e ricomincia da Relaydesk.',
+    'signIn.page.redirectFailed': 'Impossibile completare l’accesso: {message}',
+  },
+);

@@ -1,0 +1,43 @@
+import { defineCatalog } from '../define-catalog';
+
+/** A ticket's header: its fields and the names of the statuses. */
+export const ticket = defineCatalog(
+  {
+    'ticket.label': 'Ticket {reference}',
+    'ticket.number': '#{id} · {reference}',
+    'ticket.noSubject': '(no subject)',
+    'ticket.requester': 'Requester',
+    'ticket.mailbox': 'Mailbox',
+    'ticket.assignee': 'Assignee',
+    'ticket.ccs': 'CCs',
+    'ticket.followers': 'Followers',
+    'ticket.updated': 'Last update',
+    'ticket.unassigned': 'Unassigned',
+    'ticket.none': 'None',
+    'status.new': 'New',
+    'status.open': 'Open',
+    'status.pending': 'Pending',
+    'status.hold': 'On hold',
+    'status.solved': 'Solved',
+    'status.closed': 'Closed',
+  },
+  {
+    'ticket.label': 'Ticket {reference}',
+    'ticket.number': '#{id} · {reference}',
+    'ticket.noSubject': '(nessun oggetto)',
+    'ticket.requester': 'Richiedente',
+    'ticket.mailbox': 'Casella',
+    'ticket.assignee': 'Assegnatario',
+    'ticket.ccs': 'In copia',
+    'ticket.followers': 'Osservatori',
+    'ticket.updated': 'Ultimo aggiornamento',
+    'ticket.unassigned': 'Non assegnato',
+    'ticket.none': 'Nessuno',
+    'status.new': 'Nuovo',
+    'status.open': 'Aperto',
+    'status.pending': 'In attesa',
+    'status.hold': 'Sospeso',
+    'status.solved': 'Risolto',
+    'status.closed': 'Chiuso',
+  },
+);
