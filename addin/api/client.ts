@@ -8,6 +8,7 @@ import type {
   LookupQuery,
   LookupResult,
   MailboxLanguage,
+  LinkedMailbox,
   MailboxView,
   TicketDetail,
   TicketPage,
@@ -77,6 +78,7 @@ export interface ApiClient {
   authConfig(): Promise<AuthConfig>;
   lookup(query: LookupQuery): Promise<LookupResult>;
   mailboxes(): Promise<MailboxView[]>;
+  linkedMailboxes(): Promise<LinkedMailbox[]>;
   linkMailbox(address: string): Promise<LinkStarted>;
   reauthorize(id: number): Promise<{ authorizeUrl: string }>;
   pause(id: number): Promise<MailboxView>;
@@ -181,6 +183,7 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
     authConfig: () => call<AuthConfig>('GET', '/api/auth/config', { auth: false }),
     lookup: (q) => call<LookupResult>('GET', `/api/lookup?${lookupQuery(q)}`),
     mailboxes: () => call<MailboxView[]>('GET', '/api/mailboxes'),
+    linkedMailboxes: async () => (await call<{ mailboxes: LinkedMailbox[] }>('GET', '/api/linked-mailboxes')).mailboxes,
     linkMailbox: (address) => call<LinkStarted>('POST', '/api/mailboxes', { body: { address } }),
     reauthorize: (id) => call<{ authorizeUrl: string }>('POST', `/api/mailboxes/${id}/reauthorize`),
     pause: (id) => call<MailboxView>('POST', `/api/mailboxes/${id}/pause`),

@@ -79,11 +79,8 @@ export interface Comment {
 export interface TicketDetail extends TicketCard {
   followers: Person[];
   comments: Comment[];
-  /**
-   * The Graph id of the email that opened the ticket, in the mailbox it came from, when the server knows it
-   * ("Open original email"). Not in the workspace contract yet: absent until the server sends it.
-   */
-  originalMessageGraphId?: string | null;
+  /** The Graph id of the email that opened the ticket, in the mailbox it came from ("Open original email"); null when unknown. */
+  originalMessageGraphId: string | null;
 }
 
 /** GET /api/tickets. */
@@ -162,6 +159,14 @@ export type MailboxState = 'pending' | 'active' | 'paused' | 'needs_reauth' | 'u
 
 /** The languages a mailbox's emails can be written in (server/mailboxes/mailbox-language.ts; PATCH /api/mailboxes/:id). */
 export type MailboxLanguage = 'en-US' | 'it-IT';
+
+/** GET /api/linked-mailboxes (agents): the mailboxes a ticket can be answered from. */
+export interface LinkedMailbox {
+  id: number;
+  address: string;
+  state: MailboxState;
+  language: MailboxLanguage;
+}
 
 export interface MailboxView {
   id: number;

@@ -22,6 +22,7 @@ import { mailboxRoutes, mailboxSettingsRoutes } from './routes/mailboxes';
 import { oauthCallbackRoutes } from './routes/oauth-callback';
 import { fromMessageRoutes } from './routes/from-message';
 import { settingsRoutes } from './routes/settings';
+import { linkedMailboxRoutes } from './routes/linked-mailboxes';
 import { staffRoutes } from './routes/staff';
 import { ticketRoutes } from './routes/tickets';
 import { apiRateLimits, DEFAULT_API_RATE_LIMITS, type ApiRateLimits } from './rate-limit';
@@ -104,6 +105,7 @@ export function createApp(deps: AppDependencies): Express {
   api.use(requireRole('agent'));
   api.use(settingsRoutes(services.settings, admin));
   api.use(staffRoutes(services.staff));
+  api.use(linkedMailboxRoutes(services.mailboxes));
   api.use(ticketRoutes(services.tickets, services.staff));
   api.use(lookupRoutes(services.lookup));
   app.use('/api', api);

@@ -271,6 +271,13 @@ export class TicketService {
   private async detail(repos: Repositories, id: number): Promise<TicketDetailView> {
     const [row] = await repos.tickets.search({ id, limit: 1 });
     if (!row) throw new DomainError('not_found', `Ticket ${id} not found`, { ticketId: id });
-    return detailView(row satisfies TicketListRow, await repos.tickets.listParticipants(id), await repos.tickets.listComments(id), await repos.attachments.listForTicket(id));
+    const original = (await repos.mailMessages.listForTicket(id, 1)).find((m) => m.direction === 'inbound' && m.graph_message_id !== null);
+    return detailView(
+      row satisfies TicketListRow,
+      await repos.tickets.listParticipants(id),
+      await repos.tickets.listComments(id),
+      await repos.attachments.listForTicket(id),
+      original?.graph_message_id ?? null,
+    );
   }
 }

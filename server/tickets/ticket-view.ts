@@ -72,6 +72,8 @@ export interface TicketCardView extends TicketSummaryView {
 export interface TicketDetailView extends TicketCardView {
   followers: PersonView[];
   comments: CommentView[];
+  /** The Graph id of the email that opened the ticket, in its mailbox, so Outlook can open it; null when unknown. */
+  originalMessageGraphId: string | null;
 }
 
 export function summaryView(row: TicketListRow): TicketSummaryView {
@@ -107,6 +109,7 @@ export function detailView(
   participants: readonly ParticipantRow[],
   comments: readonly CommentWithAuthor[],
   attachments: readonly AttachmentRow[],
+  originalMessageGraphId: string | null = null,
 ): TicketDetailView {
   // Uploads no comment has taken yet (comment_id null) are not part of the conversation.
   const byComment = new Map<number, AttachmentView[]>();
@@ -129,5 +132,6 @@ export function detailView(
       createdAt: c.created_at,
       attachments: byComment.get(c.id) ?? [],
     })),
+    originalMessageGraphId,
   };
 }

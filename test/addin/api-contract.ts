@@ -2,6 +2,7 @@ import type * as Pane from '../../addin/api/types';
 import type { FromMessageResult } from '../../server/inbound/from-message';
 import type { TicketChangedBody } from '../../server/http/errors';
 import type { FromMessageInput } from '../../server/http/routes/from-message';
+import type { LinkedMailboxView } from '../../server/http/routes/linked-mailboxes';
 import type { LookupResult } from '../../server/tickets/lookup';
 import type { MailboxView } from '../../server/mailboxes/mailbox-view';
 import type { AgentView } from '../../server/tickets/staff';
@@ -22,6 +23,7 @@ export type ApiContract = [
   Assignable<CommentView, Pane.Comment>,
   Assignable<AttachmentView, Pane.AttachmentView>,
   Assignable<AgentView, Pane.Agent>,
+  Assignable<LinkedMailboxView, Pane.LinkedMailbox>,
   Assignable<Awaited<ReturnType<TicketService['list']>>, Pane.TicketPage>,
   Assignable<FromMessageResult, Pane.FromMessageResult>,
   Assignable<TicketChangedBody, Pane.ConflictBody>,

@@ -81,6 +81,8 @@ describe('a ticket from an email Relaydesk reads itself', () => {
     const ticket = res.body.ticket as TicketDetailView;
     expect(ticket).toMatchObject({ subject: 'Invoice 1001 is wrong', status: 'new', mailbox: ADDRESS, requester: { email: from, name: 'Casey Customer' } });
     expect(ticket.ccs.map((c) => c.email)).toEqual(['colin@example.net']);
+    // The pane's "Open original email" needs the message's id in its mailbox.
+    expect(ticket.originalMessageGraphId).toBe(delivered.id);
     const [comment] = ticket.comments;
     expect(comment?.bodyHtml).toContain('<b>invoice</b>');
     expect(comment?.bodyHtml).not.toContain('script');

@@ -10,8 +10,8 @@ import { creationPlan } from '../../state/create-ticket';
 /**
  * "Create ticket" for an email without one. Where the server can read the email (its mailbox is linked) one
  * click is enough; where it cannot, the click opens a form: the pane copies the email from Outlook and the
- * agent names the linked mailbox that will answer. Agents cannot list mailboxes (admin-only), so that is an address field, with the
- * linked addresses offered as suggestions when the list can be read.
+ * agent names the linked mailbox that will answer: an address field offering the active linked mailboxes
+ * (prefilled when there is only one).
  */
 export interface CreateTicketProps {
   services: Pick<PaneServices, 'api' | 'messageContent'>;
@@ -34,9 +34,14 @@ export function CreateTicket({ services, item, reason, onCreated }: CreateTicket
   useEffect(() => {
     if (!askMailbox) return;
     let gone = false;
-    // Admin-only today: for agents this fails, and the field stays free text.
-    services.api.mailboxes().then(
-      (list) => !gone && setKnown(list.filter((m) => m.state === 'active').map((m) => m.address)),
+    // Without the list (an old server, a network error) the field stays free text.
+    services.api.linkedMailboxes().then(
+      (list) => {
+        if (gone) return;
+        const active = list.filter((m) => m.state === 'active').map((m) => m.address);
+        setKnown(active);
+        if (active.length === 1) setReplyMailbox((typed) => typed || active[0]!);
+      },
       () => undefined,
     );
     return () => {

@@ -51,6 +51,7 @@ export function fakeServices(options: { item?: MailItem | null; session?: Sessio
     }),
     ticket: jest.fn(async (id: number) => ({ ticket: { ...DETAIL, id }, etag: `"${DETAIL.version}"` })),
     mailboxes: jest.fn(async () => mailboxes.map((m) => ({ ...m }))),
+    linkedMailboxes: jest.fn(async () => mailboxes.filter((m) => m.state !== 'unlinked').map(({ id, address, state, language }) => ({ id, address, state, language }))),
     linkMailbox: jest.fn(async (address: string) => ({ id: 99, address, state: 'pending', authorizeUrl: `https://login.example.test/authorize?login_hint=${address}` })),
     reauthorize: jest.fn(async () => ({ authorizeUrl: 'https://login.example.test/authorize' })),
     pause: jest.fn(async (id: number) => ({ ...(mailboxes.find((m) => m.id === id) as MailboxView), state: 'paused' })),

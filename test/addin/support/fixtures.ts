@@ -50,6 +50,7 @@ export const COLLEAGUE: Agent = { id: 10, email: 'sam@contoso.test', name: 'Sam'
 /** TICKET in full (GET /api/tickets/42): the customer's email, an agent's reply and an internal note. */
 export const DETAIL: TicketDetail = {
   ...TICKET,
+  originalMessageGraphId: null,
   followers: [],
   comments: [
     {

@@ -130,3 +130,21 @@ describe('GET /api/tickets?assignee=', () => {
     expectError(await get(`/api/tickets?assignee=${assignee}`, agentAuth), 400, 'validation_failed');
   });
 });
+
+describe('GET /api/linked-mailboxes', () => {
+  it('lists the mailboxes an agent can answer from, without health or who linked them; unlinked ones are left out', async () => {
+    const active = await harness.store.mailboxes.insert('answers@contoso.test', 'Answers', 'active');
+    const gone = await harness.store.mailboxes.insert('old-desk@contoso.test', 'Old', 'active');
+    await harness.store.mailboxes.setState(gone.id, 'unlinked', null);
+    const res = await get('/api/linked-mailboxes', agentAuth);
+    expect(res.status).toBe(200);
+    const listed = (res.body as { mailboxes: Record<string, unknown>[] }).mailboxes;
+    expect(listed.find((m) => m['address'] === 'answers@contoso.test')).toEqual({ id: active.id, address: 'answers@contoso.test', state: 'active', language: 'en-US' });
+    expect(listed.map((m) => m['address'])).not.toContain('old-desk@contoso.test');
+  });
+
+  it('refuses a missing token (401) and an end user (403)', async () => {
+    expectError(await get('/api/linked-mailboxes'), 401, 'unauthenticated');
+    expectError(await get('/api/linked-mailboxes', endUserAuth), 403, 'forbidden');
+  });
+});
