@@ -15,7 +15,9 @@ export interface TicketActionsProps {
 
 const useStyles = makeStyles({
   root: { display: 'flex', flexWrap: 'wrap', gap: tokens.spacingHorizontalS, alignItems: 'end' },
-  field: { minWidth: '140px', flex: '1 1 140px' },
+  // minWidth 0 lets a long agent name shrink inside its own field instead of running under the next one.
+  field: { minWidth: 0, flex: '1 1 140px' },
+  select: { width: '100%', minWidth: 0 },
 });
 
 const UNASSIGNED = '';
@@ -35,6 +37,7 @@ export function TicketActions({ ticket, me, agents, onStatus, onAssign, onFollow
       </Button>
       <Field label={t('workspace.assignee')} size="small" className={styles.field}>
         <Select
+          className={styles.select}
           data-testid="assignee-select"
           value={ticket.assignee ? String(ticket.assignee.id) : UNASSIGNED}
           onChange={(_, d) => onAssign(d.value === UNASSIGNED ? null : (options.find((a) => String(a.id) === d.value) ?? null))}
@@ -48,7 +51,7 @@ export function TicketActions({ ticket, me, agents, onStatus, onAssign, onFollow
         </Select>
       </Field>
       <Field label={t('workspace.status')} size="small" className={styles.field}>
-        <Select data-testid="status-select" value={ticket.status} onChange={(_, d) => onStatus(d.value as TicketStatus)}>
+        <Select className={styles.select} data-testid="status-select" value={ticket.status} onChange={(_, d) => onStatus(d.value as TicketStatus)}>
           {TICKET_STATUS_ORDER.map((s) => (
             <option key={s} value={s}>
               {t(`status.${s}`)}
