@@ -122,10 +122,15 @@ describe('hostile mail against a running server', () => {
     });
     expect(outcomes['blockquotes text']).toContain('nested more than 256 levels deep');
     expect(outcomes['long line text']).toContain(CUT_MARKER);
+    // Recorded before the timing checks: the restart tests below compare against these outcomes either way.
+    for (const kind of HOSTILE_KINDS) expected.set(kind, outcomes[kind]!);
     expect(health.failures).toBe(0);
     expect(health.requests).toBeGreaterThan(10);
-    expect(health.maxMs).toBeLessThan(100);
-    for (const kind of HOSTILE_KINDS) expected.set(kind, outcomes[kind]!);
+    // A parse on the server's main thread would hold /healthz for seconds. A shared 2-core machine running
+    // the server, its parse workers, the sandbox and this probe delays a single answer now and then (130 ms
+    // seen once), so: 99% within 100 ms, and none near a stall.
+    expect(health.p99Ms).toBeLessThan(100);
+    expect(health.maxMs).toBeLessThan(250);
   }, 180_000);
 
   it.each(HOSTILE_KINDS)('%s: a kill -9 while it is being read, then a restart, ends the same way', async (kind) => {
