@@ -32,10 +32,11 @@ export interface MailboxStats {
 }
 
 /**
- * Requests already on the wire when a 429/503 went out cannot have obeyed it; only those arriving this long
- * after it are counted as early. Generous, because a loaded test machine delays both ends.
+ * Requests already on the wire when a 429/503 went out cannot have obeyed it; only those arriving half the
+ * Retry-After (at most this long) after it are counted as early. Generous, because a loaded test machine
+ * delays both ends; a client that ignores Retry-After keeps sending through the second half all the same.
  */
-const RETRY_AFTER_GRACE_MS = 500;
+const RETRY_AFTER_GRACE_MS = 1_000;
 
 export type Admission = { ok: true; release: () => void } | { ok: false; reason: 'concurrency' | 'rate'; retryAfterSeconds: number };
 
@@ -71,7 +72,7 @@ export class Throttle {
     const key = `${appId}|${mailbox.toLowerCase()}`;
     const pause = this.retryAfter.get(key);
     // Sub-requests of a $batch arrive together with their batch; only the client's own requests can be early.
-    if (!inBatch && pause && now < pause.until && now > pause.issuedAt + RETRY_AFTER_GRACE_MS) st.earlyRequests++;
+    if (!inBatch && pause && now < pause.until && now > pause.issuedAt + Math.min(RETRY_AFTER_GRACE_MS, (pause.until - pause.issuedAt) / 2)) st.earlyRequests++;
     let k = this.keys.get(key);
     if (!k) {
       k = { times: new Float64Array(this.limits.maxRequests), head: 0, count: 0 };

@@ -140,7 +140,8 @@ describe('relay', () => {
     const tickets: number[] = [];
     for (let i = 0; i < 40; i++) tickets.push((await customerWrites(mailbox, `customer${i}@example.test`, `Question ${i}`)).ticketId);
     await rd.control('POST', '/sandbox/stats/reset');
-    await rd.control('PUT', '/sandbox/faults', { rate429: 0.2, rate503: 0.05, resetRate: 0.1, retryAfterSeconds: 1, mailbox: mailbox.address });
+    // Retry-After 2 s: a request counts as early from 1 s after a 429 on, past any delay a busy machine adds.
+    await rd.control('PUT', '/sandbox/faults', { rate429: 0.2, rate503: 0.05, resetRate: 0.1, retryAfterSeconds: 2, mailbox: mailbox.address });
     try {
       await drainOutbox(relay(), 90_000);
     } finally {
