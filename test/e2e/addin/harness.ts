@@ -432,3 +432,16 @@ export async function signInFromPane(context: BrowserContext, pane: Page, upn: s
   await popup.selectOption('#sandbox_user', upn);
   await popup.click('#accept');
 }
+
+/**
+ * Awaits a browser wait; on failure, throws with Chromium's last log lines. The pane's URLs carry the fake
+ * host's whole config, so only their path is kept in the log.
+ */
+export async function browserStep<T>(log: readonly string[], what: string, wait: Promise<T>): Promise<T> {
+  try {
+    return await wait;
+  } catch (err) {
+    const lines = log.slice(-30).map((line) => line.replace(/\?fake-outlook=[^\]]*/, ''));
+    throw new Error(`${what}: ${String(err)}\nbrowser log:\n${lines.join('\n')}`);
+  }
+}

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { launchChromium, type ChromiumSession } from '../../support/browser/chromium';
-import { buildAddin, DEMO_ADMIN, installFakeOutlook, type FakeOutlookControl, paneUrl, signInFromPane, startPaneServer, statusShows, SUPPORT, type FakeItem, type PaneServer } from './harness';
+import { browserStep, buildAddin, DEMO_ADMIN, installFakeOutlook, type FakeOutlookControl, paneUrl, signInFromPane, startPaneServer, statusShows, SUPPORT, type FakeItem, type PaneServer } from './harness';
 
 /**
  * Must-show of issue 7: the built task pane in headless Chromium against the real server in sandbox mode.
@@ -53,13 +53,7 @@ afterAll(async () => {
 });
 
 /** A browser wait that fails with what Chromium logged. */
-async function step<T>(what: string, wait: Promise<T>): Promise<T> {
-  try {
-    return await wait;
-  } catch (err) {
-    throw new Error(`${what}: ${String(err)}\nbrowser log:\n${browser.log.slice(-30).join('\n')}`);
-  }
-}
+const step = <T>(what: string, wait: Promise<T>): Promise<T> => browserStep(browser.log, what, wait);
 
 /** Screenshot once CSS transitions (Fluent's button colours) have finished, so the picture shows the settled UI. */
 async function screenshot(page: Page, name: string): Promise<void> {

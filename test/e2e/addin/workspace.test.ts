@@ -7,6 +7,7 @@ import { pane as paneCatalog } from '../../../addin/i18n/catalog/pane';
 import { expectAccessible } from '../../support/browser/axe';
 import { launchChromium, type ChromiumSession } from '../../support/browser/chromium';
 import {
+  browserStep,
   buildAddin,
   DEMO_ADMIN,
   DEMO_AGENT,
@@ -110,15 +111,7 @@ afterAll(async () => {
 });
 
 /** A browser wait that fails with what Chromium logged. */
-async function step<T>(what: string, wait: Promise<T>): Promise<T> {
-  try {
-    return await wait;
-  } catch (err) {
-    // The pane's URLs carry the fake host's whole config: the path is enough to read the log.
-    const log = browser.log.slice(-30).map((line) => line.replace(/\?fake-outlook=[^\]]*/, ''));
-    throw new Error(`${what}: ${String(err)}\nbrowser log:\n${log.join('\n')}`);
-  }
-}
+const step = <T>(what: string, wait: Promise<T>): Promise<T> => browserStep(browser.log, what, wait);
 
 // Functions passed to page.evaluate run in the page: they reach the fake host through globalThis.
 type PageGlobal = { __fakeOutlook: FakeOutlookControl; document: { activeElement: PageElement | null; getAnimations(): { playState: string }[]; querySelector(s: string): PageElement | null } };
