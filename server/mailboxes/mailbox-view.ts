@@ -1,5 +1,6 @@
 import type { FailureClass } from '../graph/failure-classes';
 import type { MailboxRow } from '../store/schema';
+import type { AfterIngestAction, FirstSyncMode, PushState } from './mailbox-care';
 import type { MailboxLanguage } from './mailbox-language';
 import type { MailboxState } from './mailbox-state';
 
@@ -25,6 +26,12 @@ export interface MailboxView {
   linkedAt: string | null;
   /** The language of the emails Relaydesk writes from this mailbox. */
   language: MailboxLanguage;
+  /** What becomes of mail after ingest. */
+  afterIngest: { action: AfterIngestAction; folderName: string | null };
+  /** The first-sync choice; `mode` null while the admin has not made it (nothing is synced until then). */
+  firstSync: { mode: FirstSyncMode | null; days: number | null };
+  /** Change notifications: on, or off with the reason (polling then runs at the sync interval). */
+  push: { state: PushState; reason: string | null };
   health: {
     lastSyncAt: string | null;
     /** Age in seconds of the oldest unread message at the last sync; 0 when the inbox was caught up. */
@@ -51,6 +58,9 @@ export function mailboxView(row: MailboxRow): MailboxView {
     linkedBy: row.linked_by,
     linkedAt: row.linked_at,
     language: row.language,
+    afterIngest: { action: row.after_ingest, folderName: row.move_folder_name },
+    firstSync: { mode: row.first_sync_mode, days: row.first_sync_days },
+    push: { state: row.push_state, reason: row.push_reason },
     health: {
       lastSyncAt: row.last_sync_at,
       lagSeconds: row.oldest_unread_at ? Math.max(0, Math.round((Date.now() - Date.parse(row.oldest_unread_at)) / 1000)) : 0,

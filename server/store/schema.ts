@@ -1,6 +1,7 @@
 import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
 // The domain's words for its columns: leaf modules that import nothing, never the domain's behaviour.
 import type { FailureClass } from '../graph/failure-classes';
+import type { AfterIngestAction, FirstSyncMode, PushState } from '../mailboxes/mailbox-care';
 import type { MailboxLanguage } from '../mailboxes/mailbox-language';
 import type { MailboxState } from '../mailboxes/mailbox-state';
 import type { OutboxKind } from '../outbound/outbox-kinds';
@@ -62,6 +63,31 @@ export interface MailboxesTable {
   failing_since: string | null;
   /** The language of the emails Relaydesk writes from this mailbox. */
   language: Generated<MailboxLanguage>;
+  /** What becomes of a message once it is recorded; `move` goes to move_folder_id (named move_folder_name). */
+  after_ingest: Generated<AfterIngestAction>;
+  move_folder_id: string | null;
+  move_folder_name: string | null;
+  /** The admin's first-sync choice; null while it is awaited (nothing is synced until then). */
+  first_sync_mode: FirstSyncMode | null;
+  first_sync_days: number | null;
+  /** Full listings take mail received from this time on (null: all of it). */
+  sync_since: string | null;
+  /** Mail received before this time is a backfill: solved tickets, nothing emailed. */
+  backfill_until: string | null;
+  /** The Inbox's @odata.deltaLink, stored with what the sync that reached it recorded. */
+  delta_link: string | null;
+  delta_synced_at: string | null;
+  /** Set by a change notification (or a lifecycle event): the mailbox is due now. Cleared by the claim. */
+  sync_requested_at: string | null;
+  push_state: Generated<PushState>;
+  /** Why push is off (or what last went wrong with it). */
+  push_reason: string | null;
+  /** When a subscription was last tried for, so a failing one is retried at a measured pace. */
+  push_checked_at: string | null;
+  /** When the admin consented (linked or re-authorized): the refresh token grant's age. */
+  grant_issued_at: string | null;
+  /** When Microsoft last redeemed the refresh token (Entra drops one unused for 90 days). */
+  refresh_token_used_at: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -221,7 +247,20 @@ export interface InboundReadsTable {
   started_at: string;
 }
 
+/** A mailbox's Graph subscription on its Inbox; the clientState is kept only as its SHA-256. */
+export interface GraphSubscriptionsTable {
+  mailbox_id: number;
+  subscription_id: string;
+  client_state_hash: string;
+  expires_at: string;
+  /** When the lease holder renews it: well before expiry, or at once after reauthorizationRequired. */
+  renew_due_at: string;
+  created_at: string;
+  renewed_at: string | null;
+}
+
 export interface DB {
+  graph_subscriptions: GraphSubscriptionsTable;
   inbound_reads: InboundReadsTable;
   users: UsersTable;
   mailboxes: MailboxesTable;
@@ -246,3 +285,4 @@ export type MailboxRow = Selectable<MailboxesTable>;
 export type AuditRow = Selectable<AuditLogTable>;
 export type OauthLinkRow = Selectable<OauthLinksTable>;
 export type MailboxUpdate = Updateable<MailboxesTable>;
+export type GraphSubscriptionRow = Selectable<GraphSubscriptionsTable>;

@@ -4,6 +4,7 @@ import { migrateToLatest, pendingMigrations } from './migrate';
 import { AttachmentsRepository } from './repositories/attachments';
 import { AuditRepository } from './repositories/audit';
 import { DeadLettersRepository } from './repositories/dead-letters';
+import { GraphSubscriptionsRepository } from './repositories/graph-subscriptions';
 import { InboundReadsRepository } from './repositories/inbound-reads';
 import { OutboxRepository } from './repositories/outbox';
 import { MailboxesRepository } from './repositories/mailboxes';
@@ -28,6 +29,7 @@ export class Repositories {
   readonly deadLetters: DeadLettersRepository;
   readonly inboundReads: InboundReadsRepository;
   readonly outbox: OutboxRepository;
+  readonly subscriptions: GraphSubscriptionsRepository;
 
   /** `outboxQueued` is called when this object writes an outbox row (for a transaction: once it commits). */
   protected constructor(
@@ -46,6 +48,7 @@ export class Repositories {
     this.deadLetters = new DeadLettersRepository(db);
     this.inboundReads = new InboundReadsRepository(db);
     this.outbox = new OutboxRepository(db, dialect, outboxQueued);
+    this.subscriptions = new GraphSubscriptionsRepository(db);
   }
 }
 

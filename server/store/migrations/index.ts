@@ -11,6 +11,7 @@ import { relayPacing } from './0008-relay-pacing';
 import { mailboxDegraded } from './0009-mailbox-degraded';
 import { ticketVersion } from './0010-ticket-version';
 import { mailboxLanguage } from './0011-mailbox-language';
+import { mailboxCare } from './0012-mailbox-care';
 
 /**
  * Every migration, in order. Names sort in application order; never rename or edit one that has shipped:
@@ -29,6 +30,7 @@ export function migrationProvider(dialect: DialectKind): MigrationProvider {
     '0009-mailbox-degraded': mailboxDegraded(),
     '0010-ticket-version': ticketVersion(),
     '0011-mailbox-language': mailboxLanguage(),
+    '0012-mailbox-care': mailboxCare(),
   };
   return { getMigrations: async () => migrations };
 }

@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { FailureClass } from '../../graph/failure-classes';
+import type { FirstSyncMode } from '../../mailboxes/mailbox-care';
 import type { MailboxState } from '../../mailboxes/mailbox-state';
 import type { DialectKind } from '../dialect';
 import type { DB, MailboxRow, MailboxUpdate } from '../schema';
@@ -12,11 +13,13 @@ export class MailboxesRepository {
     private readonly dialect: DialectKind,
   ) {}
 
-  async insert(address: string, displayName: string | null, state: MailboxState = 'pending'): Promise<MailboxRow> {
+  /** A new mailbox row; its first sync takes every unread message unless the linker asked to choose (`firstSync: null`). */
+  async insert(address: string, displayName: string | null, state: MailboxState = 'pending', options: { firstSync?: FirstSyncMode | null } = {}): Promise<MailboxRow> {
     const now = nowIso();
+    const firstSync = options.firstSync === undefined ? 'all_unread' : options.firstSync;
     return this.db
       .insertInto('mailboxes')
-      .values({ address: normalizeEmail(address), display_name: displayName, state, created_at: now, updated_at: now })
+      .values({ address: normalizeEmail(address), display_name: displayName, state, first_sync_mode: firstSync, created_at: now, updated_at: now })
       .returningAll()
       .executeTakeFirstOrThrow();
   }
@@ -53,28 +56,50 @@ export class MailboxesRepository {
    * Leases up to `limit` active mailboxes that are due for a sync and not leased by a live instance. On
    * PostgreSQL, SKIP LOCKED lets several instances claim at once without waiting on each other's rows; an
    * expired lease (a dead instance) is claimable again.
+   *
+   * Due: never synced; asked for by a notification (sync_requested_at, cleared by this claim, so a request
+   * arriving during the sync makes another); or last synced before `dueBefore`, or before `pushDueBefore`
+   * when push is on (the slow check). A mailbox waiting for its first-sync choice is never due.
    */
-  async claimForSync(claim: { owner: string; leaseMs: number; dueBefore: string; limit: number; onlyId?: number; excludeIds?: readonly number[] }): Promise<MailboxRow[]> {
+  async claimForSync(claim: { owner: string; leaseMs: number; dueBefore: string; pushDueBefore?: string; limit: number; onlyId?: number; excludeIds?: readonly number[] }): Promise<MailboxRow[]> {
     const now = nowIso();
     const until = new Date(Date.now() + claim.leaseMs).toISOString();
+    const pushDueBefore = claim.pushDueBefore ?? claim.dueBefore;
     return this.db
       .updateTable('mailboxes')
-      .set({ lease_owner: claim.owner, lease_until: until })
+      .set({ lease_owner: claim.owner, lease_until: until, sync_requested_at: null })
       .where('id', 'in', (eb) => {
         let due = eb
           .selectFrom('mailboxes')
           .select('id')
           .where('state', '=', 'active')
+          .where('first_sync_mode', 'is not', null)
           // Our own lease (held by this instance before a restart) needs no waiting for.
           .where((w) => w.or([w('lease_until', 'is', null), w('lease_until', '<', now), w('lease_owner', '=', claim.owner)]))
-          .where((w) => w.or([w('last_sync_at', 'is', null), w('last_sync_at', '<', claim.dueBefore)]));
+          .where((w) =>
+            w.or([
+              w('last_sync_at', 'is', null),
+              w('sync_requested_at', 'is not', null),
+              w.and([w('push_state', '=', 'on'), w('last_sync_at', '<', pushDueBefore)]),
+              w.and([w('push_state', '!=', 'on'), w('last_sync_at', '<', claim.dueBefore)]),
+            ]),
+          );
         if (claim.onlyId !== undefined) due = due.where('id', '=', claim.onlyId);
         if (claim.excludeIds?.length) due = due.where('id', 'not in', [...claim.excludeIds]);
-        due = due.orderBy(sql`coalesce(last_sync_at, '')`).limit(claim.limit);
+        due = due.orderBy(sql`coalesce(sync_requested_at, last_sync_at, '')`).limit(claim.limit);
         return this.dialect === 'postgres' ? due.forUpdate().skipLocked() : due;
       })
       .returningAll()
       .execute();
+  }
+
+  /**
+   * A notification's ask for a sync. Returns false when one is already pending, so a burst costs one write
+   * per sync rather than one per notification.
+   */
+  async requestSync(id: number): Promise<boolean> {
+    const result = await this.db.updateTable('mailboxes').set({ sync_requested_at: nowIso() }).where('id', '=', id).where('sync_requested_at', 'is', null).executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
   }
 
   /** Extends a lease this owner still holds; false when it was lost (expired and taken over). */
