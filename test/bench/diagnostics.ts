@@ -31,6 +31,8 @@ const graphKinds = new Map<string, number>();
 function graphKind(pathname: string): string {
   if (pathname.endsWith('/$batch')) return '$batch';
   if (pathname.endsWith('/$value')) return 'message $value';
+  if (pathname.endsWith('/messages/delta')) return 'delta';
+  if (/\/subscriptions(\/[^/]+)?$/.test(pathname)) return 'subscription';
   if (/\/messages$/.test(pathname)) return 'message list';
   if (/\/messages\/[^/]+$/.test(pathname)) return 'message';
   return 'other';

@@ -8,6 +8,8 @@ export interface Target {
   /** 'max': the figure must be at most `value`; 'min': at least. */
   kind: 'max' | 'min';
   value: number;
+  /** The column the target applies to (default 0, the first). */
+  column?: number;
 }
 
 export interface Figure {
@@ -19,6 +21,16 @@ export interface Figure {
   /** One value per column, in column order. */
   values: number[];
   target?: Target;
+  /** Targets for further columns (e.g. another mode of the same pattern), beside `target`. */
+  moreTargets?: Target[];
+}
+
+function targetsOf(figure: Figure): Target[] {
+  return [...(figure.target ? [figure.target] : []), ...(figure.moreTargets ?? [])];
+}
+
+function metOn(figure: Figure, target: Target): boolean {
+  return targetMet(figure.values[target.column ?? 0]!, target);
 }
 
 export interface ScenarioReport {
@@ -44,24 +56,31 @@ function formatNumber(value: number, digits: number): string {
   return value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 }
 
-function formatTarget(target: Target | undefined): string {
-  if (!target) return '';
-  return `${target.kind === 'max' ? '<=' : '>='} ${formatNumber(target.value, target.value % 1 === 0 ? 0 : 1)}`;
+function formatTarget(target: Target, columns: readonly string[], several: boolean): string {
+  const bound = `${target.kind === 'max' ? '<=' : '>='} ${formatNumber(target.value, target.value % 1 === 0 ? 0 : 2)}`;
+  return several ? `${bound} (${shortName(columns[target.column ?? 0] ?? '?')})` : bound;
 }
 
 /** The readable table: figures, each column, the ratio of the second column to the first, target, result. */
 export function formatReport(report: ScenarioReport): string {
-  const withRatio = report.columns.length === 2;
+  const withRatio = report.columns.length >= 2;
   const header = ['Figure', ...report.columns, ...(withRatio ? [`Ratio ${shortName(report.columns[1]!)}/${shortName(report.columns[0]!)}`] : []), 'Target', 'Result'];
   const rows = report.figures.map((f) => {
     const ratio = withRatio ? [formatNumber(ratioOf(f), 2)] : [];
-    const result = f.target ? (targetMet(f.values[0]!, f.target) ? 'PASS' : 'FAIL') : '';
-    return [`${f.label} (${f.name})`, ...f.values.map((v) => formatNumber(v, f.digits)), ...ratio, formatTarget(f.target), result];
+    const targets = targetsOf(f);
+    const several = targets.length > 1;
+    return [
+      `${f.label} (${f.name})`,
+      ...f.values.map((v) => formatNumber(v, f.digits)),
+      ...ratio,
+      targets.map((t) => formatTarget(t, report.columns, several)).join('; '),
+      targets.map((t) => (metOn(f, t) ? 'PASS' : 'FAIL')).join('; '),
+    ];
   });
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   const out = [`== ${report.title} ==`, line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)];
-  if (report.figures.some((f) => f.target)) out.push(`(targets apply to the ${report.columns[0]} column; a missed target does not fail the run)`);
+  if (report.figures.some((f) => f.target)) out.push(`(targets apply to the ${report.columns[0]} column unless named; a missed target does not fail the run)`);
   for (const note of report.notes) out.push(`- ${note}`);
   for (const problem of report.problems) out.push(`! PROBLEM: ${problem}`);
   return out.join('\n');
@@ -79,8 +98,10 @@ export function reportJson(report: ScenarioReport): Record<string, unknown> {
     scenario: report.scenario,
     title: report.title,
     figures: byColumn,
-    ...(report.columns.length === 2 ? { ratio: { of: `${report.columns[1]} / ${report.columns[0]}`, ...Object.fromEntries(report.figures.map((f) => [f.name, round(ratioOf(f))])) } } : {}),
-    targets: Object.fromEntries(report.figures.filter((f) => f.target).map((f) => [f.name, { ...f.target, value: f.target!.value, actual: round(f.values[0]!), met: targetMet(f.values[0]!, f.target!) }])),
+    ...(report.columns.length >= 2 ? { ratio: { of: `${report.columns[1]} / ${report.columns[0]}`, ...Object.fromEntries(report.figures.map((f) => [f.name, round(ratioOf(f))])) } } : {}),
+    targets: Object.fromEntries(
+      report.figures.flatMap((f) => targetsOf(f).map((t, i) => [i === 0 ? f.name : `${f.name}@${report.columns[t.column ?? 0]}`, { ...t, actual: round(f.values[t.column ?? 0]!), met: metOn(f, t) }])),
+    ),
     notes: report.notes,
     problems: report.problems,
     details: report.details,

@@ -61,12 +61,35 @@ async function deliver(addresses: string[], receivedBase: number, deadline: numb
   return deliveries;
 }
 
+/**
+ * Delivers the kept mail at a steady pace: message n (in generation order, mailboxes interleaved) is sent at
+ * start + n / perSecond, without waiting for the one before, so a slow answer does not slow the arrivals.
+ */
+async function deliverPaced(addresses: string[], perSecond: number, deadline: number): Promise<Delivery[]> {
+  if (addresses.length !== batches.length) throw new Error(`deliver wants ${batches.length} addresses, got ${addresses.length}`);
+  const order = batches.flatMap((batch, i) => batch.map((mail) => ({ mail, i }))).sort((a, b) => a.mail.seq - b.mail.seq);
+  const start = Date.now();
+  const sends: Promise<Delivery>[] = [];
+  for (const [n, { mail, i }] of order.entries()) {
+    const due = start + (n * 1000) / perSecond;
+    if (due > deadline) throw new Error('paced delivery passed its deadline');
+    const wait = due - Date.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    sends.push(
+      deliverOne(addresses[i]!, mail.mime, Date.now()).then((result) => ({ mailboxIndex: i, graphId: result.id, internetMessageId: result.internetMessageId, kind: mail.kind, deliveredAt: Date.now() })),
+    );
+  }
+  return Promise.all(sends);
+}
+
 async function handle(request: Exclude<ChildRequest, { type: 'close' }>): Promise<ChildReply> {
   switch (request.type) {
     case 'generate':
       return { type: 'generated', id: request.id, kinds: await generate(request.addresses, request.messages, request.seed, request.customers) };
     case 'deliver':
       return { type: 'delivered', id: request.id, deliveries: await deliver(request.addresses, request.receivedBase, request.deadline) };
+    case 'deliverPaced':
+      return { type: 'delivered', id: request.id, deliveries: await deliverPaced(request.addresses, request.perSecond, request.deadline) };
     case 'usage':
       return { type: 'usage', id: request.id, cpu: process.cpuUsage(), rss: process.memoryUsage().rss };
   }
@@ -85,6 +108,7 @@ async function main(): Promise<void> {
     authority: sandbox.authority,
     caCertPem: sandbox.caCertPem,
     app: sandbox.app,
+    localhostTls: sandbox.localhostTls,
   };
   process.on('message', (raw: unknown) => {
     const request = raw as ChildRequest;

@@ -8,6 +8,8 @@ export interface SandboxInfo {
   authority: string;
   caCertPem: string;
   app: { clientId: string; clientSecret: string; apiAudience: string; apiScope: string };
+  /** A certificate for localhost signed by the sandbox CA: a Relaydesk server serves it so notifications reach it. */
+  localhostTls: { certPem: string; keyPem: string };
 }
 
 /** One delivered message; `deliveredAt` is the child's Date.now() when the sandbox answered 201. */
@@ -25,6 +27,11 @@ export type ChildRequest =
   | { type: 'generate'; id: number; addresses: string[]; messages: number; seed: number; customers: number }
   /** Deliver the kept messages (again): those of mailbox index i to addresses[i]. */
   | { type: 'deliver'; id: number; addresses: string[]; receivedBase: number; deadline: number }
+  /**
+   * Deliver the kept messages as they would arrive: interleaved across mailboxes in generation order, at
+   * `perSecond` in all, each received now.
+   */
+  | { type: 'deliverPaced'; id: number; addresses: string[]; perSecond: number; deadline: number }
   /** The child's CPU time and RSS so far. */
   | { type: 'usage'; id: number }
   | { type: 'close'; id: number };
