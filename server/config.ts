@@ -52,6 +52,8 @@ const EnvSchema = z.object({
   MICROSOFT_CLIENT_ID: optionalString,
   MICROSOFT_CLIENT_SECRET: optionalString,
   MICROSOFT_CLIENT_CERTIFICATE_PATH: optionalString,
+  // When the client secret expires (Entra shows it; nothing can read it): the admins are warned ahead of it.
+  MICROSOFT_CLIENT_SECRET_EXPIRES_AT: z.preprocess(emptyAsUndefined, z.union([z.iso.date(), z.iso.datetime({ offset: true })], { error: 'must be an ISO-8601 date (2027-03-31) or date-time' }).optional()),
   MICROSOFT_TENANT: z.preprocess(emptyAsUndefined, z.string().default('organizations')),
   MICROSOFT_AUTHORITY_HOST: z.preprocess(emptyAsUndefined, z.url().default('https://login.microsoftonline.com')),
   MICROSOFT_GRAPH_URL: z.preprocess(emptyAsUndefined, z.url().default('https://graph.microsoft.com/v1.0')),
@@ -63,6 +65,12 @@ const EnvSchema = z.object({
   RELAY_RECIPIENTS_PER_DAY: z.preprocess(emptyAsUndefined, positiveInt.default(10_000)),
   SYNC_INTERVAL_MS: z.preprocess(emptyAsUndefined, positiveInt.default(15_000)),
   SYNC_MAX_CONCURRENT: z.preprocess(emptyAsUndefined, positiveInt.default(8)),
+  PUSH: z.preprocess(emptyAsUndefined, z.enum(['on', 'off']).default('on')),
+  PUSH_CHECK_INTERVAL_MS: z.preprocess(emptyAsUndefined, positiveInt.default(300_000)),
+  // Graph caps Outlook message subscriptions at 10,080 minutes; 4,230 is the lifetime every source agrees on.
+  PUSH_SUBSCRIPTION_MINUTES: z.preprocess(emptyAsUndefined, positiveInt.max(10_080).default(4_230)),
+  PUSH_DEBOUNCE_MS: z.preprocess(emptyAsUndefined, z.coerce.number({ error: 'must be a whole number of milliseconds' }).int('must be a whole number of milliseconds').min(0).max(60_000).default(1_000)),
+  PUSH_RETRY_MS: z.preprocess(emptyAsUndefined, positiveInt.default(900_000)),
   PARSE_WORKERS: z.preprocess(emptyAsUndefined, positiveInt.max(64).optional()),
   PARSE_DEADLINE_MS: z.preprocess(emptyAsUndefined, positiveInt.default(15_000)),
   PARSE_WORKER_HEAP_MB: z.preprocess(emptyAsUndefined, positiveInt.min(64).default(512)),
@@ -103,6 +111,11 @@ export interface Config {
   /** Exchange Online's sending limits per mailbox, which the relay keeps to (messages a minute, recipients a day). */
   readonly relayPacing: { readonly messagesPerMinute: number; readonly recipientsPerDay: number };
   readonly sync: { readonly intervalMs: number; readonly maxConcurrent: number; readonly senderBlockMs: number };
+  /**
+   * Graph change notifications: on by default (they need an https PUBLIC_ORIGIN); with push on a mailbox is
+   * still synced every `checkIntervalMs`, in case notifications were lost.
+   */
+  readonly push: { readonly enabled: boolean; readonly checkIntervalMs: number; readonly subscriptionMinutes: number; readonly debounceMs: number; readonly retryMs: number };
   /** The parse pool: worker threads (default: cores, at most 4), each parse's deadline, each worker's heap. */
   readonly parse: { readonly workers: number | undefined; readonly deadlineMs: number; readonly workerHeapMb: number };
   /** Domain of the Message-IDs on Relaydesk's outgoing mail (recognises our own mail coming back). */
@@ -126,7 +139,7 @@ export type MicrosoftConfig =
   | {
       readonly mode: 'entra';
       readonly clientId: string;
-      readonly credential: { readonly kind: 'secret'; readonly secret: string } | { readonly kind: 'certificate'; readonly path: string };
+      readonly credential: { readonly kind: 'secret'; readonly secret: string; readonly expiresAt: string | null } | { readonly kind: 'certificate'; readonly path: string };
       readonly tenant: string;
       readonly authorityHost: string;
       readonly graphBaseUrl: string;
@@ -182,7 +195,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
         clientId: e.MICROSOFT_CLIENT_ID,
         credential: e.MICROSOFT_CLIENT_CERTIFICATE_PATH
           ? { kind: 'certificate', path: path.resolve(e.MICROSOFT_CLIENT_CERTIFICATE_PATH) }
-          : { kind: 'secret', secret: e.MICROSOFT_CLIENT_SECRET ?? '' },
+          : { kind: 'secret', secret: e.MICROSOFT_CLIENT_SECRET ?? '', expiresAt: e.MICROSOFT_CLIENT_SECRET_EXPIRES_AT ? new Date(e.MICROSOFT_CLIENT_SECRET_EXPIRES_AT).toISOString() : null },
         tenant: e.MICROSOFT_TENANT,
         authorityHost: e.MICROSOFT_AUTHORITY_HOST.replace(/\/+$/, ''),
         graphBaseUrl: e.MICROSOFT_GRAPH_URL.replace(/\/+$/, ''),
@@ -218,6 +231,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
     relayUnknownOutcomeSettleMs: e.RELAY_UNKNOWN_OUTCOME_SETTLE_MS,
     relayPacing: { messagesPerMinute: e.RELAY_MESSAGES_PER_MINUTE, recipientsPerDay: e.RELAY_RECIPIENTS_PER_DAY },
     sync: { intervalMs: e.SYNC_INTERVAL_MS, maxConcurrent: e.SYNC_MAX_CONCURRENT, senderBlockMs: e.SENDER_BLOCK_MINUTES * 60_000 },
+    push: { enabled: e.PUSH === 'on', checkIntervalMs: e.PUSH_CHECK_INTERVAL_MS, subscriptionMinutes: e.PUSH_SUBSCRIPTION_MINUTES, debounceMs: e.PUSH_DEBOUNCE_MS, retryMs: e.PUSH_RETRY_MS },
     parse: { workers: e.PARSE_WORKERS, deadlineMs: e.PARSE_DEADLINE_MS, workerHeapMb: e.PARSE_WORKER_HEAP_MB },
     messageIdDomain: (e.MESSAGE_ID_DOMAIN ?? `relaydesk.${new URL(publicOrigin).hostname}`).toLowerCase(),
     microsoft,

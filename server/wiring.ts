@@ -7,6 +7,8 @@ import { createMetricsApp } from './http/routes/metrics';
 import { listen, type RunningHttpServer } from './http/server';
 import { MailboxLinking } from './identity/mailbox-linking';
 import { MailboxTokens } from './identity/mailbox-tokens';
+import { appCredentialInfo } from './identity/app-credential';
+import { TokenKeepAlive, type TokenKeepAliveOptions } from './identity/token-keepalive';
 import { entraApp, type MicrosoftApp } from './identity/microsoft-app';
 import { TokenVerifier } from './identity/token-verifier';
 import type { TokenVault } from './identity/token-vault';
@@ -14,10 +16,15 @@ import { openTokenVault } from './identity/vault-keys';
 import { FromMessageService, type FromMessageSettings } from './inbound/from-message';
 import { DeadLetters } from './inbound/ingest/dead-letters';
 import { ParsePool, sharedParsePool } from './inbound/mail/parse-pool';
+import { NotificationIntake } from './inbound/push/notification-intake';
+import type { PushSettings } from './inbound/push/push-settings';
+import { SubscriptionKeeper } from './inbound/push/subscription-keeper';
+import { SyncRequestCoalescer } from './inbound/push/sync-requests';
 import { DEFAULT_SYNC_SETTINGS, type SyncDeps, type SyncSettings } from './inbound/sync/mailbox-sync';
 import { SyncScheduler, type SchedulerOptions } from './inbound/sync/scheduler';
 import { createLogger, type Logger } from './logger';
-import { mailboxHealth } from './mailboxes/mailbox-health';
+import type { AppCredentialInfo } from './mailboxes/credential-health';
+import { credentialsReadiness, mailboxHealth } from './mailboxes/mailbox-health';
 import { MailboxLifecycle, type MailboxLifecycleHooks } from './mailboxes/mailbox-lifecycle';
 import { DEFAULT_RELAY_SETTINGS, exchangePacing, RelayWorker, type RelayDeps, type RelaySettings } from './outbound/relay-worker';
 import { ensurePrivateDirectory } from './private-files';
@@ -46,6 +53,10 @@ export interface RelaydeskOverrides {
   sync?: Partial<SyncSettings>;
   scheduler?: Partial<SchedulerOptions>;
   relay?: Partial<RelaySettings>;
+  /** Change notifications: e.g. a subscription lifetime in milliseconds, so a test sees a renewal. */
+  push?: Partial<PushSettings>;
+  /** The idle-grant keep-alive (tests shorten its idle age and interval). */
+  keepAlive?: Partial<TokenKeepAliveOptions>;
   /** Observers for benchmarks: a message's batch committed; Graph accepted an email. */
   onIngested?: SyncDeps['onIngested'];
   onSent?: RelayDeps['onSent'];
@@ -69,11 +80,14 @@ export interface Relaydesk extends RelaydeskCore {
   readonly sandbox: RunningSandbox | undefined;
   readonly vault: TokenVault;
   readonly tokens: MailboxTokens;
+  readonly keepAlive: TokenKeepAlive;
   readonly clients: MailboxClients;
   readonly parsePool: ParsePool;
   readonly syncDeps: SyncDeps;
   readonly scheduler: SyncScheduler;
   readonly relay: RelayWorker;
+  /** Graph change notifications: the webhook's intake (and its counters) and the subscriptions' upkeep. */
+  readonly push: { readonly intake: NotificationIntake; readonly keeper: SubscriptionKeeper; readonly settings: PushSettings };
   readonly linking: MailboxLinking;
   readonly tokenVerifier: TokenVerifier | undefined;
   /** The HTTP app (API, OAuth callback, add-in files); start() serves it, tests may call it directly. */
@@ -146,15 +160,39 @@ export async function createRelaydesk(config: Config, overrides: RelaydeskOverri
     const tokenVerifier = auth ? new TokenVerifier({ ...auth, apiScope: microsoft.api.apiScope }) : undefined;
     const vault = openTokenVault(config, logger);
     const tokens = new MailboxTokens(microsoft, store, vault, logger);
+    const appCredential = appCredentialInfo(config.microsoft);
+    const keepAlive = new TokenKeepAlive(store, tokens, logger, { appCredential, ...overrides.keepAlive });
     const clients = graphClients(microsoft, tokens, overrides.graph);
     const syncDeps: SyncDeps = { store, clients, logger, settings: syncSettings, parsePool, ...(overrides.onIngested ? { onIngested: overrides.onIngested } : {}) };
-    const scheduler = new SyncScheduler(syncDeps, {
-      intervalMs: config.sync.intervalMs,
-      leaseMs: Math.max(60_000, config.sync.intervalMs * 4),
-      maxConcurrent: config.sync.maxConcurrent,
-      instanceId: config.instanceId,
-      ...overrides.scheduler,
+    const pushSettings: PushSettings = {
+      enabled: config.push.enabled,
+      publicOrigin: config.publicOrigin,
+      subscriptionLifetimeMs: config.push.subscriptionMinutes * 60_000,
+      retryMs: config.push.retryMs,
+      debounceMs: config.push.debounceMs,
+      ...overrides.push,
+    };
+    // The keeper tells the intake of subscriptions it replaced; the intake exists by the time it first does.
+    const keeper = new SubscriptionKeeper({ store, clients, logger }, pushSettings, (subscriptionId) => intake.forget(subscriptionId));
+    const scheduler = new SyncScheduler(
+      syncDeps,
+      {
+        intervalMs: config.sync.intervalMs,
+        leaseMs: Math.max(60_000, config.sync.intervalMs * 4),
+        maxConcurrent: config.sync.maxConcurrent,
+        instanceId: config.instanceId,
+        pushCheckIntervalMs: config.push.checkIntervalMs,
+        ...overrides.scheduler,
+      },
+      undefined,
+      { ensure: (mailbox) => keeper.ensure(mailbox), waiting: () => coalescer.waiting() },
+    );
+    // A notification's request goes to the store (whichever instance holds the lease sees it) and pokes ours.
+    const coalescer = new SyncRequestCoalescer(pushSettings.debounceMs, {
+      record: async (mailboxId) => void (await store.mailboxes.requestSync(mailboxId)),
+      poke: (mailboxId) => void (syncing && scheduler.requested(mailboxId)),
     });
+    const intake = new NotificationIntake(store, logger, (mailboxId) => coalescer.request(mailboxId));
     const relay = new RelayWorker(
       {
         store,
@@ -177,15 +215,18 @@ export async function createRelaydesk(config: Config, overrides: RelaydeskOverri
     const mailboxHooks: MailboxLifecycleHooks = {
       onActivated: (mailbox) => void (syncing && scheduler.syncNow(mailbox.id)),
       onTokensChanged: (mailboxId) => tokens.forget(mailboxId),
+      // Best effort, bounded: a Microsoft that does not answer must not hold up an admin's pause or unlink.
+      onDeactivating: (mailbox) => withinMs(keeper.drop(mailbox), 5_000).catch((error: unknown) => logger.warn({ err: error, mailbox: mailbox.address }, 'could not drop the push subscription')),
     };
     const linking = mailboxLinking({ config, microsoft, store, vault, tokens, logger }, { onActivated: mailboxHooks.onActivated });
-    const services = appServices(store, { inbound: syncSettings, parsePool, mailboxHooks, graph: clients });
+    const services = appServices(store, { inbound: syncSettings, parsePool, mailboxHooks, graph: clients, appCredential });
     const app = createApp({
       services,
       logger,
       tokenVerifier,
-      microsoft: { app: microsoft, linking, officeJsUrl: config.officeJsUrl, publicOrigin: config.publicOrigin },
+      microsoft: { app: microsoft, linking, officeJsUrl: config.officeJsUrl, publicOrigin: config.publicOrigin, appCredential },
       rateLimits: config.rateLimits,
+      webhooks: intake,
       addin: { distDir: config.addinDir, publicOrigin: config.publicOrigin, officeJsUrl: config.officeJsUrl },
     });
 
@@ -200,11 +241,13 @@ export async function createRelaydesk(config: Config, overrides: RelaydeskOverri
       sandbox: started,
       vault,
       tokens,
+      keepAlive,
       clients,
       parsePool,
       syncDeps,
       scheduler,
       relay,
+      push: { intake, keeper, settings: pushSettings },
       linking,
       tokenVerifier,
       app,
@@ -213,13 +256,14 @@ export async function createRelaydesk(config: Config, overrides: RelaydeskOverri
         const http = await listen(app, config.port, config.host, tls);
         servers.push(http);
         // Plain HTTP on loopback (by default): only Prometheus on this host (or a sidecar) scrapes it.
-        const metrics = config.metrics ? await listen(createMetricsApp(() => mailboxHealth(store)), config.metrics.port, config.metrics.host) : undefined;
+        const metrics = config.metrics ? await listen(createMetricsApp(() => mailboxHealth(store), () => intake.counters.snapshot(), appCredential), config.metrics.port, config.metrics.host) : undefined;
         if (metrics) {
           servers.push(metrics);
           logger.info({ port: metrics.port, host: config.metrics?.host }, 'metrics listening');
         }
         logger.info({ port: http.port, host: config.host, https: tls !== undefined, publicOrigin: config.publicOrigin, sandbox: sandbox?.baseUrl }, 'relaydesk listening');
         relay.start();
+        keepAlive.start();
         await parserReady;
         if (!closing) {
           scheduler.start();
@@ -232,7 +276,9 @@ export async function createRelaydesk(config: Config, overrides: RelaydeskOverri
         if (closing) return;
         closing = true;
         await Promise.all(servers.map((server) => server.stop(config.shutdownTimeoutMs)));
-        await Promise.all([scheduler.stop(), relay.stop()]);
+        // Requests still in their window are written, not lost (the next instance's claim sees them).
+        await coalescer.close();
+        await Promise.all([scheduler.stop(), relay.stop(), keepAlive.stop()]);
         await closeOpened();
       },
     };
@@ -252,6 +298,8 @@ export function appServices(
     mailboxHooks?: MailboxLifecycleHooks;
     /** Graph clients, to read an email an agent makes a ticket of; without them the pane's copy is used. */
     graph?: MailboxClients;
+    /** The app's credential, for /readyz's credential detail. */
+    appCredential?: AppCredentialInfo;
   },
 ): AppServices {
   const tickets = new TicketService(store);
@@ -262,8 +310,12 @@ export function appServices(
     settings: new SettingsService(store),
     lookup: new MessageLookup(store),
     deadLetters: new DeadLetters(store, options.inbound, options.parsePool),
-    mailboxes: new MailboxLifecycle(store, options.mailboxHooks),
-    checkReady: () => store.checkReady(),
+    mailboxes: new MailboxLifecycle(store, options.mailboxHooks, options.graph),
+    checkReady: async () => {
+      const ready = await store.checkReady();
+      // Only where the app is known (not the CLIs): credential warnings are detail, never unreadiness.
+      return options.appCredential ? { ...ready, credentials: await credentialsReadiness(store, options.appCredential) } : ready;
+    },
   };
 }
 
@@ -296,6 +348,16 @@ async function ownStore(config: Config, logger: Logger, overrides: RelaydeskOver
 
 function newParsePool(config: Config): ParsePool {
   return new ParsePool({ ...(config.parse.workers ? { threads: config.parse.workers } : {}), maxHeapMb: config.parse.workerHeapMb });
+}
+
+/** Resolves when `work` does or after `ms`, whichever is first (the work itself goes on). */
+function withinMs(work: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+    timer.unref();
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
 
 function tlsFor(config: Config, sandbox: SandboxEndpoints | undefined): { certPem: string; keyPem: string } | undefined {

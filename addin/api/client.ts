@@ -10,6 +10,9 @@ import type {
   MailboxLanguage,
   LinkedMailbox,
   MailboxView,
+  AfterIngestAction,
+  FirstSyncChoice,
+  FirstSyncPreview,
   TicketDetail,
   TicketPage,
   TicketPatch,
@@ -85,6 +88,10 @@ export interface ApiClient {
   resume(id: number): Promise<MailboxView>;
   unlink(id: number): Promise<MailboxView>;
   setMailboxLanguage(id: number, language: MailboxLanguage): Promise<MailboxView>;
+  /** 400 folder_not_found when `move` names no folder of the mailbox. */
+  setAfterIngest(id: number, afterIngest: { action: AfterIngestAction; folder?: string }): Promise<MailboxView>;
+  firstSyncPreview(id: number): Promise<FirstSyncPreview>;
+  chooseFirstSync(id: number, choice: FirstSyncChoice): Promise<MailboxView>;
   me(): Promise<Agent>;
   agents(): Promise<Agent[]>;
   /** 'not_modified' when `etag` is still current (304). */
@@ -184,12 +191,16 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
     lookup: (q) => call<LookupResult>('GET', `/api/lookup?${lookupQuery(q)}`),
     mailboxes: () => call<MailboxView[]>('GET', '/api/mailboxes'),
     linkedMailboxes: async () => (await call<{ mailboxes: LinkedMailbox[] }>('GET', '/api/linked-mailboxes')).mailboxes,
-    linkMailbox: (address) => call<LinkStarted>('POST', '/api/mailboxes', { body: { address } }),
+    // 'ask': the new mailbox waits for the admin's first-sync choice (the pane shows it) before anything is synced.
+    linkMailbox: (address) => call<LinkStarted>('POST', '/api/mailboxes', { body: { address, firstSync: 'ask' } }),
     reauthorize: (id) => call<{ authorizeUrl: string }>('POST', `/api/mailboxes/${id}/reauthorize`),
     pause: (id) => call<MailboxView>('POST', `/api/mailboxes/${id}/pause`),
     resume: (id) => call<MailboxView>('POST', `/api/mailboxes/${id}/resume`),
     unlink: (id) => call<MailboxView>('DELETE', `/api/mailboxes/${id}`),
     setMailboxLanguage: (id, language) => call<MailboxView>('PATCH', `/api/mailboxes/${id}`, { body: { language } }),
+    setAfterIngest: (id, afterIngest) => call<MailboxView>('PATCH', `/api/mailboxes/${id}`, { body: { afterIngest } }),
+    firstSyncPreview: (id) => call<FirstSyncPreview>('GET', `/api/mailboxes/${id}/first-sync`),
+    chooseFirstSync: (id, choice) => call<MailboxView>('POST', `/api/mailboxes/${id}/first-sync`, { body: choice }),
     me: () => call<Agent>('GET', '/api/me'),
     agents: async () => (await call<{ agents: Agent[] }>('GET', '/api/agents')).agents,
     async ticket(id, etag) {

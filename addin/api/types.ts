@@ -168,6 +168,42 @@ export interface LinkedMailbox {
   language: MailboxLanguage;
 }
 
+/** What becomes of mail once it is a ticket (server/mailboxes/mailbox-care.ts). */
+export type AfterIngestAction = 'mark_read' | 'leave_unread' | 'move';
+/** What a new mailbox's first sync takes; null in MailboxView while the admin has not chosen. */
+export type FirstSyncMode = 'all_unread' | 'from_now' | 'last_days';
+
+export type CredentialWarningKind = 'refresh_token_inactive' | 'client_secret_expiring' | 'certificate_expiring' | 'consent_lost';
+export type CredentialWarningLevel = 'info' | 'warning' | 'critical';
+
+/** A credential that breaks soon (server/mailboxes/credential-health.ts): 30, 7 and 1 day(s) ahead. */
+export interface CredentialWarning {
+  kind: CredentialWarningKind;
+  level: CredentialWarningLevel;
+  daysLeft: number | null;
+  message: string;
+}
+
+export interface MailboxCredentials {
+  grantIssuedAt: string | null;
+  refreshTokenLastUsedAt: string | null;
+  refreshTokenExpiresAt: string | null;
+  consent: 'ok' | 'lost';
+  appCredential: { kind: 'secret' | 'certificate' | 'sandbox'; expiresAt: string | null };
+  warnings: CredentialWarning[];
+}
+
+/** GET /api/mailboxes/:id/first-sync: the unread mail a first sync would take, and the choice once made. */
+export interface FirstSyncPreview {
+  unread: number;
+  oldest: string | null;
+  newest: string | null;
+  choice: { mode: FirstSyncMode; days: number | null } | null;
+}
+
+/** POST /api/mailboxes/:id/first-sync. */
+export type FirstSyncChoice = { mode: 'all_unread' } | { mode: 'from_now' } | { mode: 'last_days'; days: number };
+
 export interface MailboxView {
   id: number;
   address: string;
@@ -177,6 +213,12 @@ export interface MailboxView {
   linkedAt: string | null;
   /** The language of the emails Relaydesk writes from this mailbox. */
   language: MailboxLanguage;
+  afterIngest: { action: AfterIngestAction; folderName: string | null };
+  /** `mode` null: the admin has not chosen yet, and nothing is synced until then. */
+  firstSync: { mode: FirstSyncMode | null; days: number | null };
+  /** Change notifications from Microsoft: on, or off with the reason (polling then carries the mailbox). */
+  push: { state: 'on' | 'off'; reason: string | null };
+  credentials: MailboxCredentials;
   health: {
     lastSyncAt: string | null;
     lagSeconds: number;

@@ -1,10 +1,16 @@
 import { Badge, Button, Card, Field, Select, Text, makeStyles, tokens, type BadgeProps } from '@fluentui/react-components';
 import { useState } from 'react';
 import { useIntl } from 'react-intl';
-import type { MailboxLanguage, MailboxState, MailboxView } from '../api/types';
+import type { AfterIngestAction, MailboxLanguage, MailboxState, MailboxView } from '../api/types';
 import { PANE_LOCALES } from '../i18n/locale';
+import { AfterIngestSetting } from './AfterIngestSetting';
+import { CredentialWarnings } from './CredentialWarnings';
+import { MailboxPush } from './MailboxPush';
 
-/** One linked mailbox: state, health, its emails' language, and the actions its state allows. Unlink asks for a second click. */
+/**
+ * One linked mailbox: state, health, push, credential warnings, its emails' language, what becomes of mail
+ * after ingest, and the actions its state allows. Unlink asks for a second click.
+ */
 export interface MailboxCardProps {
   mailbox: MailboxView;
   busy: boolean;
@@ -13,6 +19,7 @@ export interface MailboxCardProps {
   onResume(): void;
   onUnlink(): void;
   onLanguage(language: MailboxLanguage): void;
+  onAfterIngest(action: AfterIngestAction, folder: string | null): void;
 }
 
 const STATE_COLOR: Record<MailboxState, BadgeProps['color']> = {
@@ -30,7 +37,7 @@ const useStyles = makeStyles({
   actions: { display: 'flex', flexWrap: 'wrap', gap: tokens.spacingHorizontalS },
 });
 
-export function MailboxCard({ mailbox: m, busy, onReauthorize, onPause, onResume, onUnlink, onLanguage }: MailboxCardProps) {
+export function MailboxCard({ mailbox: m, busy, onReauthorize, onPause, onResume, onUnlink, onLanguage, onAfterIngest }: MailboxCardProps) {
   const styles = useStyles();
   const intl = useIntl();
   const [confirming, setConfirming] = useState(false);
@@ -47,6 +54,8 @@ export function MailboxCard({ mailbox: m, busy, onReauthorize, onPause, onResume
       <Text size={200} className={styles.health} data-testid="mailbox-health">
         {intl.formatMessage({ id: 'mailboxes.health' }, { lastSync, lag: h.lagSeconds, ingested: h.messagesIngested, failures: h.consecutiveFailures })}
       </Text>
+      <MailboxPush push={m.push} />
+      <CredentialWarnings warnings={m.credentials.warnings} busy={busy} onReauthorize={onReauthorize} />
       {h.lastError && (
         <Text size={200} className={styles.error} data-testid="mailbox-error" data-code={h.lastError.code}>
           {h.lastError.code}: {h.lastError.message ?? ''}
@@ -61,6 +70,7 @@ export function MailboxCard({ mailbox: m, busy, onReauthorize, onPause, onResume
           ))}
         </Select>
       </Field>
+      <AfterIngestSetting afterIngest={m.afterIngest} busy={busy} onSave={onAfterIngest} />
       <div className={styles.actions}>
         <Button size="small" disabled={busy} onClick={onReauthorize}>{intl.formatMessage({ id: 'mailboxes.reauthorize' })}</Button>
         {m.state === 'active' && <Button size="small" disabled={busy} onClick={onPause}>{intl.formatMessage({ id: 'mailboxes.pause' })}</Button>}

@@ -1,7 +1,9 @@
 import { Button, MessageBar, MessageBarBody, Spinner, Text, makeStyles, tokens } from '@fluentui/react-components';
+import { Fragment } from 'react';
 import { FormattedMessage, useIntl } from 'react-intl';
 import type { PaneServices } from '../services';
 import { useMailboxes, type Notice } from '../state/use-mailboxes';
+import { FirstSyncCard } from './FirstSyncCard';
 import { LinkMailboxForm } from './LinkMailboxForm';
 import { MailboxCard } from './MailboxCard';
 
@@ -45,16 +47,28 @@ export function MailboxesView({ services }: MailboxesViewProps) {
         </Text>
       )}
       {m.mailboxes?.map((mailbox) => (
-        <MailboxCard
-          key={mailbox.id}
-          mailbox={mailbox}
-          busy={m.busy !== null}
-          onReauthorize={() => m.reauthorize(mailbox.id)}
-          onPause={() => m.pause(mailbox.id)}
-          onResume={() => m.resume(mailbox.id)}
-          onUnlink={() => m.unlink(mailbox.id)}
-          onLanguage={(language) => m.setLanguage(mailbox.id, language)}
-        />
+        <Fragment key={mailbox.id}>
+          {/* Linked (it has tokens to count with) and waiting for the admin's choice: nothing syncs until then. */}
+          {mailbox.firstSync.mode === null && (mailbox.state === 'active' || mailbox.state === 'paused') && (
+            <FirstSyncCard
+              mailboxId={mailbox.id}
+              address={mailbox.address}
+              busy={m.busy !== null}
+              loadPreview={m.firstSyncPreview}
+              onConfirm={(choice) => m.chooseFirstSync(mailbox.id, choice)}
+            />
+          )}
+          <MailboxCard
+            mailbox={mailbox}
+            busy={m.busy !== null}
+            onReauthorize={() => m.reauthorize(mailbox.id)}
+            onPause={() => m.pause(mailbox.id)}
+            onResume={() => m.resume(mailbox.id)}
+            onUnlink={() => m.unlink(mailbox.id)}
+            onLanguage={(language) => m.setLanguage(mailbox.id, language)}
+            onAfterIngest={(action, folder) => m.setAfterIngest(mailbox.id, action, folder)}
+          />
+        </Fragment>
       ))}
     </section>
   );

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useState } from 'react';
 import { useIntl } from 'react-intl';
-import type { MailboxLanguage, MailboxView } from '../api/types';
+import type { AfterIngestAction, FirstSyncChoice, FirstSyncPreview, MailboxLanguage, MailboxView } from '../api/types';
 import type { PaneServices } from '../services';
 
 /**
@@ -27,6 +27,11 @@ export interface MailboxesModel {
   resume(id: number): void;
   unlink(id: number): void;
   setLanguage(id: number, language: MailboxLanguage): void;
+  /** `folder`: the folder's display name, for `move`. */
+  setAfterIngest(id: number, action: AfterIngestAction, folder: string | null): void;
+  /** What a first sync would take (stable, for effects). */
+  firstSyncPreview(id: number): Promise<FirstSyncPreview>;
+  chooseFirstSync(id: number, choice: FirstSyncChoice): void;
 }
 
 const codeOf = (error: unknown): string => {
@@ -85,6 +90,20 @@ export function useMailboxes(services: Pick<PaneServices, 'api' | 'consent'>): M
     return { intent: 'success', code: row.state, message: intl.formatMessage({ id: messageId }, { address: row.address, language }) };
   };
 
+  const firstSyncPreview = useCallback((id: number) => api.firstSyncPreview(id), [api]);
+
+  const afterIngest = (id: number, action: AfterIngestAction, folder: string | null) => async (): Promise<Notice> => {
+    try {
+      const row = await api.setAfterIngest(id, action === 'move' && folder ? { action, folder } : { action });
+      return { intent: 'success', code: row.afterIngest.action, message: intl.formatMessage({ id: 'mailboxes.notice.afterIngest' }, { address: row.address }) };
+    } catch (error) {
+      if (codeOf(error) !== 'folder_not_found') throw error;
+      // Our own words: the admin typed the name, so say which name and which mailbox.
+      const address = mailboxes?.find((m) => m.id === id)?.address ?? '';
+      return { intent: 'error', code: 'folder_not_found', message: intl.formatMessage({ id: 'mailboxes.afterIngest.folderNotFound' }, { address, folder: folder ?? '' }) };
+    }
+  };
+
   return {
     mailboxes,
     loadError,
@@ -97,5 +116,8 @@ export function useMailboxes(services: Pick<PaneServices, 'api' | 'consent'>): M
     resume: (id) => void run(`${id}:resume`, simple('mailboxes.notice.resumed', () => api.resume(id))),
     unlink: (id) => void run(`${id}:unlink`, simple('mailboxes.notice.unlinked', () => api.unlink(id))),
     setLanguage: (id, language) => void run(`${id}:language`, simple('mailboxes.notice.language', () => api.setMailboxLanguage(id, language))),
+    setAfterIngest: (id, action, folder) => void run(`${id}:after-ingest`, afterIngest(id, action, folder)),
+    firstSyncPreview,
+    chooseFirstSync: (id, choice) => void run(`${id}:first-sync`, simple('mailboxes.notice.firstSync', () => api.chooseFirstSync(id, choice))),
   };
 }

@@ -28,7 +28,7 @@ export const ATTACHMENT_PAGE_SIZE = 10;
 export const BATCH_LIMIT = 20;
 const MARK_READ_ATTEMPTS = 6;
 
-const mailboxPath = (address: string) => `/users/${encodeURIComponent(address)}`;
+export const mailboxPath = (address: string) => `/users/${encodeURIComponent(address)}`;
 
 /** What a message is listed with when its full JSON is too large for a page of its own: its MIME is read instead. */
 export const METADATA_SELECT = ['id', 'internetMessageId', 'subject', 'from', 'sender', 'receivedDateTime', 'hasAttachments'];
@@ -42,6 +42,10 @@ export interface ListPagesOptions {
   maxPageBytes: number;
   /** The mailbox's page size as its gateway timeouts taught it, kept across syncs (MailboxClients.listPageSize). */
   adaptive?: AdaptivePageSize;
+  /** Only mail received at or after this ISO time (the mailbox's sync_since); all unread mail without it. */
+  since?: string | null;
+  /** Read mail too (a first sync's backfill), with `isRead` selected so the caller can tell. */
+  includeRead?: boolean;
 }
 
 /**
@@ -59,10 +63,12 @@ export interface ListPagesOptions {
 export async function* listUnreadPages(client: Client, address: string, options: ListPagesOptions): AsyncGenerator<GraphMailMessage[]> {
   const configured = Math.max(1, Math.min(options.pageSize, options.limit));
   const adaptive = options.adaptive ?? new AdaptivePageSize();
+  const select = (options.includeRead ? [...SYNC_SELECT, 'isRead'] : SYNC_SELECT).join(',');
+  const since = options.since ? new Date(options.since).toISOString().replace(/\.\d{3}Z$/, 'Z') : '1900-01-01T00:00:00Z';
   let url: string | undefined = pageUrl(`${mailboxPath(address)}/mailFolders/inbox/messages`, {
-    $filter: 'receivedDateTime ge 1900-01-01T00:00:00Z and isRead eq false',
+    $filter: options.includeRead ? `receivedDateTime ge ${since}` : `receivedDateTime ge ${since} and isRead eq false`,
     $orderby: 'receivedDateTime asc',
-    $select: SYNC_SELECT.join(','),
+    $select: select,
     $top: String(adaptive.current(configured)),
   });
   let listed = 0;
@@ -75,7 +81,7 @@ export async function* listUnreadPages(client: Client, address: string, options:
     if (messages.length > 0) yield messages;
     // Past a large message, the page size grows back step by step: large mail often comes in runs.
     nextTop = Math.min(adaptive.current(configured), used * 2);
-    url = page['@odata.nextLink'] ? pageUrl(page['@odata.nextLink'], { $select: SYNC_SELECT.join(',') }) : undefined;
+    url = page['@odata.nextLink'] ? pageUrl(page['@odata.nextLink'], { $select: select }) : undefined;
   }
 }
 
@@ -102,7 +108,7 @@ async function cappedPage(client: Client, url: string, maxBytes: number, onGatew
 }
 
 /** Graph's gateway gave up on the request (504): for a list page, too much to assemble in time. */
-function isGatewayTimeout(error: unknown): boolean {
+export function isGatewayTimeout(error: unknown): boolean {
   return error instanceof GraphRequestError && error.status === 504;
 }
 
@@ -155,10 +161,11 @@ export async function listUnreadAttachments(
  * A GET's body, refused past `maxBytes` without holding more than that. The raw response, because the SDK's
  * stream mode drops the error JSON (and with it Graph's error code) of a failed request.
  */
-async function getCapped(client: Client, url: string, maxBytes: number, options: { listPage?: boolean } = {}): Promise<Buffer> {
+export async function getCapped(client: Client, url: string, maxBytes: number, options: { listPage?: boolean; headers?: Record<string, string> } = {}): Promise<Buffer> {
   let response: Response;
   try {
     const request = client.api(url).responseType(ResponseType.RAW);
+    if (options.headers) request.headers(options.headers);
     // A list page's 504 is answered by asking for a smaller page, not by asking again (see cappedPage).
     if (options.listPage) request.middlewareOptions([new GatewayTimeoutToCaller()]);
     response = (await request.get()) as Response;
@@ -190,7 +197,7 @@ async function errorOf(response: Response): Promise<GraphRequestError> {
 }
 
 /** `url` (relative or absolute) with these query parameters set. */
-function pageUrl(url: string, params: Record<string, string>): string {
+export function pageUrl(url: string, params: Record<string, string>): string {
   const parsed = new URL(url, RELATIVE_BASE);
   for (const [name, value] of Object.entries(params)) parsed.searchParams.set(name, value);
   return parsed.origin === RELATIVE_BASE ? `${parsed.pathname}${parsed.search}` : parsed.toString();
@@ -235,10 +242,35 @@ export async function markRead(
   onThrottled: (ms: number) => void = () => undefined,
   large: ReadonlySet<string> = new Set(),
 ): Promise<MarkReadResult> {
+  return eachInBatches(client, ids, (id) => ({ method: 'PATCH', url: `${mailboxPath(address)}/messages/${encodeURIComponent(id)}`, body: { isRead: true } }), onThrottled, large);
+}
+
+/** One write per message, as eachInBatches sends it. */
+export interface MessageWrite {
+  method: 'PATCH' | 'POST';
+  url: string;
+  body: Record<string, unknown>;
+}
+
+/**
+ * Sends one write per message with $batch, 20 per request (markRead, moveMessages). A 2xx or a 404 (the
+ * message is gone: deleted or moved meanwhile) is done. Sub-requests throttled inside a batch (429 with
+ * Retry-After) pause the mailbox's governor and are retried after the wait; `onThrottled` hears each wait.
+ * `large` messages go one request each, reading only the answer's status (see markRead).
+ */
+export async function eachInBatches(
+  client: Client,
+  ids: readonly string[],
+  write: (id: string) => MessageWrite,
+  onThrottled: (ms: number) => void = () => undefined,
+  large: ReadonlySet<string> = new Set(),
+): Promise<MarkReadResult> {
   const result: MarkReadResult = { done: [], failed: [] };
   for (const id of ids.filter((i) => large.has(i))) {
+    const one = write(id);
     try {
-      const response = (await client.api(`${mailboxPath(address)}/messages/${encodeURIComponent(id)}`).responseType(ResponseType.RAW).patch({ isRead: true })) as Response;
+      const request = client.api(one.url).responseType(ResponseType.RAW);
+      const response = (await (one.method === 'PATCH' ? request.patch(one.body) : request.post(one.body))) as Response;
       if (response.ok || response.status === 404) {
         await response.body?.cancel();
         result.done.push(id);
@@ -256,13 +288,10 @@ export async function markRead(
       let responses: BatchResponse[];
       try {
         const body = {
-          requests: pending.map((id, i) => ({
-            id: String(i),
-            method: 'PATCH',
-            url: `${mailboxPath(address)}/messages/${encodeURIComponent(id)}`,
-            headers: { 'Content-Type': 'application/json' },
-            body: { isRead: true },
-          })),
+          requests: pending.map((id, i) => {
+            const one = write(id);
+            return { id: String(i), method: one.method, url: one.url, headers: { 'Content-Type': 'application/json' }, body: one.body };
+          }),
         };
         responses = ((await client.api('/$batch').post(body)) as { responses: BatchResponse[] }).responses;
       } catch (error) {

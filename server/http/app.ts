@@ -7,6 +7,7 @@ import type { TokenVerifier } from '../identity/token-verifier';
 import type { FromMessageService } from '../inbound/from-message';
 import type { DeadLetters } from '../inbound/ingest/dead-letters';
 import { requestLogSerializer, type Logger } from '../logger';
+import type { AppCredentialInfo } from '../mailboxes/credential-health';
 import type { MailboxLifecycle } from '../mailboxes/mailbox-lifecycle';
 import type { MessageLookup } from '../tickets/lookup';
 import type { SettingsService } from '../tickets/settings';
@@ -25,6 +26,7 @@ import { settingsRoutes } from './routes/settings';
 import { linkedMailboxRoutes } from './routes/linked-mailboxes';
 import { staffRoutes } from './routes/staff';
 import { ticketRoutes } from './routes/tickets';
+import { webhookRoutes, type WebhookIntake } from './routes/webhooks';
 import { apiRateLimits, DEFAULT_API_RATE_LIMITS, type ApiRateLimits } from './rate-limit';
 import { noStore, securityHeaders } from './security-headers';
 
@@ -46,11 +48,13 @@ export interface AppDependencies {
   /** Undefined when no identity provider is configured: the API then answers 503 auth_not_configured. */
   tokenVerifier: TokenVerifier | undefined;
   /** Mailbox linking; undefined when no Microsoft app (nor the sandbox) is available. */
-  microsoft?: { app: MicrosoftApp; linking: MailboxLinking; officeJsUrl: string; publicOrigin: string } | undefined;
+  microsoft?: { app: MicrosoftApp; linking: MailboxLinking; officeJsUrl: string; publicOrigin: string; appCredential?: AppCredentialInfo } | undefined;
   /** The built Outlook add-in and this server's origin; undefined serves no add-in. */
   addin?: AddinRouteOptions | undefined;
   /** /api rate limits (config.ts); default DEFAULT_API_RATE_LIMITS. */
   rateLimits?: ApiRateLimits;
+  /** Microsoft Graph change notifications (/webhooks/graph); undefined serves none. */
+  webhooks?: WebhookIntake | undefined;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -79,6 +83,8 @@ export function createApp(deps: AppDependencies): Express {
   app.use(securityHeaders);
   const { services } = deps;
   app.use(healthRoutes(services.checkReady));
+  // Public and unauthenticated (Graph calls it; clientState is its proof), with its own bounded body parser.
+  if (deps.webhooks) app.use(webhookRoutes(deps.webhooks));
   // No /metrics here: it names every mailbox, so it has its own loopback listener (createMetricsApp, server/wiring.ts).
   if (deps.addin) app.use(addinRoutes(deps.addin));
   if (deps.microsoft) app.use(oauthCallbackRoutes(deps.microsoft.linking, { officeJsUrl: deps.microsoft.officeJsUrl, appOrigin: deps.microsoft.publicOrigin }));
@@ -98,7 +104,7 @@ export function createApp(deps: AppDependencies): Express {
   api.use(fromMessageRoutes(services.fromMessage, services.staff));
   api.use(express.json({ limit: JSON_LIMIT }));
   const admin = requireRole('admin');
-  if (deps.microsoft) api.use('/mailboxes', admin, mailboxRoutes(deps.microsoft.linking, services.mailboxes));
+  if (deps.microsoft) api.use('/mailboxes', admin, mailboxRoutes(deps.microsoft.linking, services.mailboxes, deps.microsoft.appCredential));
   api.use('/mailboxes', admin, mailboxSettingsRoutes(services.mailboxes));
   api.use('/dead-letters', admin, deadLetterRoutes(services.deadLetters));
   // Everything below is for agents (admins included); end users get 403.

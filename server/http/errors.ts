@@ -43,7 +43,14 @@ const LINK_STATUS: Partial<Record<LinkErrorCode, number>> = {
   invalid_mailbox_state: 409,
 };
 
-const LIFECYCLE_STATUS: Record<MailboxLifecycleErrorCode, number> = { not_found: 404, invalid_mailbox_state: 409 };
+const LIFECYCLE_STATUS: Record<MailboxLifecycleErrorCode, number> = {
+  not_found: 404,
+  invalid_mailbox_state: 409,
+  folder_not_found: 400,
+  first_sync_already_chosen: 409,
+  mailbox_not_active: 409,
+  graph_unavailable: 503,
+};
 
 const FROM_MESSAGE_STATUS: Record<FromMessageErrorCode, number> = {
   invalid_input: 400,

@@ -56,7 +56,8 @@ export class MailboxLinking {
     } = {},
   ) {}
 
-  async start(addressInput: string, actor: string): Promise<LinkStarted> {
+  /** `firstSync: 'ask'` stores the mailbox awaiting the admin's first-sync choice (never synced until then). */
+  async start(addressInput: string, actor: string, options: { firstSync?: 'ask' | 'all_unread' } = {}): Promise<LinkStarted> {
     const address = normalizeEmail(addressInput);
     const settings = await readSettings(this.store);
     if (!settings.ccsEnabled || !settings.followersEnabled) {
@@ -66,9 +67,15 @@ export class MailboxLinking {
     if (existing && LINKED_STATES.has(existing.state)) {
       throw new LinkError('already_linked', `${address} is already linked (${existing.state}); re-authorize it instead`, { mailboxId: existing.id });
     }
+    const ask = options.firstSync === 'ask';
+    const firstSync = ask
+      ? { first_sync_mode: null, first_sync_days: null, sync_since: null, backfill_until: null, delta_link: null, delta_synced_at: null }
+      : existing?.first_sync_mode === null
+        ? { first_sync_mode: 'all_unread' as const }
+        : {};
     const mailbox = existing
-      ? await this.store.mailboxes.update(existing.id, { state: 'pending', state_reason: 'waiting for consent' })
-      : await this.store.mailboxes.insert(address, null, 'pending');
+      ? await this.store.mailboxes.update(existing.id, { state: 'pending', state_reason: 'waiting for consent', ...firstSync })
+      : await this.store.mailboxes.insert(address, null, 'pending', { firstSync: ask ? null : 'all_unread' });
     const authorizeUrl = await this.createLink(mailbox, 'link', actor);
     await this.store.audit.record({ actor, action: 'mailbox.link_started', targetType: 'mailbox', targetId: mailbox.id, details: { address } });
     return { mailbox, authorizeUrl };
@@ -159,6 +166,7 @@ export class MailboxLinking {
         home_account_id: result.account?.homeAccountId ?? null,
         linked_by: link.requested_by,
         linked_at: new Date().toISOString(),
+        grant_issued_at: new Date().toISOString(),
         last_error_code: null,
         last_error_message: null,
         consecutive_failures: 0,

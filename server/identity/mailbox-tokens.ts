@@ -91,6 +91,10 @@ export class MailboxTokens {
       const result = await client.acquireTokenSilent({ account, scopes: MAILBOX_TOKEN_SCOPES, forceRefresh });
       this.issued.set(mailboxId, { token: result.accessToken, expiresAt: result.expiresOn?.getTime() ?? Date.now() });
       this.refused.delete(mailboxId);
+      // Not from the cache: MSAL went to Entra with the refresh token, which Entra accepted and rotated, so its
+      // 90-day idle clock restarts (credential-health.ts warns before it runs out; token-keepalive.ts prevents it).
+      // A failed write only delays the warning's reset: the token is good, so the caller gets it.
+      if (!result.fromCache) await this.store.mailboxes.recordRefreshTokenUse(mailboxId).catch((error: unknown) => this.logger.warn({ mailbox: mailbox.address, err: error }, 'could not record the refresh token use'));
       return result.accessToken;
     } catch (error) {
       const failure = classifyIdentityError(error);

@@ -1,4 +1,5 @@
 import type { Store } from '../store/store';
+import { credentialHealth, refreshTokenLastGood, type AppCredentialInfo } from './credential-health';
 import { linkedMailboxes } from './mailbox-lifecycle';
 import type { MailboxState } from './mailbox-state';
 import { degradedOf, type Degraded } from './mailbox-view';
@@ -14,6 +15,16 @@ export interface MailboxHealth {
   lastSyncAt: string | null;
   /** Set while an active mailbox's syncs fail for a reason retrying can fix (see Degraded). */
   degraded: Degraded | null;
+  /** When the refresh token was last redeemed (or granted); null without a grant. */
+  refreshTokenLastGoodAt: string | null;
+  /** When Entra drops it unless it is used (90 days after the last use); null without a grant. */
+  refreshTokenExpiresAt: string | null;
+}
+
+/** For /readyz: how many credential warnings there are, and which mailboxes (or `app`) are critical. */
+export interface CredentialsReadiness {
+  warnings: number;
+  critical: string[];
 }
 
 export async function mailboxHealth(store: Store): Promise<MailboxHealth[]> {
@@ -25,5 +36,24 @@ export async function mailboxHealth(store: Store): Promise<MailboxHealth[]> {
     oldestUnreadAt: m.oldest_unread_at,
     lastSyncAt: m.last_sync_at,
     degraded: degradedOf(m),
+    refreshTokenLastGoodAt: m.state === 'active' || m.state === 'paused' ? refreshTokenLastGood(m) : null,
+    refreshTokenExpiresAt: credentialHealth(m).refreshTokenExpiresAt,
   }));
+}
+
+/** Credential warnings across the linked mailboxes; the app credential's count once, not per mailbox. */
+export async function credentialsReadiness(store: Store, appCredential: AppCredentialInfo): Promise<CredentialsReadiness> {
+  let warnings = 0;
+  const critical = new Set<string>();
+  let appWarned = false;
+  for (const m of await linkedMailboxes(store)) {
+    for (const w of credentialHealth(m, appCredential).warnings) {
+      const isApp = w.kind === 'client_secret_expiring' || w.kind === 'certificate_expiring';
+      if (isApp && appWarned) continue;
+      if (isApp) appWarned = true;
+      warnings += 1;
+      if (w.level === 'critical') critical.add(isApp ? 'app' : m.address);
+    }
+  }
+  return { warnings, critical: [...critical] };
 }

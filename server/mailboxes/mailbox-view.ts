@@ -1,5 +1,6 @@
 import type { FailureClass } from '../graph/failure-classes';
 import type { MailboxRow } from '../store/schema';
+import { credentialHealth, SANDBOX_APP_CREDENTIAL, type AppCredentialInfo, type CredentialHealth } from './credential-health';
 import type { AfterIngestAction, FirstSyncMode, PushState } from './mailbox-care';
 import type { MailboxLanguage } from './mailbox-language';
 import type { MailboxState } from './mailbox-state';
@@ -32,6 +33,8 @@ export interface MailboxView {
   firstSync: { mode: FirstSyncMode | null; days: number | null };
   /** Change notifications: on, or off with the reason (polling then runs at the sync interval). */
   push: { state: PushState; reason: string | null };
+  /** The grant's and the app credential's remaining life, with warnings 30, 7 and 1 day(s) ahead. */
+  credentials: CredentialHealth;
   health: {
     lastSyncAt: string | null;
     /** Age in seconds of the oldest unread message at the last sync; 0 when the inbox was caught up. */
@@ -49,7 +52,8 @@ export function degradedOf(row: MailboxRow): Degraded | null {
   return { failureClass: row.failure_class, since: row.failing_since, reason: row.last_error_message };
 }
 
-export function mailboxView(row: MailboxRow): MailboxView {
+/** `appCredential`: what is known of the app's own credential (the sandbox's, which never expires, by default). */
+export function mailboxView(row: MailboxRow, appCredential: AppCredentialInfo = SANDBOX_APP_CREDENTIAL): MailboxView {
   return {
     id: row.id,
     address: row.address,
@@ -61,6 +65,7 @@ export function mailboxView(row: MailboxRow): MailboxView {
     afterIngest: { action: row.after_ingest, folderName: row.move_folder_name },
     firstSync: { mode: row.first_sync_mode, days: row.first_sync_days },
     push: { state: row.push_state, reason: row.push_reason },
+    credentials: credentialHealth(row, appCredential),
     health: {
       lastSyncAt: row.last_sync_at,
       lagSeconds: row.oldest_unread_at ? Math.max(0, Math.round((Date.now() - Date.parse(row.oldest_unread_at)) / 1000)) : 0,

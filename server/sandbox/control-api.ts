@@ -39,6 +39,8 @@ const tokenSchema = z
     expiresInSeconds: z.number().int().optional(),
   })
   .refine((b) => b.upn !== undefined || b.scopes === undefined, { message: 'scopes need a upn (delegated token); app-only tokens take roles' });
+/** Extension: hold a subscription's notifications back (a delivery failure Graph would later report as `missed`). */
+const holdSchema = z.object({ held: z.boolean() });
 const lifecycleSchema = z.object({ lifecycleEvent: z.enum(['reauthorizationRequired', 'missed', 'subscriptionRemoved']) });
 
 export interface ControlInfo {
@@ -229,6 +231,20 @@ export function controlRouter(services: SandboxServices, info: ControlInfo): Rou
       ...(body.expiresInSeconds !== undefined ? { lifetimeSeconds: body.expiresInSeconds } : {}),
     });
     res.json({ token_type: 'Bearer', access_token: issued.token, expires_in: issued.expiresIn, ...(user ? { scope: (body.scopes ?? defaultScopes).join(' ') } : {}) });
+  });
+
+  router.get('/subscriptions', (_req, res) => {
+    res.json(subscriptions.inspect());
+  });
+
+  router.post('/subscriptions/:id/hold', express.json(), (req, res) => {
+    const body = parse(holdSchema, req.body, res);
+    if (!body) return;
+    if (!subscriptions.hold(String(req.params['id']), body.held)) {
+      res.status(404).json(controlError('SubscriptionNotFound', 'No such subscription.'));
+      return;
+    }
+    res.status(204).end();
   });
 
   router.post('/subscriptions/:id/lifecycle', express.json(), (req, res) => {

@@ -29,6 +29,9 @@ export interface MailboxStats {
   earlyRequests: number;
   /** 504s answered (a list page too large for the gateway, or injected). */
   gatewayTimeouts: number;
+  /** Delta query requests (`.../messages/delta`), and message list requests (`.../messages` listings). */
+  deltaRequests: number;
+  listRequests: number;
 }
 
 /**
@@ -128,10 +131,17 @@ export class Throttle {
     this.statsFor(mailbox).throttled429++;
   }
 
+  /** Counts a delta query or a message listing answered for the mailbox (what a sync cost, by kind). */
+  countRead(mailbox: string, kind: 'delta' | 'list'): void {
+    const s = this.statsFor(mailbox);
+    if (kind === 'delta') s.deltaRequests++;
+    else s.listRequests++;
+  }
+
   statsOf(mailbox?: string): MailboxStats {
-    const pick = (s: MailboxStats): MailboxStats => ({ requests: s.requests, throttledUnits: s.throttledUnits, throttled429: s.throttled429, maxInFlight: s.maxInFlight, earlyRequests: s.earlyRequests, gatewayTimeouts: s.gatewayTimeouts });
-    if (mailbox) return pick(this.stats.get(mailbox.toLowerCase()) ?? { requests: 0, throttledUnits: 0, throttled429: 0, maxInFlight: 0, earlyRequests: 0, gatewayTimeouts: 0 });
-    const total: MailboxStats = { requests: 0, throttledUnits: 0, throttled429: 0, maxInFlight: 0, earlyRequests: 0, gatewayTimeouts: 0 };
+    const pick = (s: MailboxStats): MailboxStats => ({ requests: s.requests, throttledUnits: s.throttledUnits, throttled429: s.throttled429, maxInFlight: s.maxInFlight, earlyRequests: s.earlyRequests, gatewayTimeouts: s.gatewayTimeouts, deltaRequests: s.deltaRequests, listRequests: s.listRequests });
+    if (mailbox) return pick(this.stats.get(mailbox.toLowerCase()) ?? { requests: 0, throttledUnits: 0, throttled429: 0, maxInFlight: 0, earlyRequests: 0, gatewayTimeouts: 0, deltaRequests: 0, listRequests: 0 });
+    const total: MailboxStats = { requests: 0, throttledUnits: 0, throttled429: 0, maxInFlight: 0, earlyRequests: 0, gatewayTimeouts: 0, deltaRequests: 0, listRequests: 0 };
     for (const s of this.stats.values()) {
       total.requests += s.requests;
       total.throttledUnits += s.throttledUnits;
@@ -139,6 +149,8 @@ export class Throttle {
       total.maxInFlight = Math.max(total.maxInFlight, s.maxInFlight);
       total.earlyRequests += s.earlyRequests;
       total.gatewayTimeouts += s.gatewayTimeouts;
+      total.deltaRequests += s.deltaRequests;
+      total.listRequests += s.listRequests;
     }
     return total;
   }
@@ -151,6 +163,8 @@ export class Throttle {
       s.throttled429 = 0;
       s.earlyRequests = 0;
       s.gatewayTimeouts = 0;
+      s.deltaRequests = 0;
+      s.listRequests = 0;
       s.maxInFlight = s.inFlight;
     }
   }
@@ -159,7 +173,7 @@ export class Throttle {
     const key = mailbox.toLowerCase();
     let s = this.stats.get(key);
     if (!s) {
-      s = { requests: 0, throttledUnits: 0, throttled429: 0, maxInFlight: 0, earlyRequests: 0, gatewayTimeouts: 0, inFlight: 0 };
+      s = { requests: 0, throttledUnits: 0, throttled429: 0, maxInFlight: 0, earlyRequests: 0, gatewayTimeouts: 0, deltaRequests: 0, listRequests: 0, inFlight: 0 };
       this.stats.set(key, s);
     }
     return s;

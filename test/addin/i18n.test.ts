@@ -51,6 +51,9 @@ describe('pane message catalogs', () => {
       ...['pending', 'active', 'paused', 'needs_reauth', 'unlinked'].map((s) => `mailboxes.state.${s}`),
       ...['en-US', 'it-IT'].map((l) => `mailboxes.language.${l}`),
       ...reasons.flatMap((r) => [`reason.${r}.title`, `reason.${r}.explanation`]),
+      ...['mark_read', 'leave_unread', 'move'].map((a) => `mailboxes.afterIngest.${a}`),
+      ...['all_unread', 'from_now', 'last_days'].map((m) => `mailboxes.firstSync.${m}`),
+      ...['refresh_token_inactive', 'client_secret_expiring', 'certificate_expiring', 'consent_lost'].map((k) => `mailboxes.credentials.${k}`),
     ];
     expect(built.filter((id) => !(id in english))).toEqual([]);
   });

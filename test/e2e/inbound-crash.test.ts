@@ -56,7 +56,8 @@ describe('inbound ingest under crashes', () => {
       // A backlog of BACKLOG messages before the first start; before each restart, as many new ones arrive as
       // the killed run recorded, so every run starts with work it cannot finish before its kill.
       const plan = planMail({ addresses: ADDRESSES, threads: PLANNED_THREADS, replyRate: 0.25, crossPostRate: 0.05, seed: 11, tag: 'crash' });
-      const startAt = Date.parse('2026-11-02T08:00:00Z');
+      // Received from now on, as Exchange stamps delivery: the delta link the first sync took sees it.
+      const startAt = Date.now();
       let delivered = 0;
       const topUp = async (count: number) => {
         const batch = plan.slice(delivered, delivered + count);

@@ -19,7 +19,8 @@ beforeAll(async () => {
 });
 afterAll(() => rd?.close());
 
-let clock = Date.parse('2026-11-21T08:00:00Z');
+// Received from now on, as Exchange stamps delivery: the delta link of a mailbox's first sync sees it.
+let clock = Date.now();
 /** Delivers in order, one second apart, so "oldest first" is the order of delivery. */
 async function deliver(address: string, mime: Buffer): Promise<string> {
   clock += 1000;

@@ -92,6 +92,9 @@ export interface SandboxStats {
   earlyRequests: number;
   /** 504s answered to the mailbox's requests. */
   gatewayTimeouts: number;
+  /** Delta query requests, and message listings, answered for the mailbox. */
+  deltaRequests: number;
+  listRequests: number;
 }
 
 /** The control API as plain HTTP JSON (the one part of the sandbox tests may call without an SDK). */

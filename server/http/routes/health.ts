@@ -1,6 +1,9 @@
 import { Router } from 'express';
-/** Throws when the database is unreachable; lists migrations the database is behind on. */
-export type ReadinessCheck = () => Promise<{ pendingMigrations: string[] }>;
+/**
+ * Throws when the database is unreachable; lists migrations the database is behind on; may tell of credential
+ * warnings, which never make an instance unready (it still serves every mailbox whose grant works).
+ */
+export type ReadinessCheck = () => Promise<{ pendingMigrations: string[]; credentials?: { warnings: number; critical: string[] } }>;
 
 /** Liveness and readiness for load balancers and service managers; no authentication. */
 export function healthRoutes(checkReady: ReadinessCheck): Router {
@@ -10,12 +13,13 @@ export function healthRoutes(checkReady: ReadinessCheck): Router {
   });
   router.get('/readyz', async (req, res) => {
     try {
-      const { pendingMigrations } = await checkReady();
+      const { pendingMigrations, credentials } = await checkReady();
       if (pendingMigrations.length > 0) {
         res.status(503).json({ status: 'not_ready', reason: 'migrations_pending', pendingMigrations });
         return;
       }
-      res.json({ status: 'ready' });
+      // Only when there is something to say: a healthy instance answers as it always has.
+      res.json(credentials && credentials.warnings > 0 ? { status: 'ready', credentials } : { status: 'ready' });
     } catch (error) {
       req.log.warn({ err: error }, 'readiness check failed');
       res.status(503).json({ status: 'not_ready', reason: 'database_unreachable' });

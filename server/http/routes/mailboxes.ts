@@ -4,11 +4,23 @@ import type { MailboxLinking } from '../../identity/mailbox-linking';
 import type { MailboxLifecycle } from '../../mailboxes/mailbox-lifecycle';
 import { MAILBOX_LANGUAGES } from '../../mailboxes/mailbox-language';
 import { mailboxView } from '../../mailboxes/mailbox-view';
+import type { AppCredentialInfo } from '../../mailboxes/credential-health';
 import { principalOf } from '../auth';
 
 const Id = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER);
-const LinkBody = z.object({ address: z.string().trim().pipe(z.email()) });
-const SettingsBody = z.strictObject({ language: z.enum(MAILBOX_LANGUAGES) });
+const LinkBody = z.object({ address: z.string().trim().pipe(z.email()), firstSync: z.enum(['ask', 'all_unread']).optional() });
+const AfterIngestBody = z.discriminatedUnion('action', [
+  z.strictObject({ action: z.enum(['mark_read', 'leave_unread']) }),
+  z.strictObject({ action: z.literal('move'), folder: z.string().trim().min(1).max(255) }),
+]);
+const SettingsBody = z
+  .strictObject({ language: z.enum(MAILBOX_LANGUAGES).optional(), afterIngest: AfterIngestBody.optional() })
+  .refine((b) => b.language !== undefined || b.afterIngest !== undefined, { message: 'Send language or afterIngest' });
+const FirstSyncBody = z.discriminatedUnion('mode', [
+  z.strictObject({ mode: z.literal('all_unread') }),
+  z.strictObject({ mode: z.literal('from_now') }),
+  z.strictObject({ mode: z.literal('last_days'), days: z.number().int().min(1).max(365) }),
+]);
 
 const actorOf = (req: Express.Request) => {
   const p = principalOf(req);
@@ -16,17 +28,18 @@ const actorOf = (req: Express.Request) => {
 };
 
 /** Admin-only mailbox linking and lifecycle, mounted at /api/mailboxes behind the admin check. */
-export function mailboxRoutes(linking: MailboxLinking, lifecycle: MailboxLifecycle): Router {
+export function mailboxRoutes(linking: MailboxLinking, lifecycle: MailboxLifecycle, appCredential?: AppCredentialInfo): Router {
   const router = Router();
   const actor = actorOf;
 
   router.get('/', async (_req, res) => {
-    res.json((await lifecycle.listLinked()).map(mailboxView));
+    res.json((await lifecycle.listLinked()).map((row) => mailboxView(row, appCredential)));
   });
 
   router.post('/', async (req, res) => {
-    const { address } = LinkBody.parse(req.body);
-    const { mailbox, authorizeUrl } = await linking.start(address, actor(req));
+    const { address, firstSync } = LinkBody.parse(req.body);
+    // 'ask': nothing is synced until an admin chooses what the first sync takes (POST /:id/first-sync).
+    const { mailbox, authorizeUrl } = await linking.start(address, actor(req), { firstSync: firstSync ?? 'all_unread' });
     res.status(201).json({ id: mailbox.id, address: mailbox.address, state: mailbox.state, authorizeUrl });
   });
 
@@ -58,8 +71,22 @@ export function mailboxSettingsRoutes(lifecycle: MailboxLifecycle): Router {
   const router = Router();
   router.patch('/:id', async (req, res) => {
     const id = Id.parse(req.params.id);
-    const { language } = SettingsBody.parse(req.body);
-    res.json(mailboxView(await lifecycle.setLanguage(id, language, actorOf(req))));
+    const { language, afterIngest } = SettingsBody.parse(req.body);
+    // The folder lookup can refuse: it goes first, so a refused request changes nothing.
+    let row = afterIngest ? await lifecycle.setAfterIngest(id, afterIngest, actorOf(req)) : undefined;
+    if (language !== undefined) row = await lifecycle.setLanguage(id, language, actorOf(req));
+    res.json(mailboxView(row!));
+  });
+
+  /** What the first sync would take: `{ unread, oldest, newest, choice: { mode, days } | null }`. */
+  router.get('/:id/first-sync', async (req, res) => {
+    res.json(await lifecycle.firstSyncPreview(Id.parse(req.params.id)));
+  });
+
+  router.post('/:id/first-sync', async (req, res) => {
+    const id = Id.parse(req.params.id);
+    const choice = FirstSyncBody.parse(req.body);
+    res.json(mailboxView(await lifecycle.chooseFirstSync(id, choice, actorOf(req))));
   });
   return router;
 }

@@ -16,6 +16,11 @@ export interface BatchContext {
   filters: readonly Filter[];
   options: IngestOptions;
   log: Logger;
+  /**
+   * A first sync's backfill: messages received before this ISO time become solved tickets and comments with
+   * nothing emailed, and do not count as sender bursts (a month of a customer's mail is not a flood).
+   */
+  backfillUntil?: string;
 }
 
 /**
@@ -46,20 +51,25 @@ export async function ingestBatch(store: Store, batch: readonly ReadMessage[], c
   }
 }
 
+/** The sender-burst filter's name (filters/sender-burst.ts): a backfill runs without it. */
+const BURST_FILTER = 'sender-burst';
+
 /** Runs of a batch that conflicts with concurrent transactions before the sync gives up until its next pass. */
 const CONFLICT_ATTEMPTS = 3;
 
 async function ingestOne(repos: Transaction, item: ReadMessage, env: FilterEnvironment, context: BatchContext): Promise<BatchOutcome> {
   if (item.kind === 'dead_letter') return deadLetterIn(repos, item, item.reasonCode, item.reason, context);
   const ctx = newFilterContext(item.mail, context.mailbox);
+  const backfill = context.backfillUntil !== undefined && Date.parse(item.message.receivedDateTime ?? '') < Date.parse(context.backfillUntil);
+  const options: IngestOptions = backfill ? { ...context.options, backfill: true } : context.options;
   try {
-    await runFilters(ctx, env, context.filters);
+    await runFilters(ctx, env, backfill ? context.filters.filter((f) => f.name !== BURST_FILTER) : context.filters);
   } catch (error) {
     if (isStoreError(error)) throw error;
     return deadLetterIn(repos, item, 'filter_failed', (error as Error).message, context);
   }
   try {
-    const outcome = await repos.atomically(() => ingestIn(repos, ctx, item.message.id, context.options));
+    const outcome = await repos.atomically(() => ingestIn(repos, ctx, item.message.id, options));
     context.log.debug({ graphId: item.message.id, outcome: outcome.kind }, 'message ingested');
     return outcome;
   } catch (error) {

@@ -20,6 +20,11 @@ export type IngestOutcome =
 export interface IngestOptions {
   /** How long a sender who burst is blocked. */
   burstBlockMs: number;
+  /**
+   * Mail from before the mailbox was linked, taken by its first sync: the ticket is recorded solved, a
+   * reply as a comment that leaves its ticket solved, and nothing is emailed (no acknowledgement).
+   */
+  backfill?: boolean;
 }
 
 /**
@@ -83,7 +88,10 @@ export async function ingestIn(repos: Transaction, ctx: FilterContext, graphMess
   const requester = await repos.users.ensureByEmail(ctx.requester.address, ctx.requester.name);
 
   if (ctx.thread) {
+    const wasSolved = options.backfill && (await repos.tickets.findById(ctx.thread.ticketId))?.status === 'solved';
     const reply = await applyEndUserReply(repos, { ticketId: ctx.thread.ticketId, authorId: requester.id, bodyText: ctx.replyText, bodyHtml: mail.html });
+    // History, not a customer waiting: a backfilled reply leaves a solved ticket solved, and its follow-up of a closed one too.
+    if (wasSolved || (options.backfill && reply.followUpOf !== null)) await repos.tickets.update(reply.ticketId, { status: 'solved' });
     await addParticipants(repos, reply.ticketId, ctx);
     await storeAttachments(repos, reply.ticketId, reply.commentId, ctx);
     await record(reply.followUpOf ? 'follow_up_created' : 'comment_added', `thread matched by ${ctx.thread.matchedBy}`, reply.ticketId, reply.commentId);
@@ -93,7 +101,7 @@ export async function ingestIn(repos: Transaction, ctx: FilterContext, graphMess
   const ticket = await repos.tickets.insert({
     mailboxId: mailbox.id,
     subject: mail.subject.trim() || '(no subject)',
-    status: 'new',
+    status: options.backfill ? 'solved' : 'new',
     requesterId: requester.id,
     referenceTag: newReferenceTag(),
     senderAuthFailure: ctx.senderAuthFailure,
@@ -102,8 +110,9 @@ export async function ingestIn(repos: Transaction, ctx: FilterContext, graphMess
   await addParticipants(repos, ticket.id, ctx);
   await storeAttachments(repos, ticket.id, comment.id, ctx);
   if (ctx.senderAuthFailure) await noteSenderAuthFailure(repos, ticket.id, ctx.senderAuthFailure);
-  // No acknowledgement to a From that failed authentication: it would mail the forger's text to whoever they named.
-  else if (mayEmail(requester)) {
+  // No acknowledgement to a From that failed authentication: it would mail the forger's text to whoever they
+  // named; none for a backfill either (the mail is history).
+  else if (mayEmail(requester) && !options.backfill) {
     await repos.outbox.insert({ ticketId: ticket.id, mailboxId: mailbox.id, commentId: comment.id, kind: 'ticket_received', to: [requester.email], cc: [] });
   }
   await record('ticket_created', null, ticket.id, comment.id);

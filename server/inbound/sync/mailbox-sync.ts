@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { GraphAttachmentJson, GraphMailMessage } from '../../graph/mail-message';
-import { listUnreadAttachments, listUnreadPages, markRead } from '../../graph/mail-operations';
+import { deltaBaseline, deltaPages, isSyncStateLost } from '../../graph/inbox-delta';
+import { listUnreadAttachments, listUnreadPages } from '../../graph/mail-operations';
 import type { MailboxClients } from '../../graph/mailbox-clients';
 import type { Logger } from '../../logger';
 import type { MailboxRow } from '../../store/schema';
@@ -15,6 +16,7 @@ import { ingestBatch, type BatchContext, type BatchOutcome } from '../ingest/ing
 import { DEFAULT_PARSE_DEADLINE_MS, sharedParsePool, type ParsePool } from '../mail/parse-pool';
 import { heldBytes, readMessage, type ReadMessage } from './read-message';
 import { filterEnvironment } from '../filters/store-environment';
+import { applyAfterIngest, isRetryable } from './after-ingest';
 
 export interface SyncSettings {
   /** $top of each list page. */
@@ -84,22 +86,38 @@ const LARGE_BODY_CHARS = 256 * 1024;
 /** A message whose reading began this many times without ending is not read again: it is poison. */
 export const POISON_ATTEMPTS = 2;
 
+/** How far back a listing after a lost delta link looks in leave_unread mode, before the last good round. */
+export const RESYNC_OVERLAP_MS = 60 * 60 * 1000;
+
 /**
- * One pass over a mailbox's unread inbox, a page at a time: each page's messages are read (from the list,
- * or their MIME when needed), then filtered and recorded in batches, one transaction each, and at the end
- * marked read, in $batch calls of 20. Messages that cannot be processed become dead letters (also marked
- * read) so that they never block the mailbox.
+ * One pass over a mailbox's Inbox. With a delta link it is a delta round: what was created or changed since
+ * the last round, page by page; each page's unread messages go through the same pipeline as a listing's.
+ * Without one (a new mailbox, or after Graph lost the sync state: 410) it takes a baseline first, then lists
+ * the unread mail received since `sync_since` (all of it, read too, for a first sync's backfill); anything
+ * arriving in between is seen by the next round and found recorded by its Message-ID.
+ *
+ * Each page's messages are read (from the page, or their MIME when needed), filtered and recorded in
+ * batches, one transaction each; once the pass is over, the mailbox's after-ingest action (mark read, leave
+ * unread, move) is applied in $batch calls of 20. Messages that cannot be processed become dead letters
+ * (and get the same action) so that they never block the mailbox.
+ *
+ * The new delta link is stored only after everything it moves past was recorded and acted on: a pass that
+ * stops early (the per-sync cap, a stop, a failure) stores none, and the next round repeats from the old
+ * link, finding what was recorded already (no loss, no second ticket).
  *
  * Crash-loop protection: before messages are read, that their reading begins is committed (inbound_reads),
  * and it ends once their parse returns (see readChunk). Messages a crashed process was reading are read
  * again one at a time, so a second crash names the message that caused it; a message whose reading began
  * POISON_ATTEMPTS times without ending becomes a `poison` dead letter instead of being read again.
  */
-export async function syncMailbox(deps: SyncDeps, mailbox: MailboxRow, shouldContinue: () => boolean = () => true): Promise<SyncResult> {
+export async function syncMailbox(deps: SyncDeps, given: MailboxRow, shouldContinue: () => boolean = () => true): Promise<SyncResult> {
   const { store, settings } = deps;
+  // The row as it is now: the delta link and the after-ingest action change between passes.
+  const mailbox = (await store.mailboxes.findById(given.id)) ?? given;
   const log = deps.logger.child({ mailbox: mailbox.address });
   const client = deps.clients.client(mailbox.id);
-  const context = await syncBatchContext(deps, mailbox, log);
+  const backfilling = mailbox.backfill_until !== null && mailbox.delta_synced_at === null;
+  const context = { ...(await syncBatchContext(deps, mailbox, log)), ...(backfilling && mailbox.backfill_until ? { backfillUntil: mailbox.backfill_until } : {}) };
   const handled: string[] = [];
   const listed: { id: string; receivedDateTime: string | undefined }[] = [];
   // Messages whose answer to mark-read would be megabytes: marked one by one, the answer left unread.
@@ -115,21 +133,17 @@ export async function syncMailbox(deps: SyncDeps, mailbox: MailboxRow, shouldCon
     handled.push(message.id);
   };
   const reader: ChunkReader = { deps, mailbox, context, shouldContinue, download: oneAtATime(), pool: deps.parsePool ?? sharedParsePool(), recorded };
+  let read = 0;
 
-  const pages = listUnreadPages(client, mailbox.address, {
-    pageSize: settings.pageSize,
-    limit: settings.perSyncCap,
-    maxPageBytes: settings.ingestBatchBytes / 4,
-    adaptive: deps.clients.listPageSize(mailbox.id),
-  });
-  for await (const page of pages) {
+  /** Handles one page of messages to take: whether all of it was handled, and whether the pass may go on (the cap of messages read). */
+  const handlePage = async (page: readonly GraphMailMessage[]): Promise<PageHandled> => {
     result.listed += page.length;
     for (const m of page) {
       listed.push({ id: m.id, receivedDateTime: m.receivedDateTime ?? undefined });
       if (!m.body || m.body.content.length > LARGE_BODY_CHARS) large.add(m.id);
     }
     const ids = new Map(page.map((m) => [m.id, recordedMessageId(m)]));
-    // Messages recorded before a crash (or before a failed mark-read) are only marked read: no second read.
+    // Messages recorded before a crash (or before a failed mark-read) are only acted on: no second read.
     // Ingest checks again inside its transaction; this check only saves the work.
     const known = await store.mailMessages.recordedIn(mailbox.id, [...new Set(ids.values())]);
     const toRead: GraphMailMessage[] = [];
@@ -144,19 +158,153 @@ export async function syncMailbox(deps: SyncDeps, mailbox: MailboxRow, shouldCon
     for (let i = 0; i < toRead.length && shouldContinue(); i += settings.ingestBatchSize) {
       await readChunk(reader, toRead.slice(i, i + settings.ingestBatchSize), ids, attachments);
     }
-    if (!shouldContinue()) break;
+    read += toRead.length;
+    const whole = shouldContinue();
+    return { whole, more: whole && read < settings.perSyncCap };
+  };
+
+  /**
+   * A delta page's unread messages (id, Message-ID, time only): recorded ones are only acted on again; the
+   * others are read from a listing of unread mail received since the oldest of them, which brings their
+   * bodies with the listing's safeguards (page budget, gateway timeouts, large messages from their MIME).
+   * One that is no longer unread in the listing was read or moved by someone meanwhile.
+   */
+  const handleChanged = async (changed: readonly GraphMailMessage[]): Promise<PageHandled> => {
+    const ids = new Map(changed.map((m) => [m.id, recordedMessageId(m)]));
+    const known = await store.mailMessages.recordedIn(mailbox.id, [...new Set(ids.values())]);
+    const wanted = new Set<string>();
+    for (const m of changed) {
+      if (!known.has(ids.get(m.id)!)) wanted.add(m.id);
+      else {
+        result.listed++;
+        result.alreadyRecorded++;
+        listed.push({ id: m.id, receivedDateTime: m.receivedDateTime ?? undefined });
+        handled.push(m.id);
+      }
+    }
+    const since = changed.filter((m) => wanted.has(m.id)).map((m) => m.receivedDateTime ?? '').sort()[0];
+    if (since === undefined) return { whole: true, more: true };
+    const pages = listUnreadPages(client, mailbox.address, {
+      pageSize: settings.pageSize,
+      limit: Number.MAX_SAFE_INTEGER,
+      maxPageBytes: settings.ingestBatchBytes / 4,
+      adaptive: deps.clients.listPageSize(mailbox.id),
+      since,
+    });
+    for await (const page of pages) {
+      const take = page.filter((m) => wanted.delete(m.id));
+      if (take.length > 0) {
+        const done = await handlePage(take);
+        if (!done.more) return done;
+      }
+      if (wanted.size === 0) break;
+    }
+    return { whole: true, more: read < settings.perSyncCap };
+  };
+
+  let nextLink: string | undefined;
+  let lost = false;
+  if (mailbox.delta_link) {
+    try {
+      nextLink = await deltaRound(deps, mailbox, mailbox.delta_link, handleChanged);
+    } catch (error) {
+      if (!isSyncStateLost(error)) throw error;
+      lost = true;
+      log.warn({ err: error }, 'the Inbox delta link no longer works: taking a new baseline and listing unread mail');
+      await store.mailboxes.update(mailbox.id, { delta_link: null });
+    }
+  }
+  if (!mailbox.delta_link || lost) {
+    const baseline = await deltaBaseline(client, mailbox.address, new Date(), settings.ingestBatchBytes / 4);
+    // A good round before and no link now: the link was lost (maybe by a pass that failed after clearing it).
+    const complete = await listSince(deps, mailbox, { lost: lost || mailbox.delta_synced_at !== null, backfilling }, handlePage);
+    if (complete) nextLink = baseline;
   }
 
-  const marked = await markRead(client, mailbox.address, handled, (ms) => log.info({ waitMs: ms }, 'mark-read throttled'), large);
-  result.markedRead = marked.done.length;
-  result.markReadFailed = marked.failed.length;
-  for (const failure of marked.failed) log.warn({ graphId: failure.id, code: failure.error.graphCode }, 'could not mark message read; the next sync will retry');
+  const acted = await applyAfterIngest(deps.clients, mailbox, handled, large, log);
+  if (mailbox.after_ingest !== 'leave_unread') {
+    result.markedRead = acted.done;
+    result.markReadFailed = acted.failed.length;
+  }
+  // A retryable failure keeps the old link, so the next round meets those messages again and retries.
+  if (nextLink && !acted.failed.some((f) => isRetryable(f.error))) {
+    await store.mailboxes.update(mailbox.id, { delta_link: nextLink, delta_synced_at: new Date().toISOString() });
+  }
 
-  const stillUnread = new Set(marked.failed.map((f) => f.id));
   const handledIds = new Set(handled);
-  const unhandled = listed.find((m) => !handledIds.has(m.id) || stillUnread.has(m.id));
-  result.oldestUnreadAt = unhandled?.receivedDateTime ?? (listed.length >= settings.perSyncCap ? (listed.at(-1)?.receivedDateTime ?? null) : null);
+  const unhandled = listed.find((m) => !handledIds.has(m.id) || acted.stillUnread.has(m.id));
+  // Left unread on purpose, recorded mail is no lag: in leave_unread mode only a cap on reading means more waits.
+  const capped = read >= settings.perSyncCap || (mailbox.after_ingest !== 'leave_unread' && listed.length >= settings.perSyncCap);
+  result.oldestUnreadAt = unhandled?.receivedDateTime ?? (capped ? (listed.at(-1)?.receivedDateTime ?? null) : null);
   return result;
+}
+
+interface PageHandled {
+  /** Every message of the page was handled (no stop came in the middle). */
+  whole: boolean;
+  /** The pass may go on to the next page. */
+  more: boolean;
+}
+
+/**
+ * One delta round from `link`: each page's unread messages (received since `sync_since`) are handled in
+ * turn (see handleChanged). Returns the round's new deltaLink, or undefined when the pass stopped before the round's end.
+ */
+async function deltaRound(deps: SyncDeps, mailbox: MailboxRow, link: string, handleChanged: (changed: readonly GraphMailMessage[]) => Promise<PageHandled>): Promise<string | undefined> {
+  // Graph gives receivedDateTime to the second: compared at that precision, mail of the chosen second counts.
+  const since = mailbox.sync_since ? Math.floor(Date.parse(mailbox.sync_since) / 1000) * 1000 : undefined;
+  for await (const page of deltaPages(deps.clients.client(mailbox.id), link, deps.settings.ingestBatchBytes / 4)) {
+    const wanted = page.messages.filter((m) => !m['@removed'] && m.isRead === false && (since === undefined || Date.parse(m.receivedDateTime ?? '') >= since));
+    const handled = wanted.length > 0 ? await handleChanged(wanted) : { whole: true, more: true };
+    if (!handled.whole) return undefined;
+    if (page.deltaLink) return page.deltaLink;
+    // At the cap with pages left: the next round repeats from the old link, skipping what is recorded.
+    if (!handled.more) return undefined;
+  }
+  return undefined;
+}
+
+/**
+ * The listing after a baseline: unread mail received since `sync_since` (and read mail too while a first
+ * sync backfills). True when it reached the end. In mark_read and move modes what was handled leaves the
+ * listing, so it is capped by messages listed, as it always was; in leave_unread mode (and while
+ * backfilling) recorded mail stays in it, so only messages read count towards the cap, and after a lost
+ * delta link it starts an hour before the last good round rather than at the beginning.
+ */
+async function listSince(
+  deps: SyncDeps,
+  mailbox: MailboxRow,
+  why: { lost: boolean; backfilling: boolean },
+  handlePage: (page: readonly GraphMailMessage[]) => Promise<PageHandled>,
+): Promise<boolean> {
+  const { settings } = deps;
+  const staysListed = mailbox.after_ingest === 'leave_unread' || why.backfilling;
+  const since = listingSince(mailbox, why.lost);
+  const backfillUntil = why.backfilling && mailbox.backfill_until ? Date.parse(mailbox.backfill_until) : undefined;
+  const pages = listUnreadPages(deps.clients.client(mailbox.id), mailbox.address, {
+    pageSize: settings.pageSize,
+    limit: staysListed ? Number.MAX_SAFE_INTEGER : settings.perSyncCap,
+    maxPageBytes: settings.ingestBatchBytes / 4,
+    adaptive: deps.clients.listPageSize(mailbox.id),
+    since,
+    ...(backfillUntil !== undefined ? { includeRead: true } : {}),
+  });
+  let listed = 0;
+  for await (const page of pages) {
+    listed += page.length;
+    // While backfilling, read mail counts only up to the moment the admin chose (mail read since is not new).
+    const wanted = backfillUntil === undefined ? page : page.filter((m) => (m as { isRead?: boolean }).isRead !== true || Date.parse(m.receivedDateTime ?? '') < backfillUntil);
+    if (wanted.length > 0 && !(await handlePage(wanted)).more) return false;
+  }
+  return staysListed || listed < settings.perSyncCap;
+}
+
+/** Where a listing after a baseline starts: `sync_since`, or in leave_unread mode after a lost link an hour before the last good round. */
+export function listingSince(mailbox: Pick<MailboxRow, 'sync_since' | 'after_ingest' | 'delta_synced_at'>, lost: boolean): string | null {
+  const floor = mailbox.sync_since;
+  if (!lost || mailbox.after_ingest !== 'leave_unread' || !mailbox.delta_synced_at) return floor;
+  const overlap = new Date(Date.parse(mailbox.delta_synced_at) - RESYNC_OVERLAP_MS).toISOString();
+  return floor && floor > overlap ? floor : overlap;
 }
 
 interface ChunkReader {
@@ -309,7 +457,8 @@ export async function syncBatchContext(deps: Pick<SyncDeps, 'store' | 'settings'
  */
 async function prefetchAttachments(deps: SyncDeps, mailbox: MailboxRow, messages: readonly GraphMailMessage[]): Promise<Map<string, GraphAttachmentJson[]>> {
   const wanted = messages.filter((m) => m.body && mimeRequiredReason(m) === 'has_attachments');
-  const since = wanted[0]?.receivedDateTime;
+  // The oldest of them: a delta page is in change order, not received order.
+  const since = wanted.map((m) => m.receivedDateTime ?? '').sort()[0];
   if (!since) return new Map();
   const ids = new Set(wanted.map((m) => m.id));
   return listUnreadAttachments(deps.clients.client(mailbox.id), mailbox.address, {

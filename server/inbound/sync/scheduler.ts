@@ -15,6 +15,19 @@ export interface SchedulerOptions {
    * port) so a restarted instance resumes its mailboxes at once instead of waiting for its old leases.
    */
   instanceId?: string;
+  /**
+   * With push on, a mailbox is synced at least this often anyway (notifications can be lost); without it,
+   * every `intervalMs`. Default: `intervalMs`.
+   */
+  pushCheckIntervalMs?: number;
+}
+
+/** What push asks of the scheduler. */
+export interface SchedulerPush {
+  /** Under the mailbox's lease, before each sync: the subscription's upkeep. Must not throw. */
+  ensure(mailbox: MailboxRow): Promise<void>;
+  /** Mailboxes whose notifications are still being gathered: left to the poke that ends the window. */
+  waiting(): readonly number[];
 }
 
 export const DEFAULT_SCHEDULER: SchedulerOptions = { intervalMs: 15_000, leaseMs: 120_000, maxConcurrent: 8 };
@@ -29,6 +42,8 @@ export class SyncScheduler {
   private readonly running = new Map<number, Promise<void>>();
   /** Claims in flight: stop() waits for them, so no sync starts after it returned. */
   private readonly claiming = new Set<Promise<MailboxRow[]>>();
+  /** Syncs asked for while one of the same mailbox was running: claimed again as soon as it ends. */
+  private readonly askedWhileRunning = new Set<number>();
   private timer: NodeJS.Timeout | undefined;
   private stopping = false;
 
@@ -36,6 +51,7 @@ export class SyncScheduler {
     private readonly deps: SyncDeps,
     private readonly options: SchedulerOptions = DEFAULT_SCHEDULER,
     private readonly onSynced: (mailbox: MailboxRow, result: SyncResult | Error) => void = () => undefined,
+    private readonly push?: SchedulerPush,
   ) {
     this.instanceId = options.instanceId ?? `${process.pid}-${randomUUID().slice(0, 8)}`;
   }
@@ -54,6 +70,19 @@ export class SyncScheduler {
     await Promise.all(claimed.map((m) => this.launch(m)));
   }
 
+  /**
+   * A notification asked for a sync (its flag is already in the store): claim the mailbox now rather than at
+   * the next tick; if this process is syncing it, claim it again once that sync ends.
+   */
+  requested(mailboxId: number): void {
+    if (this.stopping) return;
+    if (this.running.has(mailboxId)) {
+      this.askedWhileRunning.add(mailboxId);
+      return;
+    }
+    void this.claimRequested(mailboxId);
+  }
+
   /** Stops claiming work and waits for running syncs to finish (each ends within one message). */
   async stop(): Promise<void> {
     this.stopping = true;
@@ -67,22 +96,38 @@ export class SyncScheduler {
     const free = this.options.maxConcurrent - this.running.size;
     if (this.stopping || free <= 0) return;
     try {
-      const claimed = await this.claim({ dueBefore: new Date(Date.now() - this.options.intervalMs).toISOString(), limit: free });
+      const claimed = await this.claim({ ...this.dueTimes(), limit: free, holdBack: this.push?.waiting() ?? [] });
       for (const mailbox of claimed) void this.launch(mailbox);
     } catch (error) {
       this.deps.logger.error({ err: error }, 'could not claim mailboxes to sync');
     }
   }
 
-  private claim(claim: { dueBefore: string; limit: number; onlyId?: number }): Promise<MailboxRow[]> {
+  private dueTimes(): { dueBefore: string; pushDueBefore: string } {
+    const now = Date.now();
+    return { dueBefore: new Date(now - this.options.intervalMs).toISOString(), pushDueBefore: new Date(now - (this.options.pushCheckIntervalMs ?? this.options.intervalMs)).toISOString() };
+  }
+
+  /** Claims the mailbox if it is due; the store's request flag makes it so, unless another instance took it. */
+  private async claimRequested(mailboxId: number): Promise<void> {
+    if (this.stopping || this.running.size >= this.options.maxConcurrent) return;
+    try {
+      const claimed = await this.claim({ ...this.dueTimes(), limit: 1, onlyId: mailboxId });
+      for (const mailbox of claimed) void this.launch(mailbox);
+    } catch (error) {
+      this.deps.logger.error({ err: error }, 'could not claim a mailbox a notification asked for');
+    }
+  }
+
+  private claim(claim: { dueBefore: string; pushDueBefore?: string; limit: number; onlyId?: number; holdBack?: readonly number[] }): Promise<MailboxRow[]> {
     const pending = this.claimUnlessStopped(claim).finally(() => this.claiming.delete(pending));
     this.claiming.add(pending);
     return pending;
   }
 
-  private async claimUnlessStopped(claim: { dueBefore: string; limit: number; onlyId?: number }): Promise<MailboxRow[]> {
+  private async claimUnlessStopped({ holdBack = [], ...claim }: { dueBefore: string; pushDueBefore?: string; limit: number; onlyId?: number; holdBack?: readonly number[] }): Promise<MailboxRow[]> {
     // Mailboxes this process is syncing hold our own lease, which would otherwise count as claimable.
-    const excludeIds = [...this.running.keys()];
+    const excludeIds = [...this.running.keys(), ...holdBack];
     const claimed = await this.deps.store.mailboxes.claimForSync({ owner: this.instanceId, leaseMs: this.options.leaseMs, excludeIds, ...claim });
     if (!this.stopping) return claimed;
     // Stopped while claiming: hand the mailboxes straight back rather than start syncs nobody waits for.
@@ -91,7 +136,10 @@ export class SyncScheduler {
   }
 
   private launch(mailbox: MailboxRow): Promise<void> {
-    const job = this.run(mailbox).finally(() => this.running.delete(mailbox.id));
+    const job = this.run(mailbox).finally(() => {
+      this.running.delete(mailbox.id);
+      if (this.askedWhileRunning.delete(mailbox.id)) void this.claimRequested(mailbox.id);
+    });
     this.running.set(mailbox.id, job);
     return job;
   }
@@ -108,6 +156,10 @@ export class SyncScheduler {
         (error: unknown) => log.warn({ err: error }, 'could not renew the sync lease'),
       );
     }, this.options.leaseMs / 3);
+    if (this.push) {
+      // Push upkeep failing must never cost the sync: the mailbox is then polled, nothing more.
+      await this.push.ensure(mailbox).catch((error: unknown) => log.warn({ err: error }, 'push upkeep failed'));
+    }
     try {
       const result = await syncMailbox(this.deps, mailbox, () => leaseHeld && !this.stopping);
       await store.mailboxes.recordSyncSuccess(mailbox.id, { ingested: result.ingested, oldestUnreadAt: result.oldestUnreadAt });

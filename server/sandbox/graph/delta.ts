@@ -78,6 +78,7 @@ function syncStateGone(state: DeltaState, mailbox: Mailbox): GraphError {
 function deltaHandler(tokens: DeltaTokens) {
   return (ctx: RouteContext): GraphResponse => {
     requireMailAccess(ctx.caller, ctx.mailbox, 'read');
+    ctx.services.throttle.countRead(ctx.mailbox.address, 'delta');
     const folder = lookupFolder(ctx, ctx.params['folder'] ?? '');
     const prefs = readPreferences(ctx.req);
     const q = ctx.req.query;
@@ -117,9 +118,20 @@ function deltaHandler(tokens: DeltaTokens) {
 
     const value: Record<string, unknown>[] = [];
     let next: DeltaState | undefined;
+    // The gateway's limit holds for delta pages as for list pages (see messages.ts): a page of full bodies
+    // too large to assemble in time is a 504, and a smaller odata.maxpagesize passes.
+    const timeoutBytes = ctx.services.behaviour.gatewayTimeoutPageBytes;
+    let pageBytes = 0;
+    const measured = (rendered: Record<string, unknown>): Record<string, unknown> => {
+      if (timeoutBytes !== undefined) {
+        pageBytes += Buffer.byteLength(JSON.stringify(rendered));
+        if (pageBytes > timeoutBytes) throw graphErrors.gatewayTimeout();
+      }
+      return rendered;
+    };
     if (state.ph === 'i') {
       const { page, last, more } = initialPage(folder, state.cur, pageSize, matches);
-      value.push(...page.map(render));
+      value.push(...page.map((m) => measured(render(m))));
       if (more && last) next = { ...state, cur: last };
     } else {
       const changes = ctx.services.store.changesSince(folder, state.cur?.[0] ?? state.from, state.until);
@@ -131,7 +143,7 @@ function deltaHandler(tokens: DeltaTokens) {
           more = true;
           break;
         }
-        value.push(c.message ? render(c.message) : removed(c));
+        value.push(c.message ? measured(render(c.message)) : removed(c));
         lastCs = c.cs;
       }
       if (more && lastCs !== undefined) next = { ...state, cur: [lastCs, 0] };

@@ -3,6 +3,7 @@ import { requireMailAccess } from './auth';
 import { GraphError, graphErrors } from './graph-error';
 import { json, jsonBody, mailboxRoute, type GraphResponse, type Route, type RouteContext } from './graph-types';
 import { lookupFolder } from './message-lookup';
+import { evaluate, parseFilter } from './odata-filter';
 import { parseTop } from './query-options';
 
 /** Mail folders: well-known ones exist in every mailbox; custom ones can be created. */
@@ -26,7 +27,13 @@ function listChildren(ctx: RouteContext, parent: Folder): GraphResponse {
   requireMailAccess(ctx.caller, ctx.mailbox, 'read');
   const top = parseTop(ctx.req.query.get('$top'));
   const skip = Number(ctx.req.query.get('$skip') ?? '0') || 0;
-  const all = [...ctx.mailbox.folders.values()].filter((f) => f.parentKey === parent.key && f !== parent).sort((a, b) => a.displayName.localeCompare(b.displayName));
+  // Exchange filters folders by displayName (compared case-insensitively), as a rule-builder looks one up.
+  const rawFilter = ctx.req.query.get('$filter');
+  const filter = rawFilter === null ? undefined : parseFilter(rawFilter, { displayName: 'string' });
+  const all = [...ctx.mailbox.folders.values()]
+    .filter((f) => f.parentKey === parent.key && f !== parent)
+    .filter((f) => !filter || evaluate(filter.root, (p) => (p === 'displayName' ? f.displayName : undefined)))
+    .sort((a, b) => a.displayName.localeCompare(b.displayName));
   const body: Record<string, unknown> = {
     '@odata.context': `${ctx.services.graphBaseUrl}/$metadata#users('${ctx.params['user']}')/mailFolders`,
     value: all.slice(skip, skip + top).map((f) => renderFolder(ctx.mailbox, f)),

@@ -54,6 +54,25 @@ export type LifecycleEvent = 'reauthorizationRequired' | 'missed' | 'subscriptio
 export interface SubscriptionLifecycle {
   /** False when no subscription has this id. */
   fireLifecycle(id: string, event: LifecycleEvent): boolean;
+  /**
+   * Holds back (or releases) a subscription's change notifications without telling its owner, as a Graph
+   * delivery failure would: changes meanwhile are lost to it until it hears `missed`. False: no such id.
+   */
+  hold(id: string, held: boolean): boolean;
+  /** Every subscription (all apps), with who created and who renewed it: for tests to look inside. */
+  inspect(): SubscriptionSnapshot[];
+}
+
+export interface SubscriptionSnapshot {
+  id: string;
+  resource: string;
+  /** The mailbox the subscription watches. */
+  mailbox: string;
+  expirationDateTime: string;
+  creatorId: string;
+  held: boolean;
+  /** Each PATCH that renewed it: when, and the user (or app) whose token made it. */
+  renewals: { at: string; by: string }[];
 }
 
 /**

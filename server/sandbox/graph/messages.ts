@@ -20,6 +20,7 @@ export const GATEWAY_TIMEOUT_PAGE_BYTES = 3 * 1024 * 1024;
 
 async function listMessages(ctx: RouteContext, folder: Folder | undefined): Promise<GraphResponse> {
   requireMailAccess(ctx.caller, ctx.mailbox, 'read');
+  ctx.services.throttle.countRead(ctx.mailbox.address, 'list');
   const q = parseMessageQuery(ctx.req.query);
   const prefs = readPreferences(ctx.req);
   const { store } = ctx.services;

@@ -4,7 +4,7 @@ import type { Directory, User } from '../directory';
 import type { Folder, Mailbox, MailStore, StoreEvent } from '../mail-store';
 import { requireMailAccess } from './auth';
 import { GraphError } from './graph-error';
-import { globalRoute, json, jsonBody, noContent, type Caller, type GlobalRouteContext, type GraphResponse, type LifecycleEvent, type Route, type SubscriptionLifecycle } from './graph-types';
+import { globalRoute, json, jsonBody, noContent, type Caller, type GlobalRouteContext, type GraphResponse, type LifecycleEvent, type Route, type SubscriptionLifecycle, type SubscriptionSnapshot } from './graph-types';
 
 /**
  * Change notifications: `/subscriptions` with the validationToken handshake, notifications carrying
@@ -40,6 +40,10 @@ interface Subscription {
   /** While reauthorization is pending Graph holds notifications back; the client hears "missed" afterwards. */
   paused: boolean;
   missed: boolean;
+  /** Held by the control API: changes are dropped silently (a delivery failure), the owner hears nothing. */
+  held: boolean;
+  mailboxAddress: string;
+  renewals: { at: string; by: string }[];
 }
 
 export class SubscriptionService implements SubscriptionLifecycle {
@@ -96,6 +100,17 @@ export class SubscriptionService implements SubscriptionLifecycle {
     return true;
   }
 
+  hold(id: string, held: boolean): boolean {
+    const s = this.subs.get(id);
+    if (!s) return false;
+    s.held = held;
+    return true;
+  }
+
+  inspect(): SubscriptionSnapshot[] {
+    return [...this.subs.values()].map((s) => ({ id: s.id, resource: s.resource, mailbox: s.mailboxAddress, expirationDateTime: new Date(s.expiration).toISOString(), creatorId: s.creatorId, held: s.held, renewals: s.renewals.map((r) => ({ ...r })) }));
+  }
+
   close(): void {
     this.closed = true;
     clearInterval(this.sweeper);
@@ -141,6 +156,9 @@ export class SubscriptionService implements SubscriptionLifecycle {
       ...(target.folder ? { folderKey: target.folder.key } : {}),
       paused: false,
       missed: false,
+      held: false,
+      mailboxAddress: target.mailbox.address,
+      renewals: [],
     };
     this.subs.set(sub.id, sub);
     return json(201, this.render(sub));
@@ -151,6 +169,7 @@ export class SubscriptionService implements SubscriptionLifecycle {
     const body = jsonBody(ctx.req);
     if (typeof body['expirationDateTime'] !== 'string') throw invalid('expirationDateTime is required.');
     s.expiration = checkExpiration(body['expirationDateTime']);
+    s.renewals.push({ at: new Date().toISOString(), by: ctx.caller.user?.oid ?? ctx.caller.appId });
     // Renewing with a valid token reauthorizes, as in Graph.
     this.reauthorize(s);
     return json(200, this.render(s));
@@ -222,6 +241,7 @@ export class SubscriptionService implements SubscriptionLifecycle {
         s.missed = true;
         continue;
       }
+      if (s.held) continue;
       const resource = `Users/${s.mailboxGuid}/Messages/${e.id}`;
       const item: Record<string, unknown> = {
         subscriptionId: s.id,
@@ -318,7 +338,8 @@ async function validateEndpoint(url: string): Promise<void> {
   try {
     const res = await fetch(target, { method: 'POST', headers: { 'Content-Type': 'text/plain; charset=utf-8' }, signal: AbortSignal.timeout(VALIDATION_TIMEOUT_MS) });
     const text = await res.text();
-    ok = res.status === 200 && text === token;
+    // Graph wants the token back as text/plain, byte for byte.
+    ok = res.status === 200 && (res.headers.get('content-type') ?? '').toLowerCase().startsWith('text/plain') && text === token;
   } catch {
     ok = false;
   }

@@ -94,6 +94,20 @@ export class MailboxesRepository {
   }
 
   /**
+   * Records the first-sync choice, only while none was made (first_sync_mode null): undefined when another
+   * admin chose first. Due at once (last_sync_at cleared), with a fresh baseline (no delta link).
+   */
+  async chooseFirstSync(id: number, columns: Pick<MailboxRow, 'first_sync_mode' | 'first_sync_days' | 'sync_since' | 'backfill_until'>): Promise<MailboxRow | undefined> {
+    return this.db
+      .updateTable('mailboxes')
+      .set({ ...columns, delta_link: null, delta_synced_at: null, last_sync_at: null, updated_at: nowIso() })
+      .where('id', '=', id)
+      .where('first_sync_mode', 'is', null)
+      .returningAll()
+      .executeTakeFirst();
+  }
+
+  /**
    * A notification's ask for a sync. Returns false when one is already pending, so a burst costs one write
    * per sync rather than one per notification.
    */
@@ -161,5 +175,25 @@ export class MailboxesRepository {
       .where('id', '=', id)
       .returningAll()
       .executeTakeFirstOrThrow();
+  }
+
+  /** Microsoft redeemed the mailbox's refresh token (and rotated it): Entra's 90-day idle clock restarts. */
+  async recordRefreshTokenUse(id: number, at: string = nowIso()): Promise<void> {
+    await this.db.updateTable('mailboxes').set({ refresh_token_used_at: at }).where('id', '=', id).execute();
+  }
+
+  /**
+   * Mailboxes holding a refresh token (active or paused) whose last known use, or grant when never used,
+   * is older than `before`: those the keep-alive refreshes before Entra drops the token.
+   */
+  async listIdleGrants(before: string): Promise<MailboxRow[]> {
+    return this.db
+      .selectFrom('mailboxes')
+      .selectAll()
+      .where('state', 'in', ['active', 'paused'])
+      .where('token_cache', 'is not', null)
+      .where((w) => w(w.fn.coalesce('refresh_token_used_at', 'grant_issued_at', 'linked_at'), '<', before))
+      .orderBy('id')
+      .execute();
   }
 }

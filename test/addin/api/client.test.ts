@@ -40,7 +40,7 @@ it('posts JSON bodies and uses the right verbs for mailbox actions', async () =>
   });
   const api = createApiClient({ baseUrl: 'https://relaydesk.test', token, fetch });
   expect((await api.linkMailbox('support@contoso.test')).authorizeUrl).toBe('https://id.test/authorize');
-  expect(JSON.parse(calls[0]?.body ?? '')).toEqual({ address: 'support@contoso.test' });
+  expect(JSON.parse(calls[0]?.body ?? '')).toEqual({ address: 'support@contoso.test', firstSync: 'ask' });
   expect(calls[0]?.headers['Content-Type']).toBe('application/json');
   await api.pause(7);
   await api.unlink(7);

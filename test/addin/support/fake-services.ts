@@ -69,6 +69,12 @@ export function fakeServices(options: { item?: MailItem | null; session?: Sessio
     createFromMessage: jest.fn(),
     attachment: jest.fn(),
     setMailboxLanguage: jest.fn(async (id: number, language: string) => ({ ...(mailboxes.find((m) => m.id === id) as MailboxView), language })),
+    setAfterIngest: jest.fn(async (id: number, afterIngest: { action: string; folder?: string }) => ({
+      ...(mailboxes.find((m) => m.id === id) as MailboxView),
+      afterIngest: { action: afterIngest.action, folderName: afterIngest.folder ?? null },
+    })),
+    firstSyncPreview: jest.fn(async () => ({ unread: 0, oldest: null, newest: null, choice: null })),
+    chooseFirstSync: jest.fn(async (id: number, choice: { mode: string; days?: number }) => ({ ...(mailboxes.find((m) => m.id === id) as MailboxView), firstSync: { mode: choice.mode, days: choice.days ?? null } })),
   };
   const consent = jest.fn(async (authorizeUrl: () => Promise<string>): Promise<LinkResultMessage> => {
     const url = await authorizeUrl();

@@ -40,6 +40,17 @@ export const MAILBOX: MailboxView = {
   linkedBy: 'admin@contoso.test',
   linkedAt: '2025-03-01T08:00:00.000Z',
   language: 'en-US',
+  afterIngest: { action: 'mark_read', folderName: null },
+  firstSync: { mode: 'all_unread', days: null },
+  push: { state: 'on', reason: null },
+  credentials: {
+    grantIssuedAt: '2025-03-01T08:00:00.000Z',
+    refreshTokenLastUsedAt: '2025-03-01T09:40:00.000Z',
+    refreshTokenExpiresAt: '2025-05-30T09:40:00.000Z',
+    consent: 'ok',
+    appCredential: { kind: 'sandbox', expiresAt: null },
+    warnings: [],
+  },
   health: { lastSyncAt: '2025-03-01T09:40:00.000Z', lagSeconds: 0, messagesIngested: 12, consecutiveFailures: 0, lastError: null },
 };
 

@@ -19,6 +19,48 @@ function scheduler(instanceId: string, tokenFailure: () => Error = () => new Mai
   return new SyncScheduler({ store, clients, logger: pino({ level: 'silent' }), settings: DEFAULT_SYNC_SETTINGS }, { intervalMs: 60_000, leaseMs: 60_000, maxConcurrent: 4, instanceId });
 }
 
+function pushScheduler(instanceId: string, ensure: () => Promise<void>) {
+  const clients = new MailboxClients({ baseUrl: 'https://graph.invalid/v1.0', customHosts: [] }, async () => {
+    throw new MailboxAuthError('mailbox_not_linked', 'no tokens in this test');
+  });
+  return new SyncScheduler({ store, clients, logger: pino({ level: 'silent' }), settings: DEFAULT_SYNC_SETTINGS }, { intervalMs: 60_000, leaseMs: 60_000, maxConcurrent: 4, instanceId }, undefined, { ensure, waiting: () => [] });
+}
+
+describe('SyncScheduler with push', () => {
+  // A notification during a sync may name mail that sync's listing already passed: it must cause one more
+  // sync right after, however many notifications came, not wait for the next poll.
+  it('syncs once more after the running sync when notifications arrive during it', async () => {
+    const mailbox = await store.mailboxes.insert('notified-while-running@contoso.test', null, 'active');
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let runs = 0;
+    const s = pushScheduler('notified', async () => {
+      runs++;
+      if (runs === 1) await gate;
+    });
+    const first = s.syncNow(mailbox.id);
+    while (runs === 0) await new Promise((r) => setTimeout(r, 5));
+    for (let i = 0; i < 3; i++) {
+      await store.mailboxes.requestSync(mailbox.id);
+      s.requested(mailbox.id);
+    }
+    release();
+    await first;
+    for (let i = 0; i < 200 && runs < 2; i++) await new Promise((r) => setTimeout(r, 10));
+    await s.stop();
+    expect(runs).toBe(2);
+    expect(await store.mailboxes.findById(mailbox.id)).toMatchObject({ consecutive_failures: 2, sync_requested_at: null, lease_owner: null });
+  });
+
+  it('still syncs when the push upkeep throws', async () => {
+    const mailbox = await store.mailboxes.insert('push-upkeep-throws@contoso.test', null, 'active');
+    const s = pushScheduler('upkeep-throws', () => Promise.reject(new Error('subscription store down')));
+    await s.syncNow(mailbox.id);
+    await s.stop();
+    expect(await store.mailboxes.findById(mailbox.id)).toMatchObject({ last_error_code: 'mailbox_not_linked', consecutive_failures: 1 });
+  });
+});
+
 describe('SyncScheduler', () => {
   // Guards a shutdown race: a claim still in flight when stop() was called used to start a sync after
   // stop() returned, against a store the server was already closing, and kept the lease for a minute.
