@@ -98,6 +98,22 @@ describe('delta sync', () => {
     expect(await statsOf(address)).toMatchObject({ listRequests: 0, deltaRequests: 1 });
   });
 
+  it('finds mail moved into the Inbox with its old receivedDateTime through the net listing, which delta alone cannot see', async () => {
+    const address = 'delta-moved-in@contoso.test';
+    const mailbox = await rd.linkMailbox(address);
+    await syncMailbox(deps(), mailbox);
+    // As a message rescued from Junk Email keeps the time it was first received.
+    const rescued = await deliver(address, { receivedDateTime: new Date(Date.now() - 3 * 24 * 3600_000).toISOString() });
+    expect(await syncMailbox(deps(), mailbox)).toMatchObject({ ingested: 0 });
+    expect(await ticketsOf(rescued.internetMessageId)).toHaveLength(0);
+
+    expect(await syncMailbox(deps(), mailbox, () => true, { netListing: true })).toMatchObject({ ingested: 1 });
+    expect(await ticketsOf(rescued.internetMessageId)).toHaveLength(1);
+    expect(await isRead(address, rescued.id)).toBe(true);
+    // Found once: the next listing only sees it read.
+    expect(await syncMailbox(deps(), mailbox, () => true, { netListing: true })).toMatchObject({ ingested: 0 });
+  });
+
   it('recovers from a lost sync state (410): clears the link, lists unread mail, ingests it once and stores a new link', async () => {
     const address = 'delta-410@contoso.test';
     const mailbox = await rd.linkMailbox(address);

@@ -110,7 +110,17 @@ export const RESYNC_OVERLAP_MS = 60 * 60 * 1000;
  * again one at a time, so a second crash names the message that caused it; a message whose reading began
  * POISON_ATTEMPTS times without ending becomes a `poison` dead letter instead of being read again.
  */
-export async function syncMailbox(deps: SyncDeps, given: MailboxRow, shouldContinue: () => boolean = () => true): Promise<SyncResult> {
+export interface SyncPassOptions {
+  /**
+   * Besides the delta round, list the unread mail received since `sync_since` too. Delta only sees mail
+   * received after its baseline: a message moved into the Inbox (from Junk Email, by a rule or by hand)
+   * keeps its old receivedDateTime and only a listing finds it. It also retries what a failed mark-read or
+   * move left behind. The scheduler asks for one every few minutes (SchedulerOptions.netListingIntervalMs).
+   */
+  netListing?: boolean;
+}
+
+export async function syncMailbox(deps: SyncDeps, given: MailboxRow, shouldContinue: () => boolean = () => true, options: SyncPassOptions = {}): Promise<SyncResult> {
   const { store, settings } = deps;
   // The row as it is now: the delta link and the after-ingest action change between passes.
   const mailbox = (await store.mailboxes.findById(given.id)) ?? given;
@@ -213,6 +223,9 @@ export async function syncMailbox(deps: SyncDeps, given: MailboxRow, shouldConti
       log.warn({ err: error }, 'the Inbox delta link no longer works: taking a new baseline and listing unread mail');
       await store.mailboxes.update(mailbox.id, { delta_link: null });
     }
+  }
+  if (mailbox.delta_link && !lost && options.netListing && shouldContinue() && read < settings.perSyncCap) {
+    await listSince(deps, mailbox, { lost: false, backfilling }, handlePage);
   }
   if (!mailbox.delta_link || lost) {
     const baseline = await deltaBaseline(client, mailbox.address, new Date(), settings.ingestBatchBytes / 4);

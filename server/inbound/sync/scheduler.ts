@@ -20,7 +20,14 @@ export interface SchedulerOptions {
    * every `intervalMs`. Default: `intervalMs`.
    */
   pushCheckIntervalMs?: number;
+  /**
+   * How often a sync also lists the Inbox's unread mail besides reading its delta link (see
+   * SyncPassOptions.netListing); the first sync of each mailbox after start always does. Default 5 minutes.
+   */
+  netListingIntervalMs?: number;
 }
+
+const DEFAULT_NET_LISTING_INTERVAL_MS = 5 * 60_000;
 
 /** What push asks of the scheduler. */
 export interface SchedulerPush {
@@ -44,6 +51,8 @@ export class SyncScheduler {
   private readonly claiming = new Set<Promise<MailboxRow[]>>();
   /** Syncs asked for while one of the same mailbox was running: claimed again as soon as it ends. */
   private readonly askedWhileRunning = new Set<number>();
+  /** When this instance last listed each mailbox's unread mail (the net under delta). */
+  private readonly lastNetListing = new Map<number, number>();
   private timer: NodeJS.Timeout | undefined;
   private stopping = false;
 
@@ -161,7 +170,9 @@ export class SyncScheduler {
       await this.push.ensure(mailbox).catch((error: unknown) => log.warn({ err: error }, 'push upkeep failed'));
     }
     try {
-      const result = await syncMailbox(this.deps, mailbox, () => leaseHeld && !this.stopping);
+      const netListing = Date.now() - (this.lastNetListing.get(mailbox.id) ?? 0) >= (this.options.netListingIntervalMs ?? DEFAULT_NET_LISTING_INTERVAL_MS);
+      const result = await syncMailbox(this.deps, mailbox, () => leaseHeld && !this.stopping, { netListing });
+      if (netListing) this.lastNetListing.set(mailbox.id, Date.now());
       await store.mailboxes.recordSyncSuccess(mailbox.id, { ingested: result.ingested, oldestUnreadAt: result.oldestUnreadAt });
       if (result.listed > 0) log.info({ ...result }, 'mailbox synced');
       this.onSynced(mailbox, result);
