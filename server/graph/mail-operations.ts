@@ -22,7 +22,7 @@ export const SYNC_SELECT = [
 ];
 
 /** Messages per page when fetching attachments with the list: bounds the memory one page can take. */
-export const ATTACHMENT_PAGE_SIZE = 10;
+export const ATTACHMENT_PAGE_SIZE = 25;
 
 /** $batch takes at most 20 requests. */
 export const BATCH_LIMIT = 20;

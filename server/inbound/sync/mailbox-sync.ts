@@ -43,7 +43,7 @@ export interface SyncSettings {
 }
 
 export const DEFAULT_SYNC_SETTINGS: SyncSettings = {
-  pageSize: 100,
+  pageSize: 200,
   perSyncCap: 1000,
   maxMimeBytes: 35 * 1024 * 1024,
   ingestBatchSize: 50,

@@ -61,7 +61,7 @@ const RELAYDESK: Pattern = {
  * through the Inbox's delta link, and nothing is written back to Exchange.
  */
 const LEAVE_UNREAD: Pattern = {
-  column: 'Relaydesk leave_unread (delta)',
+  column: 'leave_unread (Relaydesk, through delta)',
   key: 'leave_unread',
   leavesUnread: true,
   async sync(deps, mailbox, shouldContinue) {
