@@ -2,17 +2,17 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
 import { Store } from '../../server/store/store';
 import { checkIngest, deliverMessages, planMail } from '../support/processes/mail-plan';
 import { adminToken, freePort, linkMailbox, newSecretKey, ServerFleet, sleep, unreadCount, waitUntilAllRead, type RelaydeskServer } from '../support/processes/relaydesk-server';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox';
+import { POSTGRES_URL, withPostgres } from '../support/database';
 
 // Issue 5, "Must show": two server instances on one PostgreSQL database sync the same mailboxes: zero
 // duplicates. Both are real server processes (`DATABASE_URL` with the test's schema on the search path)
 // against one sandbox in this process; mail keeps arriving while both run.
 
-const DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const DATABASE_URL = POSTGRES_URL;
 const ADDRESSES = ['shared-a@contoso.test', 'shared-b@contoso.test', 'shared-c@contoso.test'];
 const TEST_MS = 90_000;
 const THREADS = 480;
@@ -23,16 +23,6 @@ let workDir: string;
 const schema = `e2e_two_${process.pid}_${randomBytes(4).toString('hex')}`;
 const fleet = new ServerFleet();
 
-async function admin<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: DATABASE_URL });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
-
 /** The URL the servers get: node-postgres passes `options` to the backend, which sets the search path. */
 function urlWithSearchPath(url: string, searchPath: string): string {
   return `${url}${url.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${searchPath}`)}`;
@@ -41,13 +31,13 @@ function urlWithSearchPath(url: string, searchPath: string): string {
 beforeAll(async () => {
   sandbox = await startTestSandbox();
   workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'relaydesk-two-'));
-  await admin((c) => c.query(`create schema "${schema}"`));
+  await withPostgres((c) => c.query(`create schema "${schema}"`));
 });
 
 afterAll(async () => {
   await fleet.killAll();
   await sandbox?.close();
-  await admin((c) => c.query(`drop schema if exists "${schema}" cascade`));
+  await withPostgres((c) => c.query(`drop schema if exists "${schema}" cascade`));
   if (workDir) fs.rmSync(workDir, { recursive: true, force: true });
 });
 

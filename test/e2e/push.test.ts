@@ -3,13 +3,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
-import pg from 'pg';
 import pino from 'pino';
 import type { PushSettings } from '../../server/inbound/push/push-settings';
 import type { MailboxRow } from '../../server/store/schema';
 import { Store } from '../../server/store/store';
 import { createRelaydesk, type Relaydesk } from '../../server/wiring';
-import { openTestStore } from '../support/database';
+import { openTestStore, POSTGRES_URL, withPostgres } from '../support/database';
 import { freePort, newSecretKey, ServerFleet, sleep, type RelaydeskServer } from '../support/processes/relaydesk-server';
 import { eventually, startTestSandbox, type TestSandbox } from '../support/sandbox';
 import { testConfig } from '../support/test-config';
@@ -18,7 +17,7 @@ import { testConfig } from '../support/test-config';
 // sandbox validates the https webhook as Graph does), a notification makes the mailbox due at once, and the
 // poll is only the safety net. Polling is set to ten minutes here, so only push can explain a ticket.
 
-const DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const DATABASE_URL = POSTGRES_URL;
 const TEN_MINUTES = String(600_000);
 jest.setTimeout(90_000);
 
@@ -261,19 +260,9 @@ describe('two instances on PostgreSQL', () => {
   const addresses = ['push-two-a@contoso.test', 'push-two-b@contoso.test', 'push-two-c@contoso.test'];
   const LIFETIME_MS = 12_000;
 
-  async function admin<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
-    const client = new pg.Client({ connectionString: DATABASE_URL });
-    await client.connect();
-    try {
-      return await work(client);
-    } finally {
-      await client.end();
-    }
-  }
-
   it('(c, e) renew each subscription before it expires, by the mailbox lease holder only, with the mailbox own token', async () => {
-    await admin((c) => c.query(`create schema "${schema}"`));
-    closers.push(() => admin((c) => c.query(`drop schema if exists "${schema}" cascade`)).then(() => undefined));
+    await withPostgres((c) => c.query(`create schema "${schema}"`));
+    closers.push(() => withPostgres((c) => c.query(`drop schema if exists "${schema}" cascade`)).then(() => undefined));
     const storeA = await Store.open({ kind: 'postgres', url: DATABASE_URL, schema });
     closers.push(() => storeA.close());
     const storeB = await Store.open({ kind: 'postgres', url: DATABASE_URL, schema });

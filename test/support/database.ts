@@ -44,3 +44,17 @@ export async function dropTestDatabase(target: DatabaseTarget): Promise<void> {
     await client.end();
   }
 }
+
+/** The PostgreSQL that the multi-instance suites always use (they need PostgreSQL even when TEST_DATABASE_URL is unset). */
+export const POSTGRES_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+/** Runs `work` on a connection of its own to POSTGRES_URL (creating and dropping a test's schema). */
+export async function withPostgres<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: POSTGRES_URL });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}

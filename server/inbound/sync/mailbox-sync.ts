@@ -225,7 +225,12 @@ export async function syncMailbox(deps: SyncDeps, given: MailboxRow, shouldConti
     }
   }
   if (mailbox.delta_link && !lost && options.netListing && shouldContinue() && read < settings.perSyncCap) {
-    await listSince(deps, mailbox, { lost: false, backfilling }, handlePage);
+    // What the round took is still unread until the after-ingest action below: not the listing's to count again.
+    const taken = new Set(handled);
+    await listSince(deps, mailbox, { lost: false, backfilling }, async (page) => {
+      const fresh = page.filter((m) => !taken.has(m.id));
+      return fresh.length > 0 ? handlePage(fresh) : { whole: true, more: true };
+    });
   }
   if (!mailbox.delta_link || lost) {
     const baseline = await deltaBaseline(client, mailbox.address, new Date(), settings.ingestBatchBytes / 4);
