@@ -44,10 +44,14 @@ describe('control API', () => {
 
   test('stats count Graph requests per mailbox', async () => {
     await t.control.createMailbox('quiet@relay.test');
-    expect(await t.control.stats('quiet@relay.test')).toEqual({ requests: 0, throttledUnits: 0, throttled429: 0, maxInFlight: 0, earlyRequests: 0, gatewayTimeouts: 0 });
+    expect(await t.control.stats('quiet@relay.test')).toEqual({ requests: 0, throttledUnits: 0, throttled429: 0, maxInFlight: 0, earlyRequests: 0, gatewayTimeouts: 0, deltaRequests: 0, listRequests: 0 });
     const graph = t.graph(await t.control.token({ upn: 'quiet@relay.test' }));
     await graph.api('/me/mailFolders/inbox').get();
-    expect(await t.control.stats('quiet@relay.test')).toEqual({ requests: 1, throttledUnits: 1, throttled429: 0, maxInFlight: 1, earlyRequests: 0, gatewayTimeouts: 0 });
+    expect(await t.control.stats('quiet@relay.test')).toEqual({ requests: 1, throttledUnits: 1, throttled429: 0, maxInFlight: 1, earlyRequests: 0, gatewayTimeouts: 0, deltaRequests: 0, listRequests: 0 });
+    // A message list and a delta page are each counted by kind too.
+    await graph.api('/me/mailFolders/inbox/messages').get();
+    await graph.api('/me/mailFolders/inbox/messages/delta').get();
+    expect(await t.control.stats('quiet@relay.test')).toMatchObject({ requests: 3, deltaRequests: 1, listRequests: 1 });
   });
 });
 
