@@ -56,14 +56,15 @@ export async function startRelaydesk(sandbox: SandboxChild, cleanup: Cleanup, na
   };
 }
 
-async function linkMailbox(sandbox: SandboxChild, app: Express, store: Store, address: string): Promise<MailboxRow> {
+/** Links through the admin API and the sandbox consent page, then answers the callback as the browser would. */
+export async function linkMailbox(sandbox: SandboxChild, app: Express, store: Store, address: string, redirectUri = REDIRECT_URI): Promise<MailboxRow> {
   await sandbox.control('POST', '/sandbox/mailboxes', { address });
   await sandbox.control('POST', '/sandbox/users', { upn: LINKING_ADMIN, roles: ['Relaydesk.Admin'] });
   const adminToken = (await sandbox.control<{ access_token: string }>('POST', '/sandbox/tokens', { upn: LINKING_ADMIN, audience: sandbox.info.app.apiAudience })).access_token;
   const started = await request(app).post('/api/mailboxes').set('Authorization', `Bearer ${adminToken}`).send({ address });
   if (started.status !== 201) throw new Error(`linking ${address} failed to start: ${started.status} ${JSON.stringify(started.body)}`);
-  const query = await consent(started.body.authorizeUrl as string, address);
-  const done = await request(app).get('/oauth/callback').query(query);
+  const query = await consent(started.body.authorizeUrl as string, address, redirectUri);
+  const done = await request(app).get(new URL(redirectUri).pathname).query(query);
   if (done.status !== 200) throw new Error(`linking ${address} failed: ${done.status} ${done.text.slice(0, 500)}`);
   const row = await store.mailboxes.findByAddress(address);
   if (!row) throw new Error(`${address} vanished after linking`);
@@ -71,7 +72,7 @@ async function linkMailbox(sandbox: SandboxChild, app: Express, store: Store, ad
 }
 
 /** Answers the sandbox consent page for the mailbox and returns the query Microsoft would redirect with. */
-async function consent(authorizeUrl: string, upn: string): Promise<Record<string, string>> {
+async function consent(authorizeUrl: string, upn: string, redirectUri: string): Promise<Record<string, string>> {
   const url = new URL(authorizeUrl);
   url.searchParams.set('sandbox_user', upn);
   url.searchParams.set('sandbox_consent', 'accept');
@@ -79,6 +80,6 @@ async function consent(authorizeUrl: string, upn: string): Promise<Record<string
   const location = response.headers.get('location');
   if (response.status !== 302 || !location) throw new Error(`consent for ${upn} did not redirect: ${response.status} ${await response.text()}`);
   const redirect = new URL(location);
-  if (`${redirect.origin}${redirect.pathname}` !== REDIRECT_URI) throw new Error(`consent redirected elsewhere: ${location}`);
+  if (`${redirect.origin}${redirect.pathname}` !== redirectUri) throw new Error(`consent redirected elsewhere: ${location}`);
   return Object.fromEntries(redirect.searchParams);
 }

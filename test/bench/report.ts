@@ -115,3 +115,11 @@ function shortName(column: string): string {
 function round(value: number): number | null {
   return Number.isFinite(value) ? Math.round(value * 10_000) / 10_000 : null;
 }
+
+/** `kind n, kind n` in name order: counts by kind in a note. */
+export function describeCounts(counts: Record<string, number>): string {
+  return Object.entries(counts)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([k, n]) => `${k} ${n}`)
+    .join(', ');
+}

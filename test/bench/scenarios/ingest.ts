@@ -10,7 +10,7 @@ import { startDiagnostics, takeDiagnostics, type Diagnostics } from '../diagnost
 import { collectGarbage, cpuMsSince, percentile, profilePhase, RssSampler, rssMb } from '../metrics';
 import { peerSyncMailbox } from '../peer-pattern';
 import { startRelaydesk, type RelaydeskInstance } from '../relaydesk';
-import type { Figure, ScenarioReport } from '../report';
+import { describeCounts, type Figure, type ScenarioReport } from '../report';
 import type { Delivery } from '../sandbox-protocol';
 import type { Scenario, ScenarioOptions } from './scenario';
 
@@ -355,12 +355,6 @@ function summary(run: PatternRun): Record<string, unknown> {
 
 function sortedEntries(counts: Record<string, number>): [string, number][] {
   return Object.entries(counts).sort(([a], [b]) => a.localeCompare(b));
-}
-
-function describeCounts(counts: Record<string, number>): string {
-  return sortedEntries(counts)
-    .map(([k, n]) => `${k} ${n}`)
-    .join(', ');
 }
 
 function describeStats(s: SandboxStats): string {

@@ -1,16 +1,16 @@
-import net from 'node:net';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import request from 'supertest';
 import type { Relaydesk } from '../../../server/wiring';
 import { createRelaydesk } from '../../../server/wiring';
+import { freePort } from '../../support/processes/relaydesk-server';
 import { testConfig } from '../../support/test-config';
+import { linkMailbox } from '../relaydesk';
 import { assertBefore, type Cleanup, SandboxChild, sandboxStats, type SandboxStats } from '../harness';
 import { percentile } from '../metrics';
 import { startDiagnostics, takeDiagnostics } from '../diagnostics';
 import { normalizeMessageId } from '../../../server/tickets/message-id';
-import type { Figure, ScenarioReport } from '../report';
+import { describeCounts, type Figure, type ScenarioReport } from '../report';
 import type { Delivery } from '../sandbox-protocol';
 import type { Scenario, ScenarioOptions } from './scenario';
 
@@ -23,7 +23,6 @@ import type { Scenario, ScenarioOptions } from './scenario';
 
 const ARRIVALS_PER_SECOND = 20;
 const POLL_INTERVAL_MS = 15_000;
-const LINKING_ADMIN = 'bench-admin@contoso.test';
 const REDIRECT_PATH = '/oauth/callback';
 
 interface Mode {
@@ -128,7 +127,7 @@ async function runMode(mode: Mode, sandbox: SandboxChild, addresses: string[], o
   log(`${mode.key}: linking ${addresses.length} mailboxes`);
   for (const address of addresses) {
     assertBefore(deadline, 'linking');
-    await link(rd, sandbox, address, origin);
+    await linkMailbox(sandbox, rd.app, rd.store, address, `${origin}${REDIRECT_PATH}`);
   }
   await waitForReady(rd, mode, addresses.length, deadline);
 
@@ -170,23 +169,6 @@ async function runMode(mode: Mode, sandbox: SandboxChild, addresses: string[], o
   return run;
 }
 
-/** Links through the admin API and the sandbox consent page, then answers the callback as the browser would. */
-async function link(rd: Relaydesk, sandbox: SandboxChild, address: string, origin: string): Promise<void> {
-  await sandbox.control('POST', '/sandbox/mailboxes', { address });
-  await sandbox.control('POST', '/sandbox/users', { upn: LINKING_ADMIN, roles: ['Relaydesk.Admin'] });
-  const adminToken = (await sandbox.control<{ access_token: string }>('POST', '/sandbox/tokens', { upn: LINKING_ADMIN, audience: sandbox.info.app.apiAudience })).access_token;
-  const started = await request(rd.app).post('/api/mailboxes').set('Authorization', `Bearer ${adminToken}`).send({ address });
-  if (started.status !== 201) throw new Error(`linking ${address} failed to start: ${started.status} ${JSON.stringify(started.body)}`);
-  const url = new URL(started.body.authorizeUrl as string);
-  url.searchParams.set('sandbox_user', address);
-  url.searchParams.set('sandbox_consent', 'accept');
-  const consent = await fetch(url, { redirect: 'manual', signal: AbortSignal.timeout(30_000) });
-  const location = consent.headers.get('location');
-  if (consent.status !== 302 || !location?.startsWith(`${origin}${REDIRECT_PATH}`)) throw new Error(`consent for ${address} did not redirect back: ${consent.status} ${location}`);
-  const done = await request(rd.app).get(REDIRECT_PATH).query(Object.fromEntries(new URL(location).searchParams));
-  if (done.status !== 200) throw new Error(`linking ${address} failed: ${done.status} ${done.text.slice(0, 300)}`);
-}
-
 /** Every mailbox synced once (its delta link set) and, with push, subscribed. */
 async function waitForReady(rd: Relaydesk, mode: Mode, count: number, deadline: number): Promise<void> {
   for (;;) {
@@ -210,25 +192,6 @@ async function verify(rd: Relaydesk, deliveries: Delivery[], committedAt: Map<st
   return problems;
 }
 
-function describeCounts(counts: Record<string, number>): string {
-  return Object.entries(counts)
-    .sort(([a], [b]) => a.localeCompare(b))
-    .map(([k, n]) => `${k} ${n}`)
-    .join(', ');
-}
-
 function describe(s: SandboxStats): string {
   return `${s.requests} Graph operations, ${s.throttled429} answered 429, max ${s.maxInFlight} in flight`;
-}
-
-/** A port nobody listens on now: the server's PUBLIC_ORIGIN must be known before it listens. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (address && typeof address === 'object' ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
 }

@@ -11,7 +11,7 @@ import { startDiagnostics, takeDiagnostics } from '../diagnostics';
 import { assertBefore, type Cleanup, SandboxChild, sandboxStats } from '../harness';
 import { collectGarbage, cpuMsSince, percentile, profilePhase, RssSampler } from '../metrics';
 import { startRelaydesk, type RelaydeskInstance } from '../relaydesk';
-import type { Figure, ScenarioReport } from '../report';
+import { describeCounts, type Figure, type ScenarioReport } from '../report';
 import type { Scenario, ScenarioOptions } from './scenario';
 import { maxInWindow } from '../../support/rolling-window';
 
@@ -315,13 +315,6 @@ function summary(phase: Phase): Record<string, number> {
     latencyMsP99: percentile(phase.latencies, 99),
     latencyMsMax: percentile(phase.latencies, 100),
   };
-}
-
-function describeCounts(counts: Record<string, number>): string {
-  return Object.entries(counts)
-    .sort(([a], [b]) => a.localeCompare(b))
-    .map(([k, v]) => `${k} ${v}`)
-    .join(', ');
 }
 
 function secs(ms: number): string {
