@@ -1,4 +1,4 @@
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { performance } from 'node:perf_hooks';
 import { MAX_TEXT_CHARS } from '../../../server/inbound/inbound-mail';
 import { MAX_HTML_INPUT_CHARS, TOO_DEEP_MARKER } from '../../../server/inbound/mail/mail-html';
 import { MessageParseFailure, ParsePool } from '../../../server/inbound/mail/parse-pool';
@@ -8,7 +8,9 @@ import { hostileMime, nestedBlockquotesHtml, singleLineHtml, type HostileKind } 
 // Issue 11: one hostile email used to take the server down (a heap out-of-memory while reading it). Every
 // transform of received mail now runs in the parse pool, bounded in size, depth and time. These run the
 // attacks through the pool as a sync does, and check that the event loop that serves the API and the other
-// mailboxes never waits while a worker chews on them.
+// mailboxes stays idle while a worker chews on them. Idle, not "never delayed": on a shared machine the
+// loop can be descheduled for a while whatever it runs, but its busy time only grows when the work is
+// done on it, so that is what these measure.
 
 const CUT = /more characters were cut\]$/;
 let pool: ParsePool;
@@ -21,10 +23,12 @@ afterAll(() => pool.close());
 
 type Outcome = { mail: Awaited<ReturnType<ParsePool['parse']>>; code?: undefined } | { mail?: undefined; code: string };
 
-/** Parses, and measures the longest the calling thread's event loop waited meanwhile. */
-async function parseWatched(task: ParseTask): Promise<{ outcome: Outcome; maxLoopDelayMs: number }> {
-  const delay = monitorEventLoopDelay({ resolution: 5 });
-  delay.enable();
+/** The main thread's own busy time is held to this, or to a tenth of the parse, whichever is more. */
+const MAIN_THREAD_BUDGET_MS = 100;
+
+/** Parses, and measures how long the calling thread's event loop was busy meanwhile. */
+async function parseWatched(task: ParseTask): Promise<{ outcome: Outcome; main: { busyMs: number; budgetMs: number } }> {
+  const before = performance.eventLoopUtilization();
   const outcome = await pool.parse(task, 15_000).then(
     (mail): Outcome => ({ mail }),
     (error: unknown): Outcome => {
@@ -32,8 +36,8 @@ async function parseWatched(task: ParseTask): Promise<{ outcome: Outcome; maxLoo
       throw error;
     },
   );
-  delay.disable();
-  return { outcome, maxLoopDelayMs: delay.max / 1e6 };
+  const { active, idle } = performance.eventLoopUtilization(before);
+  return { outcome, main: { busyMs: active, budgetMs: Math.max(MAIN_THREAD_BUDGET_MS, (active + idle) / 10) } };
 }
 
 const mime = (kind: HostileKind): ParseTask => ({ kind: 'mime', raw: hostileMime(kind, 'unit') });
@@ -42,37 +46,37 @@ const graphHtml = (html: string): ParseTask => ({ kind: 'graph', message: { id: 
 describe('hostile mail in the parse pool', () => {
   it('50,000 nested blockquotes (850 KB): text only, with the marker, and no HTML to render', async () => {
     for (const task of [mime('nested-blockquotes'), graphHtml(nestedBlockquotesHtml())]) {
-      const { outcome, maxLoopDelayMs } = await parseWatched(task);
+      const { outcome, main } = await parseWatched(task);
       expect(outcome.code).toBeUndefined();
       expect(outcome.mail?.html).toBeNull();
       expect(outcome.mail?.text.endsWith(TOO_DEEP_MARKER.trim())).toBe(true);
       expect(outcome.mail?.text.split('\n').filter((l) => l === 'x')).toHaveLength(50_000);
-      expect(maxLoopDelayMs).toBeLessThan(100);
+      expect(main.busyMs).toBeLessThanOrEqual(main.budgetMs);
     }
   });
 
   it('a 10 MB single-line HTML body: cut at 1 MB of text with a visible marker', async () => {
     for (const task of [mime('single-line-html'), graphHtml(singleLineHtml())]) {
-      const { outcome, maxLoopDelayMs } = await parseWatched(task);
+      const { outcome, main } = await parseWatched(task);
       const text = outcome.mail?.text ?? '';
       expect(text).toMatch(CUT);
       expect(text.length).toBeLessThanOrEqual(MAX_TEXT_CHARS + 200);
       expect(text.startsWith('word word')).toBe(true);
       expect(outcome.mail?.html?.length).toBeLessThanOrEqual(MAX_HTML_INPUT_CHARS + 200);
-      expect(maxLoopDelayMs).toBeLessThan(100);
+      expect(main.busyMs).toBeLessThanOrEqual(main.budgetMs);
     }
   });
 
   it('5,000 nested multiparts: refused by the part limit, a coded failure for a dead letter', async () => {
-    const { outcome, maxLoopDelayMs } = await parseWatched(mime('nested-multiparts'));
+    const { outcome, main } = await parseWatched(mime('nested-multiparts'));
     expect(outcome.code).toBe('mime_unparseable');
-    expect(maxLoopDelayMs).toBeLessThan(100);
+    expect(main.busyMs).toBeLessThanOrEqual(main.budgetMs);
   });
 
   it('a 1 MB header: refused by the header-block limit, a coded failure for a dead letter', async () => {
-    const { outcome, maxLoopDelayMs } = await parseWatched(mime('megabyte-header'));
+    const { outcome, main } = await parseWatched(mime('megabyte-header'));
     expect(outcome.code).toBe('mime_unparseable');
-    expect(maxLoopDelayMs).toBeLessThan(100);
+    expect(main.busyMs).toBeLessThanOrEqual(main.budgetMs);
   });
 
   it('the same megabyte header listed by Graph: kept, cut to 64 KB', async () => {
