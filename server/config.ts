@@ -55,6 +55,9 @@ const EnvSchema = z.object({
   // When the client secret expires (Entra shows it; nothing can read it): the admins are warned ahead of it.
   MICROSOFT_CLIENT_SECRET_EXPIRES_AT: z.preprocess(emptyAsUndefined, z.union([z.iso.date(), z.iso.datetime({ offset: true })], { error: 'must be an ISO-8601 date (2027-03-31) or date-time' }).optional()),
   MICROSOFT_TENANT: z.preprocess(emptyAsUndefined, z.string().default('organizations')),
+  // How the pane (and an API request that does not say) links a mailbox: the mailbox's own consent, or the
+  // app's application permissions (shared mailboxes). Each mailbox keeps the mode it was linked with.
+  MICROSOFT_AUTH_MODE: z.preprocess(emptyAsUndefined, z.enum(['delegated', 'application']).default('delegated')),
   MICROSOFT_AUTHORITY_HOST: z.preprocess(emptyAsUndefined, z.url().default('https://login.microsoftonline.com')),
   MICROSOFT_GRAPH_URL: z.preprocess(emptyAsUndefined, z.url().default('https://graph.microsoft.com/v1.0')),
   RELAYDESK_SECRET_KEY: optionalString,
@@ -103,6 +106,8 @@ export interface Config {
   readonly tls: { readonly kind: 'files'; readonly certFile: string; readonly keyFile: string } | { readonly kind: 'sandbox' } | { readonly kind: 'none' };
   /** Public origin of this server, as browsers and Microsoft's redirects reach it. */
   readonly publicOrigin: string;
+  /** The link mode offered first (MICROSOFT_AUTH_MODE); each mailbox keeps the one it was linked with. */
+  readonly mailboxLinkMode: 'delegated' | 'application';
   readonly redirectUri: string;
   /** Names this instance's leases on mailboxes and outgoing email; stable across restarts. */
   readonly instanceId: string;
@@ -221,6 +226,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
     auth,
     tls,
     publicOrigin,
+    mailboxLinkMode: e.MICROSOFT_AUTH_MODE,
     redirectUri: e.OAUTH_REDIRECT_URI ?? `${publicOrigin}/oauth/callback`,
     officeJsUrl: e.OFFICE_JS_URL,
     metrics: e.METRICS_PORT === undefined ? undefined : { port: e.METRICS_PORT, host: e.METRICS_HOST },

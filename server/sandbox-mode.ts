@@ -1,7 +1,7 @@
 import https from 'node:https';
 import tls from 'node:tls';
 import { Agent, fetch as undiciFetch, setGlobalDispatcher } from 'undici';
-import type { MicrosoftApp } from './identity/microsoft-app';
+import { certificateCredential, type MicrosoftApp } from './identity/microsoft-app';
 import type { Logger } from './logger';
 import { startSandbox, type RunningSandbox } from './sandbox';
 
@@ -35,12 +35,15 @@ export async function startSandboxMode(options: SandboxModeOptions): Promise<Run
  * The Microsoft app as Relaydesk sees it when the sandbox stands in for Microsoft: its authority and Graph host
  * must be named to MSAL and the Graph SDK, which otherwise trust only Microsoft's hosts.
  */
-export function sandboxMicrosoftApp(sandbox: Pick<SandboxEndpoints, 'baseUrl' | 'authority' | 'graphBaseUrl' | 'app'>): MicrosoftApp {
+export function sandboxMicrosoftApp(sandbox: Pick<SandboxEndpoints, 'baseUrl' | 'authority' | 'graphBaseUrl' | 'app' | 'tenantId'>, options: { clientCertificatePem?: string } = {}): MicrosoftApp {
   const host = new URL(sandbox.baseUrl);
   return {
     clientId: sandbox.app.clientId,
-    credential: { clientSecret: sandbox.app.clientSecret },
+    // A certificate when one is given (as production prefers), else the sandbox app's secret.
+    credential: options.clientCertificatePem ? { clientCertificate: certificateCredential(options.clientCertificatePem) } : { clientSecret: sandbox.app.clientSecret },
     authority: sandbox.authority,
+    authorityHost: sandbox.baseUrl.replace(/\/+$/, ''),
+    tenant: sandbox.tenantId,
     knownAuthorities: [host.host],
     graph: { baseUrl: sandbox.graphBaseUrl, customHosts: [host.hostname] },
     api: { authority: sandbox.authority, clientId: sandbox.app.clientId, apiScope: sandbox.app.apiScope, audience: sandbox.app.apiAudience },

@@ -6,6 +6,8 @@ import { createApp, type AppServices } from './http/app';
 import { createMetricsApp } from './http/routes/metrics';
 import { listen, type RunningHttpServer } from './http/server';
 import { MailboxLinking } from './identity/mailbox-linking';
+import { AppOnlyLinking } from './identity/app-only-linking';
+import { AppTokens, type AppTokensOptions } from './identity/app-tokens';
 import { MailboxTokens } from './identity/mailbox-tokens';
 import { appCredentialInfo } from './identity/app-credential';
 import { TokenKeepAlive, type TokenKeepAliveOptions } from './identity/token-keepalive';
@@ -57,6 +59,10 @@ export interface RelaydeskOverrides {
   push?: Partial<PushSettings>;
   /** The idle-grant keep-alive (tests shorten its idle age and interval). */
   keepAlive?: Partial<TokenKeepAliveOptions>;
+  /** App-only tokens (tests shorten how long before expiry one is replaced). */
+  appTokens?: AppTokensOptions;
+  /** Sandbox mode: sign the app's token requests with the sandbox app's certificate instead of its secret. */
+  sandboxCredential?: 'secret' | 'certificate';
   /** Observers for benchmarks: a message's batch committed; Graph accepted an email. */
   onIngested?: SyncDeps['onIngested'];
   onSent?: RelayDeps['onSent'];
@@ -80,6 +86,8 @@ export interface Relaydesk extends RelaydeskCore {
   readonly sandbox: RunningSandbox | undefined;
   readonly vault: TokenVault;
   readonly tokens: MailboxTokens;
+  /** The app's own tokens (client credentials), one per tenant, for mailboxes linked in application mode. */
+  readonly appTokens: AppTokens;
   readonly keepAlive: TokenKeepAlive;
   readonly clients: MailboxClients;
   readonly parsePool: ParsePool;
@@ -89,6 +97,7 @@ export interface Relaydesk extends RelaydeskCore {
   /** Graph change notifications: the webhook's intake (and its counters) and the subscriptions' upkeep. */
   readonly push: { readonly intake: NotificationIntake; readonly keeper: SubscriptionKeeper; readonly settings: PushSettings };
   readonly linking: MailboxLinking;
+  readonly appOnlyLinking: AppOnlyLinking;
   readonly tokenVerifier: TokenVerifier | undefined;
   /** The HTTP app (API, OAuth callback, add-in files); start() serves it, tests may call it directly. */
   readonly app: Express;
@@ -154,12 +163,13 @@ export async function createRelaydesk(config: Config, overrides: RelaydeskOverri
     if (started) closers.push(() => started.close());
     if (overrides.sandbox) trustCertificateAuthority(overrides.sandbox.caCertPem);
     const sandbox = overrides.sandbox ?? started;
-    const microsoft = config.microsoft.mode === 'entra' ? entraApp(config.microsoft) : sandboxMicrosoftApp(sandbox!);
+    const microsoft = config.microsoft.mode === 'entra' ? entraApp(config.microsoft) : sandboxMicrosoftApp(sandbox!, sandboxCredential(sandbox!, overrides.sandboxCredential));
 
     const auth = config.auth ?? (sandbox ? { authority: sandbox.authority, audience: sandbox.app.apiAudience, tenantIds: [sandbox.tenantId] } : undefined);
     const tokenVerifier = auth ? new TokenVerifier({ ...auth, apiScope: microsoft.api.apiScope }) : undefined;
     const vault = openTokenVault(config, logger);
-    const tokens = new MailboxTokens(microsoft, store, vault, logger);
+    const appTokens = new AppTokens(microsoft, logger, overrides.appTokens);
+    const tokens = new MailboxTokens(microsoft, store, vault, logger, appTokens);
     const appCredential = appCredentialInfo(config.microsoft);
     const keepAlive = new TokenKeepAlive(store, tokens, logger, { appCredential, ...overrides.keepAlive });
     const clients = graphClients(microsoft, tokens, overrides.graph);
@@ -219,12 +229,13 @@ export async function createRelaydesk(config: Config, overrides: RelaydeskOverri
       onDeactivating: (mailbox) => withinMs(keeper.drop(mailbox), 5_000).catch((error: unknown) => logger.warn({ err: error, mailbox: mailbox.address }, 'could not drop the push subscription')),
     };
     const linking = mailboxLinking({ config, microsoft, store, vault, tokens, logger }, { onActivated: mailboxHooks.onActivated });
+    const appOnlyLinking = new AppOnlyLinking(microsoft, appTokens, store, logger, { onActivated: mailboxHooks.onActivated, onTokensChanged: mailboxHooks.onTokensChanged });
     const services = appServices(store, { inbound: syncSettings, parsePool, mailboxHooks, graph: clients, appCredential });
     const app = createApp({
       services,
       logger,
       tokenVerifier,
-      microsoft: { app: microsoft, linking, officeJsUrl: config.officeJsUrl, publicOrigin: config.publicOrigin, appCredential },
+      microsoft: { app: microsoft, linking, appOnly: appOnlyLinking, linkMode: config.mailboxLinkMode, officeJsUrl: config.officeJsUrl, publicOrigin: config.publicOrigin, appCredential },
       rateLimits: config.rateLimits,
       webhooks: intake,
       addin: { distDir: config.addinDir, publicOrigin: config.publicOrigin, officeJsUrl: config.officeJsUrl },
@@ -241,6 +252,7 @@ export async function createRelaydesk(config: Config, overrides: RelaydeskOverri
       sandbox: started,
       vault,
       tokens,
+      appTokens,
       keepAlive,
       clients,
       parsePool,
@@ -249,6 +261,7 @@ export async function createRelaydesk(config: Config, overrides: RelaydeskOverri
       relay,
       push: { intake, keeper, settings: pushSettings },
       linking,
+      appOnlyLinking,
       tokenVerifier,
       app,
       async start() {
@@ -317,6 +330,12 @@ export function appServices(
       return options.appCredential ? { ...ready, credentials: await credentialsReadiness(store, options.appCredential) } : ready;
     },
   };
+}
+
+/** The sandbox app's certificate when asked for and the sandbox has one; its secret otherwise. */
+function sandboxCredential(sandbox: SandboxEndpoints, wanted: 'secret' | 'certificate' = 'secret'): { clientCertificatePem?: string } {
+  const pem = (sandbox.app as { clientCertificatePem?: string }).clientCertificatePem;
+  return wanted === 'certificate' && pem ? { clientCertificatePem: pem } : {};
 }
 
 /** Graph clients with one governor per mailbox, over the mailboxes' own tokens (a refresh on a 401). */

@@ -33,3 +33,23 @@ export async function mailboxOwnerId(client: Client, address: string): Promise<s
     throw toGraphRequestError(error);
   }
 }
+
+/**
+ * Proves the token may send as `address` without emailing anyone: a sendMail with no recipient at all.
+ * Exchange checks the caller's right to send as the mailbox first (403 ErrorAccessDenied) and only then the
+ * message, which it refuses for want of a recipient (400 ErrorInvalidRecipients): that refusal is the proof.
+ */
+export async function probeSendAs(client: Client, address: string): Promise<'may_send'> {
+  try {
+    await client.api(`/users/${encodeURIComponent(address)}/sendMail`).post({
+      message: { subject: 'Relaydesk send check', body: { contentType: 'text', content: 'A check that Relaydesk may send as this mailbox; it has no recipient and goes nowhere.' }, toRecipients: [] },
+      saveToSentItems: false,
+    });
+    // Accepted with no recipient: nothing can have gone anywhere, and sending is allowed.
+    return 'may_send';
+  } catch (error) {
+    const failure = toGraphRequestError(error);
+    if (failure.status === 400 && failure.graphCode === 'ErrorInvalidRecipients') return 'may_send';
+    throw failure;
+  }
+}

@@ -20,6 +20,8 @@ import { healthRoutes, type ReadinessCheck } from './routes/health';
 import { lookupRoutes } from './routes/lookup';
 import { addinRoutes, type AddinRouteOptions } from './routes/addin';
 import { mailboxRoutes, mailboxSettingsRoutes } from './routes/mailboxes';
+import type { AppOnlyLinking } from '../identity/app-only-linking';
+import type { MailboxAuthMode } from '../store/schema';
 import { oauthCallbackRoutes } from './routes/oauth-callback';
 import { fromMessageRoutes } from './routes/from-message';
 import { settingsRoutes } from './routes/settings';
@@ -48,7 +50,18 @@ export interface AppDependencies {
   /** Undefined when no identity provider is configured: the API then answers 503 auth_not_configured. */
   tokenVerifier: TokenVerifier | undefined;
   /** Mailbox linking; undefined when no Microsoft app (nor the sandbox) is available. */
-  microsoft?: { app: MicrosoftApp; linking: MailboxLinking; officeJsUrl: string; publicOrigin: string; appCredential?: AppCredentialInfo } | undefined;
+  microsoft?:
+    | {
+        app: MicrosoftApp;
+        linking: MailboxLinking;
+        /** App-only linking (application permissions); `linkMode` is what a link request gets when it does not say. */
+        appOnly?: AppOnlyLinking | undefined;
+        linkMode?: MailboxAuthMode;
+        officeJsUrl: string;
+        publicOrigin: string;
+        appCredential?: AppCredentialInfo;
+      }
+    | undefined;
   /** The built Outlook add-in and this server's origin; undefined serves no add-in. */
   addin?: AddinRouteOptions | undefined;
   /** /api rate limits (config.ts); default DEFAULT_API_RATE_LIMITS. */
@@ -95,7 +108,7 @@ export function createApp(deps: AppDependencies): Express {
   // Public: the task pane needs it before it can sign in.
   api.get('/auth/config', (_req, res) => {
     if (!deps.microsoft) throw new HttpError(503, 'auth_not_configured', 'No Microsoft app is configured');
-    res.json(deps.microsoft.app.api);
+    res.json({ ...deps.microsoft.app.api, mailboxLinkMode: deps.microsoft.linkMode ?? 'delegated' });
   });
   // Authenticate before parsing, so strangers cannot make the server read large bodies.
   api.use(authenticate(deps.tokenVerifier, services.staff));
@@ -104,7 +117,10 @@ export function createApp(deps: AppDependencies): Express {
   api.use(fromMessageRoutes(services.fromMessage, services.staff));
   api.use(express.json({ limit: JSON_LIMIT }));
   const admin = requireRole('admin');
-  if (deps.microsoft) api.use('/mailboxes', admin, mailboxRoutes(deps.microsoft.linking, services.mailboxes, deps.microsoft.appCredential));
+  if (deps.microsoft) {
+    const { linking, appOnly, linkMode, appCredential } = deps.microsoft;
+    api.use('/mailboxes', admin, mailboxRoutes({ delegated: linking, appOnly, defaultMode: linkMode ?? 'delegated' }, services.mailboxes, appCredential));
+  }
   api.use('/mailboxes', admin, mailboxSettingsRoutes(services.mailboxes));
   api.use('/dead-letters', admin, deadLetterRoutes(services.deadLetters));
   // Everything below is for agents (admins included); end users get 403.

@@ -41,6 +41,15 @@ const LINK_STATUS: Partial<Record<LinkErrorCode, number>> = {
   already_linked: 409,
   settings_block_linking: 409,
   invalid_mailbox_state: 409,
+  // App-only links answer at once (no consent page): the proof that failed, as HTTP says it.
+  mailbox_access_denied: 403,
+  mailbox_send_denied: 403,
+  mailbox_unavailable: 404,
+  app_not_scoped: 422,
+  scope_probe_inconclusive: 422,
+  graph_unreachable: 502,
+  identity_refused: 502,
+  app_only_unavailable: 409,
 };
 
 const LIFECYCLE_STATUS: Record<MailboxLifecycleErrorCode, number> = {

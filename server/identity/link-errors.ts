@@ -13,6 +13,11 @@ export type LinkErrorCode =
   | 'wrong_account'
   | 'mailbox_unavailable'
   | 'mailbox_access_denied'
+  | 'mailbox_send_denied'
+  | 'app_not_scoped'
+  | 'scope_probe_inconclusive'
+  | 'identity_refused'
+  | 'app_only_unavailable'
   | 'graph_unreachable';
 
 export class LinkError extends Error {

@@ -59,20 +59,9 @@ export class MailboxLinking {
   /** `firstSync: 'ask'` stores the mailbox awaiting the admin's first-sync choice (never synced until then). */
   async start(addressInput: string, actor: string, options: { firstSync?: 'ask' | 'all_unread' } = {}): Promise<LinkStarted> {
     const address = normalizeEmail(addressInput);
-    const settings = await readSettings(this.store);
-    if (!settings.ccsEnabled || !settings.followersEnabled) {
-      throw new LinkError('settings_block_linking', 'Turn on CCs and followers in the helpdesk settings before linking a mailbox: email replies rely on both', { settings });
-    }
-    const existing = await this.store.mailboxes.findByAddress(address);
-    if (existing && LINKED_STATES.has(existing.state)) {
-      throw new LinkError('already_linked', `${address} is already linked (${existing.state}); re-authorize it instead`, { mailboxId: existing.id });
-    }
+    const existing = await linkableMailbox(this.store, address);
     const ask = options.firstSync === 'ask';
-    const firstSync = ask
-      ? { first_sync_mode: null, first_sync_days: null, sync_since: null, backfill_until: null, delta_link: null, delta_synced_at: null }
-      : existing?.first_sync_mode === null
-        ? { first_sync_mode: 'all_unread' as const }
-        : {};
+    const firstSync = firstSyncColumns(existing, ask);
     const mailbox = existing
       ? await this.store.mailboxes.update(existing.id, { state: 'pending', state_reason: 'waiting for consent', ...firstSync })
       : await this.store.mailboxes.insert(address, null, 'pending', { firstSync: ask ? null : 'all_unread' });
@@ -164,6 +153,11 @@ export class MailboxLinking {
         state_reason: null,
         token_cache: this.vault.encrypt(client.getTokenCache().serialize(), { mailboxId: mailbox.id, field: 'token_cache' }),
         home_account_id: result.account?.homeAccountId ?? null,
+        auth_mode: 'delegated',
+        tenant: null,
+        app_scope: null,
+        app_scope_probe: null,
+        app_scope_checked_at: null,
         linked_by: link.requested_by,
         linked_at: new Date().toISOString(),
         grant_issued_at: new Date().toISOString(),
@@ -222,6 +216,31 @@ export class MailboxLinking {
       responseMode: 'query',
     });
   }
+}
+
+/**
+ * What any link (delegated or app-only) requires first: the settings email replies rely on, and no linked
+ * mailbox of that address. Returns the unlinked row of an earlier link, if any.
+ */
+export async function linkableMailbox(store: Store, address: string): Promise<MailboxRow | undefined> {
+  const settings = await readSettings(store);
+  if (!settings.ccsEnabled || !settings.followersEnabled) {
+    throw new LinkError('settings_block_linking', 'Turn on CCs and followers in the helpdesk settings before linking a mailbox: email replies rely on both', { settings });
+  }
+  const existing = await store.mailboxes.findByAddress(address);
+  if (existing && LINKED_STATES.has(existing.state)) {
+    throw new LinkError('already_linked', `${address} is already linked (${existing.state}); re-authorize it instead`, { mailboxId: existing.id });
+  }
+  return existing;
+}
+
+/** The columns that set up a mailbox's first sync: awaiting the admin's choice ('ask'), or taking all unread mail. */
+export function firstSyncColumns(existing: MailboxRow | undefined, ask: boolean) {
+  return ask
+    ? { first_sync_mode: null, first_sync_days: null, sync_since: null, backfill_until: null, delta_link: null, delta_synced_at: null }
+    : existing?.first_sync_mode === null
+      ? { first_sync_mode: 'all_unread' as const }
+      : {};
 }
 
 function hashState(state: string): string {

@@ -2,6 +2,7 @@ import type { ConfidentialClientApplication, ICachePlugin, TokenCacheContext } f
 import { ClassifiedError, classifyIdentityError, TOKEN_FAILURE_KIND, tokenFailureCode, type Failure, type TokenFailureCode } from '../graph/failure-policy';
 import type { Logger } from '../logger';
 import type { Store } from '../store/store';
+import type { AppTokens } from './app-tokens';
 import { createConfidentialClient, MAILBOX_TOKEN_SCOPES, type MicrosoftApp } from './microsoft-app';
 import type { TokenVault } from './token-vault';
 
@@ -26,7 +27,10 @@ export class MailboxAuthError extends ClassifiedError {
 }
 
 /**
- * Access tokens for linked mailboxes. Each mailbox's MSAL token cache lives only in the database, sealed by
+ * Access tokens for linked mailboxes. A mailbox linked in application mode is served by the app's own token
+ * for its tenant (AppTokens), shared with the tenant's other such mailboxes.
+ *
+ * A delegated mailbox's MSAL token cache lives only in the database, sealed by
  * the vault: it is read before every cache access (so a refresh token rotated by another instance is picked
  * up) and written back the moment MSAL changes it (so a rotated refresh token is never lost).
  */
@@ -36,7 +40,11 @@ export class MailboxTokens {
     private readonly store: Store,
     private readonly vault: TokenVault,
     private readonly logger: Logger,
+    private readonly appTokens?: AppTokens,
   ) {}
+
+  /** Mailboxes linked in application mode, by id: the tenant whose app token serves each. */
+  private readonly appTenants = new Map<number, string | null>();
 
   /** One MSAL client per mailbox, so MSAL's discovery of the authority happens once, not per token. */
   private readonly clients = new Map<number, ConfidentialClientApplication>();
@@ -55,6 +63,8 @@ export class MailboxTokens {
 
   /** An access token for Graph on behalf of the mailbox; refreshes silently when needed. */
   async accessToken(mailboxId: number, options: { forceRefresh?: boolean } = {}): Promise<string> {
+    const tenant = await this.appTenantOf(mailboxId);
+    if (tenant) return (await this.appTokens!.token(tenant, { forceRefresh: options.forceRefresh ?? false })).token;
     const forceRefresh = (options.forceRefresh ?? false) || this.refused.has(mailboxId);
     const held = this.issued.get(mailboxId);
     if (!forceRefresh && held && held.expiresAt - TOKEN_EXPIRY_MARGIN_MS > Date.now()) return held.token;
@@ -70,9 +80,27 @@ export class MailboxTokens {
 
   /** Drops what this process holds for a mailbox (after unlinking or re-authorization). */
   forget(mailboxId: number): void {
+    this.appTenants.delete(mailboxId);
     this.clients.delete(mailboxId);
     this.issued.delete(mailboxId);
     this.refused.delete(mailboxId);
+  }
+
+  /** The tenant of a mailbox linked in application mode; null for a delegated one. Read once, until forget(). */
+  private async appTenantOf(mailboxId: number): Promise<string | null> {
+    const known = this.appTenants.get(mailboxId);
+    if (known !== undefined) return known;
+    const mailbox = await this.store.mailboxes.findById(mailboxId);
+    if (mailbox?.auth_mode !== 'application') {
+      // Not cached while unknown or unlinked: linking may make it an application-mode mailbox.
+      if (mailbox && mailbox.state !== 'unlinked' && mailbox.state !== 'pending') this.appTenants.set(mailboxId, null);
+      return null;
+    }
+    if (!mailbox.tenant || mailbox.state === 'unlinked' || mailbox.state === 'pending') throw new MailboxAuthError('mailbox_not_linked', `Mailbox ${mailboxId} is not linked`);
+    if (mailbox.state === 'needs_reauth') throw new MailboxAuthError('needs_reauth', `${mailbox.address} needs its access re-checked: ${mailbox.state_reason ?? 'access withdrawn'}`);
+    if (!this.appTokens) throw new MailboxAuthError('mailbox_not_linked', `${mailbox.address} is linked in application mode, which this server is not set up for`);
+    this.appTenants.set(mailboxId, mailbox.tenant);
+    return mailbox.tenant;
   }
 
   private async acquire(mailboxId: number, forceRefresh: boolean): Promise<string> {

@@ -19,6 +19,10 @@ export interface MicrosoftApp {
   credential: { clientSecret: string } | { clientCertificate: { thumbprintSha256: string; privateKey: string; x5c: string } };
   /** MSAL authority, e.g. https://login.microsoftonline.com/organizations */
   authority: string;
+  /** The authority's host, e.g. https://login.microsoftonline.com: app-only tokens name their tenant after it. */
+  authorityHost: string;
+  /** The configured tenant segment: a GUID, a verified domain, or organizations/common. */
+  tenant: string;
   /** host:port entries that spare MSAL the instance discovery call (needed for the sandbox). */
   knownAuthorities: string[];
   graph: GraphEndpoint;
@@ -34,6 +38,8 @@ export function entraApp(config: Extract<MicrosoftConfig, { mode: 'entra' }>): M
     clientId: config.clientId,
     credential: config.credential.kind === 'secret' ? { clientSecret: config.credential.secret } : { clientCertificate: readCertificate(config.credential.path) },
     authority,
+    authorityHost: config.authorityHost,
+    tenant: config.tenant,
     // Any other host (an Entra-compatible emulator such as an external sandbox) must be named to MSAL and
     // the Graph SDK, or MSAL tries Microsoft's instance discovery and the SDK withholds the bearer token.
     knownAuthorities: MICROSOFT_AUTHORITY_HOSTS.has(authorityHost.hostname) ? [] : [authorityHost.host],
@@ -44,7 +50,11 @@ export function entraApp(config: Extract<MicrosoftConfig, { mode: 'entra' }>): M
 
 /** A PEM file holding the private key and the certificate registered on the app. */
 function readCertificate(file: string): { thumbprintSha256: string; privateKey: string; x5c: string } {
-  const pem = fs.readFileSync(file, 'utf8');
+  return certificateCredential(fs.readFileSync(file, 'utf8'), file);
+}
+
+/** MSAL's certificate credential from PEM text holding the private key and the certificate registered on the app. */
+export function certificateCredential(pem: string, file = 'the certificate'): { thumbprintSha256: string; privateKey: string; x5c: string } {
   const privateKey = /-----BEGIN (?:RSA )?PRIVATE KEY-----[\s\S]+?-----END (?:RSA )?PRIVATE KEY-----/.exec(pem)?.[0];
   const certificate = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.exec(pem)?.[0];
   if (!privateKey || !certificate) throw new Error(`${file} must contain a private key and a certificate in PEM form`);
@@ -52,10 +62,14 @@ function readCertificate(file: string): { thumbprintSha256: string; privateKey: 
   return { thumbprintSha256: createHash('sha256').update(der).digest('hex'), privateKey, x5c: certificate };
 }
 
-/** A confidential client for this app; `cachePlugin` binds its token cache to one mailbox's vault entry. */
-export function createConfidentialClient(app: MicrosoftApp, cachePlugin?: ICachePlugin): ConfidentialClientApplication {
+/**
+ * A confidential client for this app; `cachePlugin` binds its token cache to one mailbox's vault entry;
+ * `tenant` names the authority's tenant instead of the configured one (app-only tokens need a real tenant).
+ */
+export function createConfidentialClient(app: MicrosoftApp, cachePlugin?: ICachePlugin, tenant?: string): ConfidentialClientApplication {
+  const authority = tenant ? `${app.authorityHost}/${tenant}` : app.authority;
   const configuration: MsalConfiguration = {
-    auth: { clientId: app.clientId, authority: app.authority, knownAuthorities: app.knownAuthorities, ...app.credential },
+    auth: { clientId: app.clientId, authority, knownAuthorities: app.knownAuthorities, ...app.credential },
     ...(cachePlugin ? { cache: { cachePlugin } } : {}),
   };
   return new ConfidentialClientApplication(configuration);

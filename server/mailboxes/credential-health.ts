@@ -50,7 +50,8 @@ export interface CredentialHealth {
   warnings: CredentialWarning[];
 }
 
-type CredentialRow = Pick<MailboxRow, 'state' | 'grant_issued_at' | 'refresh_token_used_at' | 'linked_at'>;
+/** `auth_mode` absent: delegated (a row read before app-only access existed). */
+type CredentialRow = Pick<MailboxRow, 'state' | 'grant_issued_at' | 'refresh_token_used_at' | 'linked_at'> & Partial<Pick<MailboxRow, 'auth_mode'>>;
 
 /** The level for `msLeft`, or null while more than 30 days are left. */
 export function warningLevel(msLeft: number): CredentialWarningLevel | null {
@@ -65,6 +66,8 @@ export function daysLeft(msLeft: number): number {
 
 /** When the refresh token was last known to be good: its last redemption, else the grant (a new grant is a new token). */
 export function refreshTokenLastGood(row: CredentialRow): string | null {
+  // The app's own token (client credentials) has no refresh token to age.
+  if (row.auth_mode === 'application') return null;
   const times = [row.refresh_token_used_at, row.grant_issued_at ?? row.linked_at].filter((t): t is string => t !== null);
   if (times.length === 0) return null;
   return times.reduce((a, b) => (Date.parse(a) >= Date.parse(b) ? a : b));
@@ -75,7 +78,11 @@ export function credentialHealth(row: CredentialRow, appCredential: AppCredentia
   const holdsGrant = row.state === 'active' || row.state === 'paused';
   const consent = row.state === 'needs_reauth' ? 'lost' : 'ok';
   if (consent === 'lost') {
-    warnings.push({ kind: 'consent_lost', level: 'critical', daysLeft: null, message: 'Microsoft no longer accepts the grant; an admin must re-authorize the mailbox' });
+    const message =
+      row.auth_mode === 'application'
+        ? "The app can no longer reach the mailbox; an admin must restore its access in Exchange Online, then re-check access"
+        : 'Microsoft no longer accepts the grant; an admin must re-authorize the mailbox';
+    warnings.push({ kind: 'consent_lost', level: 'critical', daysLeft: null, message });
   }
   const lastGood = refreshTokenLastGood(row);
   const expiresAt = lastGood && holdsGrant ? new Date(Date.parse(lastGood) + REFRESH_TOKEN_IDLE_LIMIT_MS).toISOString() : null;

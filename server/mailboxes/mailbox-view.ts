@@ -1,5 +1,5 @@
 import type { FailureClass } from '../graph/failure-classes';
-import type { MailboxRow } from '../store/schema';
+import type { AppScope, MailboxAuthMode, MailboxRow } from '../store/schema';
 import { credentialHealth, SANDBOX_APP_CREDENTIAL, type AppCredentialInfo, type CredentialHealth } from './credential-health';
 import type { AfterIngestAction, FirstSyncMode, PushState } from './mailbox-care';
 import type { MailboxLanguage } from './mailbox-language';
@@ -27,6 +27,13 @@ export interface MailboxView {
   linkedAt: string | null;
   /** The language of the emails Relaydesk writes from this mailbox. */
   language: MailboxLanguage;
+  /** delegated: the mailbox's own consent; application: the app's token for its tenant (shared mailboxes). */
+  authMode: MailboxAuthMode;
+  /**
+   * Application mode: what the least-privilege check found when access was last proven. `scoped`: the app was
+   * refused the out-of-scope `probe` mailbox; `tenant_wide`: it could read it, so it holds every mailbox.
+   */
+  appAccess: { scope: AppScope; probe: string | null; checkedAt: string | null } | null;
   /** What becomes of mail after ingest. */
   afterIngest: { action: AfterIngestAction; folderName: string | null };
   /** The first-sync choice; `mode` null while the admin has not made it (nothing is synced until then). */
@@ -62,6 +69,8 @@ export function mailboxView(row: MailboxRow, appCredential: AppCredentialInfo = 
     linkedBy: row.linked_by,
     linkedAt: row.linked_at,
     language: row.language,
+    authMode: row.auth_mode,
+    appAccess: row.auth_mode === 'application' && row.app_scope ? { scope: row.app_scope, probe: row.app_scope_probe, checkedAt: row.app_scope_checked_at } : null,
     afterIngest: { action: row.after_ingest, folderName: row.move_folder_name },
     firstSync: { mode: row.first_sync_mode, days: row.first_sync_days },
     push: { state: row.push_state, reason: row.push_reason },

@@ -88,11 +88,23 @@ export interface MailboxesTable {
   grant_issued_at: string | null;
   /** When Microsoft last redeemed the refresh token (Entra drops one unused for 90 days). */
   refresh_token_used_at: string | null;
+  /** delegated: the token cache holds the mailbox's own grant; application: the app's token for `tenant`. */
+  auth_mode: Generated<MailboxAuthMode>;
+  /** Application mode: the tenant (GUID or verified domain) whose client-credentials token serves the mailbox. */
+  tenant: string | null;
+  /** Application mode: whether the least-privilege check found the app scoped to some mailboxes or tenant-wide. */
+  app_scope: AppScope | null;
+  /** The out-of-scope address that check read (it must be refused for `scoped`). */
+  app_scope_probe: string | null;
+  app_scope_checked_at: string | null;
   created_at: string;
   updated_at: string;
 }
 
 export type LinkPurpose = 'link' | 'reauthorize';
+
+export type MailboxAuthMode = 'delegated' | 'application';
+export type AppScope = 'scoped' | 'tenant_wide';
 
 export interface OauthLinksTable {
   id: Generated<number>;

@@ -1,14 +1,20 @@
 import { Router } from 'express';
 import { z } from 'zod';
+import type { AppOnlyLinking } from '../../identity/app-only-linking';
 import type { MailboxLinking } from '../../identity/mailbox-linking';
+import type { MailboxAuthMode } from '../../store/schema';
 import type { MailboxLifecycle } from '../../mailboxes/mailbox-lifecycle';
 import { MAILBOX_LANGUAGES } from '../../mailboxes/mailbox-language';
 import { mailboxView } from '../../mailboxes/mailbox-view';
 import type { AppCredentialInfo } from '../../mailboxes/credential-health';
+import { LinkError } from '../../identity/link-errors';
 import { principalOf } from '../auth';
 
 const Id = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER);
-const LinkBody = z.object({ address: z.string().trim().pipe(z.email()), firstSync: z.enum(['ask', 'all_unread']).optional() });
+const Email = z.string().trim().pipe(z.email());
+const ScopeCheck = { outOfScopeAddress: Email.optional(), acceptTenantWide: z.boolean().optional() };
+const LinkBody = z.object({ address: Email, firstSync: z.enum(['ask', 'all_unread']).optional(), mode: z.enum(['delegated', 'application']).optional(), ...ScopeCheck });
+const RecheckBody = z.object(ScopeCheck);
 const AfterIngestBody = z.discriminatedUnion('action', [
   z.strictObject({ action: z.enum(['mark_read', 'leave_unread']) }),
   z.strictObject({ action: z.literal('move'), folder: z.string().trim().min(1).max(255) }),
@@ -27,24 +33,50 @@ const actorOf = (req: Express.Request) => {
   return `${p.email} (${p.oid})`;
 };
 
+/** How mailboxes are linked: delegated consent, and (when set up) app-only; `defaultMode` when a request does not say. */
+export interface LinkModes {
+  delegated: MailboxLinking;
+  appOnly?: AppOnlyLinking | undefined;
+  defaultMode: MailboxAuthMode;
+}
+
 /** Admin-only mailbox linking and lifecycle, mounted at /api/mailboxes behind the admin check. */
-export function mailboxRoutes(linking: MailboxLinking, lifecycle: MailboxLifecycle, appCredential?: AppCredentialInfo): Router {
+export function mailboxRoutes(modes: LinkModes, lifecycle: MailboxLifecycle, appCredential?: AppCredentialInfo): Router {
   const router = Router();
   const actor = actorOf;
+  const linking = modes.delegated;
+  const appOnlyLinking = (): AppOnlyLinking => {
+    if (!modes.appOnly) throw new LinkError('app_only_unavailable', 'App-only linking is not available on this server');
+    return modes.appOnly;
+  };
 
   router.get('/', async (_req, res) => {
     res.json((await lifecycle.listLinked()).map((row) => mailboxView(row, appCredential)));
   });
 
   router.post('/', async (req, res) => {
-    const { address, firstSync } = LinkBody.parse(req.body);
+    const { address, firstSync, mode, outOfScopeAddress, acceptTenantWide } = LinkBody.parse(req.body);
+    if ((mode ?? modes.defaultMode) === 'application') {
+      // No consent page: the app's own token proves its access now, and the mailbox is linked or refused at once.
+      const principal = principalOf(req);
+      const row = await appOnlyLinking().link({ address, actor: actor(req), actorAddress: principal.email, outOfScopeAddress, acceptTenantWide, firstSync: firstSync ?? 'all_unread' });
+      res.status(201).json({ id: row.id, address: row.address, state: row.state, authorizeUrl: null, mailbox: mailboxView(row, appCredential) });
+      return;
+    }
     // 'ask': nothing is synced until an admin chooses what the first sync takes (POST /:id/first-sync).
     const { mailbox, authorizeUrl } = await linking.start(address, actor(req), { firstSync: firstSync ?? 'all_unread' });
     res.status(201).json({ id: mailbox.id, address: mailbox.address, state: mailbox.state, authorizeUrl });
   });
 
   router.post('/:id/reauthorize', async (req, res) => {
-    const { authorizeUrl } = await linking.reauthorize(Id.parse(req.params.id), actor(req));
+    const id = Id.parse(req.params.id);
+    if (modes.appOnly && (await modes.appOnly.isAppOnly(id))) {
+      const { outOfScopeAddress, acceptTenantWide } = RecheckBody.parse(req.body ?? {});
+      const row = await modes.appOnly.recheck(id, { actor: actor(req), actorAddress: principalOf(req).email, outOfScopeAddress, acceptTenantWide });
+      res.json({ authorizeUrl: null, mailbox: mailboxView(row, appCredential) });
+      return;
+    }
+    const { authorizeUrl } = await linking.reauthorize(id, actor(req));
     res.json({ authorizeUrl });
   });
 

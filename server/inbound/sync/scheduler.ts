@@ -177,7 +177,7 @@ export class SyncScheduler {
       if (result.listed > 0) log.info({ ...result }, 'mailbox synced');
       this.onSynced(mailbox, result);
     } catch (error) {
-      const failure = classifySyncFailure(error);
+      const failure = classifySyncFailure(error, mailbox);
       log.warn({ code: failure.code, failureClass: failure.failureClass, err: error }, 'mailbox sync failed');
       try {
         // The mailbox stays active and shows degraded with the reason; only a lost grant parks it.

@@ -12,6 +12,7 @@ import { mailboxDegraded } from './0009-mailbox-degraded';
 import { ticketVersion } from './0010-ticket-version';
 import { mailboxLanguage } from './0011-mailbox-language';
 import { mailboxCare } from './0012-mailbox-care';
+import { appOnlyAccess } from './0013-app-only-access';
 
 /**
  * Every migration, in order. Names sort in application order; never rename or edit one that has shipped:
@@ -31,6 +32,7 @@ export function migrationProvider(dialect: DialectKind): MigrationProvider {
     '0010-ticket-version': ticketVersion(),
     '0011-mailbox-language': mailboxLanguage(),
     '0012-mailbox-care': mailboxCare(),
+    '0013-app-only-access': appOnlyAccess(),
   };
   return { getMigrations: async () => migrations };
 }

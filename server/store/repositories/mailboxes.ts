@@ -191,6 +191,7 @@ export class MailboxesRepository {
       .selectFrom('mailboxes')
       .selectAll()
       .where('state', 'in', ['active', 'paused'])
+      .where('auth_mode', '=', 'delegated')
       .where('token_cache', 'is not', null)
       .where((w) => w(w.fn.coalesce('refresh_token_used_at', 'grant_issued_at', 'linked_at'), '<', before))
       .orderBy('id')

@@ -83,3 +83,19 @@ describe('credentialHealth: the app credential', () => {
     expect(credentialHealth(row(), { kind: 'sandbox', expiresAt: ahead(DAY) }, NOW).warnings).toEqual([]);
   });
 });
+
+describe('credentialHealth: a mailbox linked in application mode', () => {
+  const app = (state: MailboxState) => ({ ...row({ state, grant_issued_at: null, refresh_token_used_at: null, linked_at: ago(200 * DAY) }), auth_mode: 'application' as const });
+
+  it('has no refresh token to age, however long ago it was linked, but still its app certificate', () => {
+    const health = credentialHealth(app('active'), { kind: 'certificate', expiresAt: ahead(5 * DAY) }, NOW);
+    expect(health.refreshTokenExpiresAt).toBeNull();
+    expect(health.warnings.map((w) => w.kind)).toEqual(['certificate_expiring']);
+  });
+
+  it('says to restore the access in Exchange and re-check it once the app has lost the mailbox', () => {
+    const [warning] = credentialHealth(app('needs_reauth'), undefined, NOW).warnings;
+    expect(warning).toMatchObject({ kind: 'consent_lost', level: 'critical' });
+    expect(warning?.message).toMatch(/restore its access in Exchange Online, then re-check access/);
+  });
+});

@@ -28,3 +28,22 @@ describe('a failed sync', () => {
     expect(classifySyncFailure(outage)).toMatchObject({ failureClass: 'transient', needsReauth: false });
   });
 });
+
+describe('a failed sync of a mailbox linked in application mode', () => {
+  const shared = { address: 'support@contoso.test', auth_mode: 'application' as const };
+
+  it("parks it when Exchange refuses the app the mailbox (out of the app's scope, or the permission removed)", () => {
+    const failure = classifySyncFailure(graph(403, 'ErrorAccessDenied'), shared);
+    expect(failure).toMatchObject({ failureClass: 'permission_missing', code: 'ErrorAccessDenied', needsReauth: true });
+    expect(failure.message).toMatch(/can no longer reach support@contoso\.test \(ErrorAccessDenied\)/);
+  });
+
+  it.each([
+    ['the same refusal for a delegated mailbox (degraded, retried)', graph(403, 'ErrorAccessDenied'), { ...shared, auth_mode: 'delegated' as const }],
+    ['another 403', graph(403, 'Authorization_RequestDenied'), shared],
+    ['throttling', graph(429, 'ApplicationThrottled'), shared],
+    ['Entra refusing the app itself (its certificate): every mailbox of the app, not this one', new MailboxAuthError('identity_refused', 'cert', 'AADSTS700027'), shared],
+  ] as const)('does not park it for %s', (_name, error, mailbox) => {
+    expect(classifySyncFailure(error, mailbox).needsReauth).toBe(false);
+  });
+});
