@@ -1,9 +1,11 @@
 import type {
   Agent,
+  AppOnlySetup,
   AuthConfig,
   CommentInput,
   FromMessageRequest,
   FromMessageResult,
+  LinkOptions,
   LinkStarted,
   LookupQuery,
   LookupResult,
@@ -13,6 +15,7 @@ import type {
   AfterIngestAction,
   FirstSyncChoice,
   FirstSyncPreview,
+  ReauthorizeResult,
   TicketDetail,
   TicketPage,
   TicketPatch,
@@ -51,6 +54,8 @@ export class ApiError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** The error's `details`, when the server sent some (422 app_not_scoped: `{ probe }`). */
+    readonly details?: unknown,
   ) {
     super(message);
     this.name = 'ApiError';
@@ -82,8 +87,12 @@ export interface ApiClient {
   lookup(query: LookupQuery): Promise<LookupResult>;
   mailboxes(): Promise<MailboxView[]>;
   linkedMailboxes(): Promise<LinkedMailbox[]>;
-  linkMailbox(address: string): Promise<LinkStarted>;
-  reauthorize(id: number): Promise<{ authorizeUrl: string }>;
+  /** Application mode links at once (authorizeUrl null, the mailbox in the answer) or fails with its code. */
+  linkMailbox(address: string, options: LinkOptions): Promise<LinkStarted>;
+  /** Application mode re-runs the checks at once (authorizeUrl null); `options` applies to it only. */
+  reauthorize(id: number, options?: Omit<Extract<LinkOptions, { mode: 'application' }>, 'mode'>): Promise<ReauthorizeResult>;
+  /** The PowerShell that scopes the app to these mailboxes (RBAC for Applications). */
+  appOnlySetup(addresses: readonly string[]): Promise<AppOnlySetup>;
   pause(id: number): Promise<MailboxView>;
   resume(id: number): Promise<MailboxView>;
   unlink(id: number): Promise<MailboxView>;
@@ -153,11 +162,11 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
 
   /** A non-2xx answer as an error: the server's code, and for 412 the current ticket. */
   function errorOf(status: number, payload: unknown): ApiError {
-    const body = payload as { error?: { code?: unknown; message?: unknown }; ticket?: unknown } | null;
+    const body = payload as { error?: { code?: unknown; message?: unknown; details?: unknown }; ticket?: unknown } | null;
     const code = typeof body?.error?.code === 'string' ? body.error.code : `http_${status}`;
     const message = typeof body?.error?.message === 'string' ? body.error.message : `Relaydesk answered ${status}`;
     if (status === 412 && body?.ticket && typeof body.ticket === 'object') return new TicketChangedError(message, body.ticket as TicketDetail);
-    return new ApiError(status, code, message);
+    return new ApiError(status, code, message, body?.error?.details);
   }
 
   async function call<T>(method: string, path: string, callOptions: CallOptions = {}): Promise<T> {
@@ -192,8 +201,13 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
     mailboxes: () => call<MailboxView[]>('GET', '/api/mailboxes'),
     linkedMailboxes: async () => (await call<{ mailboxes: LinkedMailbox[] }>('GET', '/api/linked-mailboxes')).mailboxes,
     // 'ask': the new mailbox waits for the admin's first-sync choice (the pane shows it) before anything is synced.
-    linkMailbox: (address) => call<LinkStarted>('POST', '/api/mailboxes', { body: { address, firstSync: 'ask' } }),
-    reauthorize: (id) => call<{ authorizeUrl: string }>('POST', `/api/mailboxes/${id}/reauthorize`),
+    linkMailbox: (address, options) => call<LinkStarted>('POST', '/api/mailboxes', { body: { address, firstSync: 'ask', ...options } }),
+    reauthorize: (id, options) => call<ReauthorizeResult>('POST', `/api/mailboxes/${id}/reauthorize`, options ? { body: options } : {}),
+    appOnlySetup: (addresses) => {
+      const params = new URLSearchParams();
+      for (const address of addresses) params.append('address', address);
+      return call<AppOnlySetup>('GET', `/api/mailboxes/app-only-setup?${params.toString()}`);
+    },
     pause: (id) => call<MailboxView>('POST', `/api/mailboxes/${id}/pause`),
     resume: (id) => call<MailboxView>('POST', `/api/mailboxes/${id}/resume`),
     unlink: (id) => call<MailboxView>('DELETE', `/api/mailboxes/${id}`),

@@ -204,10 +204,26 @@ export interface FirstSyncPreview {
 /** POST /api/mailboxes/:id/first-sync. */
 export type FirstSyncChoice = { mode: 'all_unread' } | { mode: 'from_now' } | { mode: 'last_days'; days: number };
 
+/** How Relaydesk holds a mailbox: someone's delegated consent, or the app's own token (client credentials). */
+export type MailboxAuthMode = 'delegated' | 'application';
+
+/**
+ * What the last application-mode check proved: `scoped` when the probe mailbox (one that must stay out of
+ * reach) was refused, `tenant_wide` when it was readable and the admin linked anyway.
+ */
+export interface AppAccess {
+  scope: 'scoped' | 'tenant_wide';
+  probe: string | null;
+  checkedAt: string | null;
+}
+
 export interface MailboxView {
   id: number;
   address: string;
   state: MailboxState;
+  authMode: MailboxAuthMode;
+  /** Null for delegated mailboxes. */
+  appAccess: AppAccess | null;
   stateReason: string | null;
   linkedBy: string | null;
   linkedAt: string | null;
@@ -228,12 +244,38 @@ export interface MailboxView {
   };
 }
 
-/** POST /api/mailboxes. */
+/** POST /api/mailboxes: delegated answers the consent URL; application links at once and answers the mailbox. */
 export interface LinkStarted {
   id: number;
   address: string;
   state: MailboxState;
-  authorizeUrl: string;
+  authorizeUrl: string | null;
+  mailbox?: MailboxView;
+}
+
+/** The body's mode fields of POST /api/mailboxes (and, for application, of POST /api/mailboxes/:id/reauthorize). */
+export type LinkOptions =
+  | { mode: 'delegated' }
+  | {
+      mode: 'application';
+      /** A mailbox the app must not be able to read; the server uses the signed-in admin's own when absent. */
+      outOfScopeAddress?: string;
+      /** Link even though the app can read every mailbox of the tenant (after a 422 app_not_scoped). */
+      acceptTenantWide?: boolean;
+    };
+
+/** POST /api/mailboxes/:id/reauthorize: delegated answers a consent URL; application re-checks at once. */
+export interface ReauthorizeResult {
+  authorizeUrl: string | null;
+  mailbox?: MailboxView;
+}
+
+/** GET /api/mailboxes/app-only-setup: the Exchange Online PowerShell for RBAC for Applications. */
+export interface AppOnlySetup {
+  appId: string;
+  groupName: string;
+  script: string;
+  testScript: string;
 }
 
 /** GET /api/auth/config (public). */
@@ -242,6 +284,8 @@ export interface AuthConfig {
   clientId: string;
   apiScope: string;
   audience: string;
+  /** The link mode the pane preselects (MICROSOFT_AUTH_MODE); each mailbox may still use the other. Absent: delegated. */
+  mailboxLinkMode?: MailboxAuthMode;
 }
 
 /** What the OAuth callback page (server/http/link-result-page.ts) sends back to the pane. */
@@ -253,9 +297,9 @@ export interface LinkResultMessage {
   mailbox?: { id: number; address: string; state: string };
 }
 
-/** Every API error body: `{"error":{"code","message"}}`. */
+/** Every API error body: `{"error":{"code","message","details"?}}`. */
 export interface ApiErrorBody {
-  error: { code: string; message: string };
+  error: { code: string; message: string; details?: unknown };
 }
 
 /** 412 of a write sent with a stale If-Match: someone changed the ticket meanwhile; `ticket` is how it is now. */

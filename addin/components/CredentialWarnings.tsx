@@ -11,6 +11,8 @@ export interface CredentialWarningsProps {
   warnings: CredentialWarning[];
   busy: boolean;
   onReauthorize(): void;
+  /** The button's words ("Re-check access" for an application-mode mailbox); "Re-authorize" by default. */
+  reauthorizeLabel?: string;
 }
 
 const INTENT: Record<CredentialWarningLevel, MessageBarIntent> = { info: 'info', warning: 'warning', critical: 'error' };
@@ -21,7 +23,7 @@ const useStyles = makeStyles({
   list: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalXS },
 });
 
-export function CredentialWarnings({ warnings, busy, onReauthorize }: CredentialWarningsProps) {
+export function CredentialWarnings({ warnings, busy, onReauthorize, reauthorizeLabel }: CredentialWarningsProps) {
   const styles = useStyles();
   const intl = useIntl();
   if (warnings.length === 0) return null;
@@ -34,7 +36,7 @@ export function CredentialWarnings({ warnings, busy, onReauthorize }: Credential
           {RENEWED_BY_REAUTHORIZING.has(w.kind) && (
             <MessageBarActions>
               <Button size="small" disabled={busy} onClick={onReauthorize} data-testid="credential-reauthorize">
-                {intl.formatMessage({ id: 'mailboxes.reauthorize' })}
+                {reauthorizeLabel ?? intl.formatMessage({ id: 'mailboxes.reauthorize' })}
               </Button>
             </MessageBarActions>
           )}

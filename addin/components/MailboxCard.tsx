@@ -4,6 +4,7 @@ import { useIntl } from 'react-intl';
 import type { AfterIngestAction, MailboxLanguage, MailboxState, MailboxView } from '../api/types';
 import { PANE_LOCALES } from '../i18n/locale';
 import { AfterIngestSetting } from './AfterIngestSetting';
+import { AppAccessBadges } from './AppAccessBadges';
 import { CredentialWarnings } from './CredentialWarnings';
 import { MailboxPush } from './MailboxPush';
 
@@ -42,20 +43,28 @@ export function MailboxCard({ mailbox: m, busy, onReauthorize, onPause, onResume
   const intl = useIntl();
   const [confirming, setConfirming] = useState(false);
   const h = m.health;
+  // Application mode holds no refresh token, and "re-authorizing" it means running the access checks again.
+  const app = m.authMode === 'application';
+  const warnings = app ? m.credentials.warnings.filter((w) => w.kind !== 'refresh_token_inactive') : m.credentials.warnings;
+  const reauthorizeLabel = intl.formatMessage({ id: app ? 'mailboxes.appOnly.recheck' : 'mailboxes.reauthorize' });
   const lastSync = h.lastSyncAt ? intl.formatDate(h.lastSyncAt, { dateStyle: 'medium', timeStyle: 'short' }) : intl.formatMessage({ id: 'mailboxes.health.never' });
   return (
-    <Card data-testid="mailbox" data-address={m.address} data-state={m.state}>
+    <Card data-testid="mailbox" data-address={m.address} data-state={m.state} data-auth-mode={m.authMode}>
       <div className={styles.header}>
         <Text weight="semibold">{m.address}</Text>
         <Badge appearance="tint" color={STATE_COLOR[m.state]} data-testid="mailbox-state">
           {intl.formatMessage({ id: `mailboxes.state.${m.state}` })}
         </Badge>
       </div>
+      {app && <AppAccessBadges access={m.appAccess} />}
+      {m.stateReason && m.state === 'needs_reauth' && (
+        <Text size={200} className={styles.error} data-testid="mailbox-state-reason">{m.stateReason}</Text>
+      )}
       <Text size={200} className={styles.health} data-testid="mailbox-health">
         {intl.formatMessage({ id: 'mailboxes.health' }, { lastSync, lag: h.lagSeconds, ingested: h.messagesIngested, failures: h.consecutiveFailures })}
       </Text>
       <MailboxPush push={m.push} />
-      <CredentialWarnings warnings={m.credentials.warnings} busy={busy} onReauthorize={onReauthorize} />
+      <CredentialWarnings warnings={warnings} busy={busy} onReauthorize={onReauthorize} reauthorizeLabel={reauthorizeLabel} />
       {h.lastError && (
         <Text size={200} className={styles.error} data-testid="mailbox-error" data-code={h.lastError.code}>
           {h.lastError.code}: {h.lastError.message ?? ''}
@@ -72,7 +81,7 @@ export function MailboxCard({ mailbox: m, busy, onReauthorize, onPause, onResume
       </Field>
       <AfterIngestSetting afterIngest={m.afterIngest} busy={busy} onSave={onAfterIngest} />
       <div className={styles.actions}>
-        <Button size="small" disabled={busy} onClick={onReauthorize}>{intl.formatMessage({ id: 'mailboxes.reauthorize' })}</Button>
+        <Button size="small" disabled={busy} onClick={onReauthorize} data-testid="mailbox-reauthorize">{reauthorizeLabel}</Button>
         {m.state === 'active' && <Button size="small" disabled={busy} onClick={onPause}>{intl.formatMessage({ id: 'mailboxes.pause' })}</Button>}
         {m.state === 'paused' && <Button size="small" disabled={busy} onClick={onResume}>{intl.formatMessage({ id: 'mailboxes.resume' })}</Button>}
         {confirming ? (

@@ -1,8 +1,10 @@
 import { Button, MessageBar, MessageBarBody, Spinner, Text, makeStyles, tokens } from '@fluentui/react-components';
 import { Fragment } from 'react';
 import { FormattedMessage, useIntl } from 'react-intl';
+import { copyText } from '../browser/clipboard';
 import type { PaneServices } from '../services';
 import { useMailboxes, type Notice } from '../state/use-mailboxes';
+import { AppNotScopedWarning } from './AppNotScopedWarning';
 import { FirstSyncCard } from './FirstSyncCard';
 import { LinkMailboxForm } from './LinkMailboxForm';
 import { MailboxCard } from './MailboxCard';
@@ -30,7 +32,8 @@ export function MailboxesView({ services }: MailboxesViewProps) {
   const m = useMailboxes(services);
   return (
     <section className={styles.root} data-testid="mailboxes-view">
-      <LinkMailboxForm busy={m.busy !== null} onLink={m.link} />
+      <LinkMailboxForm busy={m.busy !== null} defaultMode={m.defaultLinkMode} onLink={m.link} loadSetup={m.appOnlySetup} copy={copyText} />
+      {m.tenantWide && <AppNotScopedWarning choice={m.tenantWide} busy={m.busy !== null} onAccept={m.acceptTenantWide} onDismiss={m.dismissTenantWide} />}
       {m.notice && <NoticeBar notice={m.notice} testId="mailboxes-notice" />}
       {m.loadError && (
         <>

@@ -1,3 +1,4 @@
+import { appOnly } from './catalog/app-only';
 import { common } from './catalog/common';
 import { feedback } from './catalog/feedback';
 import { mailboxes } from './catalog/mailboxes';
@@ -11,7 +12,7 @@ import { workspace } from './catalog/workspace';
 import type { Catalog, PaneLocale } from './define-catalog';
 
 /** Every area's catalog. An area adds its file in ./catalog/ and one line here. */
-export const CATALOGS: readonly Catalog[] = [common, feedback, mailboxes, reasons, signIn, pane, ticket, workspace, composer, queue];
+export const CATALOGS: readonly Catalog[] = [common, feedback, mailboxes, appOnly, reasons, signIn, pane, ticket, workspace, composer, queue];
 
 export function messagesFor(locale: PaneLocale): Record<string, string> {
   return Object.assign({}, ...CATALOGS.map((c) => c[locale])) as Record<string, string>;

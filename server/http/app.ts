@@ -20,6 +20,7 @@ import { healthRoutes, type ReadinessCheck } from './routes/health';
 import { lookupRoutes } from './routes/lookup';
 import { addinRoutes, type AddinRouteOptions } from './routes/addin';
 import { mailboxRoutes, mailboxSettingsRoutes } from './routes/mailboxes';
+import { appOnlySetupRoutes } from './routes/app-only-setup';
 import type { AppOnlyLinking } from '../identity/app-only-linking';
 import type { MailboxAuthMode } from '../store/schema';
 import { oauthCallbackRoutes } from './routes/oauth-callback';
@@ -119,6 +120,8 @@ export function createApp(deps: AppDependencies): Express {
   const admin = requireRole('admin');
   if (deps.microsoft) {
     const { linking, appOnly, linkMode, appCredential } = deps.microsoft;
+    // Before the mailbox routes, whose /:id would take it for a mailbox.
+    api.use('/mailboxes/app-only-setup', admin, appOnlySetupRoutes(deps.microsoft.app.clientId));
     api.use('/mailboxes', admin, mailboxRoutes({ delegated: linking, appOnly, defaultMode: linkMode ?? 'delegated' }, services.mailboxes, appCredential));
   }
   api.use('/mailboxes', admin, mailboxSettingsRoutes(services.mailboxes));

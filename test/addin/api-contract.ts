@@ -1,5 +1,6 @@
 import type * as Pane from '../../addin/api/types';
 import type { FromMessageResult } from '../../server/inbound/from-message';
+import type { AppOnlySetup } from '../../server/mailboxes/app-only-setup';
 import type { TicketChangedBody } from '../../server/http/errors';
 import type { FromMessageInput } from '../../server/http/routes/from-message';
 import type { LinkedMailboxView } from '../../server/http/routes/linked-mailboxes';
@@ -28,4 +29,5 @@ export type ApiContract = [
   Assignable<FromMessageResult, Pane.FromMessageResult>,
   Assignable<TicketChangedBody, Pane.ConflictBody>,
   Assignable<Pane.FromMessageRequest, FromMessageInput>,
+  Assignable<AppOnlySetup, Pane.AppOnlySetup>,
 ];

@@ -245,7 +245,7 @@ describe('access control and settings', () => {
 
   it('publishes the task pane sign-in settings without a token', async () => {
     const res = await request(rd.app).get('/api/auth/config');
-    expect(res.body).toEqual({ authority: rd.sandbox.authority, clientId: rd.sandbox.app.clientId, apiScope: rd.sandbox.app.apiScope, audience: rd.sandbox.app.apiAudience });
+    expect(res.body).toEqual({ authority: rd.sandbox.authority, clientId: rd.sandbox.app.clientId, apiScope: rd.sandbox.app.apiScope, audience: rd.sandbox.app.apiAudience, mailboxLinkMode: 'delegated' });
   });
 
   it('refuses to link while CCs or followers are turned off, and explains', async () => {

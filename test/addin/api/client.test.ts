@@ -39,12 +39,43 @@ it('posts JSON bodies and uses the right verbs for mailbox actions', async () =>
     'DELETE /api/mailboxes/7': [200, { ...row, state: 'unlinked' }],
   });
   const api = createApiClient({ baseUrl: 'https://relaydesk.test', token, fetch });
-  expect((await api.linkMailbox('support@contoso.test')).authorizeUrl).toBe('https://id.test/authorize');
-  expect(JSON.parse(calls[0]?.body ?? '')).toEqual({ address: 'support@contoso.test', firstSync: 'ask' });
+  expect((await api.linkMailbox('support@contoso.test', { mode: 'delegated' })).authorizeUrl).toBe('https://id.test/authorize');
+  expect(JSON.parse(calls[0]?.body ?? '')).toEqual({ address: 'support@contoso.test', firstSync: 'ask', mode: 'delegated' });
   expect(calls[0]?.headers['Content-Type']).toBe('application/json');
   await api.pause(7);
   await api.unlink(7);
   expect(calls.map((c) => `${c.method} ${new URL(c.url).pathname}`)).toEqual(['POST /api/mailboxes', 'POST /api/mailboxes/7/pause', 'DELETE /api/mailboxes/7']);
+});
+
+describe('application-mode linking', () => {
+  it('sends the mode and the out-of-scope address, and reads the linked mailbox from the answer', async () => {
+    const { fetch, calls } = fakeFetch({ 'POST /api/mailboxes': [201, { id: 8, address: 'help@contoso.test', state: 'active', authorizeUrl: null, mailbox: { id: 8 } }] });
+    const api = createApiClient({ baseUrl: 'https://relaydesk.test', token, fetch });
+    const started = await api.linkMailbox('help@contoso.test', { mode: 'application', outOfScopeAddress: 'ceo@contoso.test' });
+    expect(started.authorizeUrl).toBeNull();
+    expect(started.mailbox).toEqual({ id: 8 });
+    expect(JSON.parse(calls[0]?.body ?? '')).toEqual({ address: 'help@contoso.test', firstSync: 'ask', mode: 'application', outOfScopeAddress: 'ceo@contoso.test' });
+  });
+
+  it("keeps the error's details: app_not_scoped names the mailbox the app could read", async () => {
+    const { fetch } = fakeFetch({ 'POST /api/mailboxes': [422, { error: { code: 'app_not_scoped', message: 'tenant-wide', details: { probe: 'ceo@contoso.test' } } }] });
+    const error = await createApiClient({ baseUrl: 'https://relaydesk.test', token, fetch }).linkMailbox('help@contoso.test', { mode: 'application' }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ status: 422, code: 'app_not_scoped', details: { probe: 'ceo@contoso.test' } });
+  });
+
+  it('re-checks with the options as the body, and without a body for a delegated re-authorize', async () => {
+    const { fetch, calls } = fakeFetch({ 'POST /api/mailboxes/8/reauthorize': [200, { authorizeUrl: null, mailbox: { id: 8 } }] });
+    const api = createApiClient({ baseUrl: 'https://relaydesk.test', token, fetch });
+    expect(await api.reauthorize(8, { acceptTenantWide: true })).toEqual({ authorizeUrl: null, mailbox: { id: 8 } });
+    await api.reauthorize(8);
+    expect(calls.map((c) => c.body)).toEqual([JSON.stringify({ acceptTenantWide: true }), undefined]);
+  });
+
+  it('asks for the setup script with one address parameter per mailbox', async () => {
+    const { fetch, calls } = fakeFetch({ 'GET /api/mailboxes/app-only-setup': [200, { appId: 'a', groupName: 'g', script: 's', testScript: 't' }] });
+    await createApiClient({ baseUrl: 'https://relaydesk.test', token, fetch }).appOnlySetup(['a@contoso.test', "o'b@contoso.test"]);
+    expect(new URL(calls[0]?.url ?? '').searchParams.getAll('address')).toEqual(['a@contoso.test', "o'b@contoso.test"]);
+  });
 });
 
 it.each([

@@ -151,7 +151,7 @@ describe('Mailboxes view', () => {
     f.mailboxes.push({ ...MAILBOX, id: 99, address: 'billing@contoso.test' });
     fireEvent.click(screen.getByTestId('link-submit'));
     await waitFor(() => expect(el(screen.getByTestId('mailboxes-notice')).getAttribute('data-code')).toBe('linked'));
-    expect(f.api.linkMailbox).toHaveBeenCalledWith('billing@contoso.test');
+    expect(f.api.linkMailbox).toHaveBeenCalledWith('billing@contoso.test', { mode: 'delegated' });
     expect(f.consent).toHaveBeenCalledTimes(1);
     await waitFor(() => expect(screen.getAllByTestId('mailbox').map(el).map((c) => c.getAttribute('data-address'))).toEqual(['billing@contoso.test']));
   });

@@ -44,7 +44,7 @@ export function fakeServices(options: { item?: MailItem | null; session?: Sessio
     session: jest.fn(() => session),
   };
   const api = {
-    authConfig: jest.fn(),
+    authConfig: jest.fn(async () => ({ authority: 'https://login.example.test/tenant-1', clientId: 'client-1', apiScope: 'api://client-1/access_as_user', audience: 'client-1', mailboxLinkMode: 'delegated' })),
     lookup: jest.fn(async (q: { internetMessageId: string }) => {
       const answer = lookups.get(q.internetMessageId) ?? { ticket: null, reason: 'unknown_message', detail: null };
       return typeof answer === 'function' ? answer() : answer;
@@ -54,6 +54,12 @@ export function fakeServices(options: { item?: MailItem | null; session?: Sessio
     linkedMailboxes: jest.fn(async () => mailboxes.filter((m) => m.state !== 'unlinked').map(({ id, address, state, language }) => ({ id, address, state, language }))),
     linkMailbox: jest.fn(async (address: string) => ({ id: 99, address, state: 'pending', authorizeUrl: `https://login.example.test/authorize?login_hint=${address}` })),
     reauthorize: jest.fn(async () => ({ authorizeUrl: 'https://login.example.test/authorize' })),
+    appOnlySetup: jest.fn(async (addresses: readonly string[]) => ({
+      appId: '11111111-2222-3333-4444-555555555555',
+      groupName: 'Relaydesk mailboxes',
+      script: addresses.map((a) => `Add-DistributionGroupMember -Identity 'Relaydesk mailboxes' -Member '${a}'`).join('\n'),
+      testScript: addresses.map((a) => `Test-ServicePrincipalAuthorization -Identity '11111111-2222-3333-4444-555555555555' -Resource '${a}'`).join('\n'),
+    })),
     pause: jest.fn(async (id: number) => ({ ...(mailboxes.find((m) => m.id === id) as MailboxView), state: 'paused' })),
     resume: jest.fn(async (id: number) => ({ ...(mailboxes.find((m) => m.id === id) as MailboxView), state: 'active' })),
     unlink: jest.fn(async (id: number) => ({ ...(mailboxes.find((m) => m.id === id) as MailboxView), state: 'unlinked' })),

@@ -36,6 +36,8 @@ export const MAILBOX: MailboxView = {
   id: 5,
   address: 'support@contoso.test',
   state: 'active',
+  authMode: 'delegated',
+  appAccess: null,
   stateReason: null,
   linkedBy: 'admin@contoso.test',
   linkedAt: '2025-03-01T08:00:00.000Z',
