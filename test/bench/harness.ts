@@ -215,3 +215,21 @@ export async function sandboxStats(sandbox: SandboxChild, addresses: readonly st
   }
   return total;
 }
+
+/** Requests to the sandbox's token endpoint by grant type (authorization_code, refresh_token, client_credentials, other). */
+export type TokenRequests = Record<string, number>;
+
+/**
+ * The sandbox's token endpoint requests since its stats were last reset (POST /sandbox/stats/reset), whoever
+ * sent them: the app asks Entra for tokens, not a mailbox, so they are in the sandbox's totals only.
+ */
+export async function tokenRequests(sandbox: SandboxChild): Promise<TokenRequests> {
+  const stats = await sandbox.control<{ identity?: { tokenRequests?: TokenRequests } }>('GET', '/sandbox/stats');
+  if (!stats.identity?.tokenRequests) throw new Error('the sandbox reports no identity.tokenRequests in GET /sandbox/stats');
+  return stats.identity.tokenRequests;
+}
+
+/** The sum of a count by kind. */
+export function total(counts: Record<string, number>): number {
+  return Object.values(counts).reduce((sum, n) => sum + n, 0);
+}

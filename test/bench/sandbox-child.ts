@@ -12,15 +12,30 @@ import type { ChildReply, ChildRequest, Delivery, SandboxInfo } from './sandbox-
 const DELIVER_TIMEOUT_MS = 30_000;
 
 let sandbox: RunningSandbox | undefined;
-/** The generated mail, per mailbox index, in generation order; kept so it can be delivered again unchanged. */
-let batches: { kind: DemoMailKind; mime: Buffer; seq: number }[][] = [];
+type Batch = { kind: DemoMailKind; mime: Buffer; seq: number }[];
+/**
+ * The generated mail by the addresses it was generated for (one set per list: shared mailboxes get their own
+ * copy, addressed to them), per mailbox index, in generation order; kept so it can be delivered again unchanged.
+ */
+const generated = new Map<string, Batch[]>();
+
+function setKey(addresses: string[]): string {
+  return addresses.map((a) => a.toLowerCase()).join('\n');
+}
+
+function batchesFor(addresses: string[]): Batch[] {
+  const batches = generated.get(setKey(addresses));
+  if (!batches) throw new Error(`no mail was generated for ${addresses.length} addresses starting ${addresses[0] ?? '(none)'}`);
+  return batches;
+}
 
 function send(reply: ChildReply): void {
   process.send?.(reply);
 }
 
 async function generate(addresses: string[], messages: number, seed: number, customers: number): Promise<Record<string, number>> {
-  batches = addresses.map(() => []);
+  const batches: Batch[] = addresses.map(() => []);
+  generated.set(setKey(addresses), batches);
   // One generator per mailbox, so that replies thread onto questions sent to the same mailbox.
   const generators = addresses.map((to, i) => new DemoMailGenerator({ to, seed: seed + i, customers }));
   const kinds: Record<string, number> = {};
@@ -46,7 +61,7 @@ async function deliverOne(address: string, mime: Buffer, receivedAt: number): Pr
  * 1 ms apart by generation order, so "oldest first" lists a thread's question before its reply.
  */
 async function deliver(addresses: string[], receivedBase: number, deadline: number): Promise<Delivery[]> {
-  if (addresses.length !== batches.length) throw new Error(`deliver wants ${batches.length} addresses, got ${addresses.length}`);
+  const batches = batchesFor(addresses);
   const deliveries: Delivery[] = [];
   await Promise.all(
     batches.map(async (batch, i) => {
@@ -66,7 +81,7 @@ async function deliver(addresses: string[], receivedBase: number, deadline: numb
  * start + n / perSecond, without waiting for the one before, so a slow answer does not slow the arrivals.
  */
 async function deliverPaced(addresses: string[], perSecond: number, deadline: number): Promise<Delivery[]> {
-  if (addresses.length !== batches.length) throw new Error(`deliver wants ${batches.length} addresses, got ${addresses.length}`);
+  const batches = batchesFor(addresses);
   const order = batches.flatMap((batch, i) => batch.map((mail) => ({ mail, i }))).sort((a, b) => a.mail.seq - b.mail.seq);
   const start = Date.now();
   const sends: Promise<Delivery>[] = [];

@@ -7,7 +7,8 @@ export interface SandboxInfo {
   tenantId: string;
   authority: string;
   caCertPem: string;
-  app: { clientId: string; clientSecret: string; apiAudience: string; apiScope: string };
+  /** clientCertificatePem: the app's certificate (key and certificate), for an instance in application mode. */
+  app: { clientId: string; clientSecret: string; apiAudience: string; apiScope: string; clientCertificatePem: string; clientCertificatePath: string };
   /** A certificate for localhost signed by the sandbox CA: a Relaydesk server serves it so notifications reach it. */
   localhostTls: { certPem: string; keyPem: string };
 }
@@ -22,10 +23,12 @@ export interface Delivery {
 }
 
 export type ChildRequest =
-  /** Generate `messages` demo messages addressed round-robin to `addresses`, and keep them. */
-  /** `customers`: how many distinct customers write the mail (DemoMailOptions.customers). */
+  /**
+   * Generate `messages` demo messages addressed round-robin to `addresses`, and keep them (a set per address
+   * list: another list gets its own). `customers`: how many distinct customers write the mail (DemoMailOptions.customers).
+   */
   | { type: 'generate'; id: number; addresses: string[]; messages: number; seed: number; customers: number }
-  /** Deliver the kept messages (again): those of mailbox index i to addresses[i]. */
+  /** Deliver the messages kept for `addresses` (again): those of mailbox index i to addresses[i]. */
   | { type: 'deliver'; id: number; addresses: string[]; receivedBase: number; deadline: number }
   /**
    * Deliver the kept messages as they would arrive: interleaved across mailboxes in generation order, at
