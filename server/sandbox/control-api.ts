@@ -1,5 +1,7 @@
 import express, { type Request, type Response, type Router } from 'express';
 import { z } from 'zod';
+import { controlError, parse } from './control-json';
+import { mountAppAccessRoutes } from './control-app-access';
 import { DirectoryError, type User } from './directory';
 import { faultsSchema } from './faults';
 import type { SandboxServices } from './graph/graph-types';
@@ -27,6 +29,8 @@ const mailboxSchema = z.object({
   displayName: z.string().min(1).optional(),
   /** Extension: the owner signs in as this UPN while mail is addressed to `address` (default: the address). */
   upn: z.string().min(3).optional(),
+  /** An Exchange shared mailbox: its account is created disabled, so nobody can sign in as it. */
+  shared: z.boolean().optional(),
 });
 const revokeSchema = z.object({ upn: z.string().min(1) });
 const tokenSchema = z
@@ -49,6 +53,8 @@ export interface ControlInfo {
   authority: string;
   caCertPath: string;
   caSpkiSha256: string;
+  /** Persists the app registration's changeable settings (permissions, certificates). */
+  saveApp: () => void;
 }
 
 export function controlRouter(services: SandboxServices, info: ControlInfo): Router {
@@ -64,7 +70,9 @@ export function controlRouter(services: SandboxServices, info: ControlInfo): Rou
   };
 
   router.get('/', (_req, res) => {
-    res.json({ ...info, graphBaseUrl: services.graphBaseUrl, app: { clientId: app.clientId, clientSecret: app.clientSecret, apiAudience: app.apiAudience, apiScope: `${app.apiIdentifierUri}/${app.apiScopes[0] ?? 'access_as_user'}` } });
+    const { saveApp: _save, ...shown } = info;
+    void _save;
+    res.json({ ...shown, graphBaseUrl: services.graphBaseUrl, app: { clientId: app.clientId, clientSecret: app.clientSecret, apiAudience: app.apiAudience, apiScope: `${app.apiIdentifierUri}/${app.apiScopes[0] ?? 'access_as_user'}` } });
   });
 
   router.get('/users', (_req, res) => {
@@ -96,7 +104,14 @@ export function controlRouter(services: SandboxServices, info: ControlInfo): Rou
         res.status(409).json(controlError('AddressInUse', `'${body.address}' already belongs to ${holder.upn}.`));
         return;
       }
-      const { user } = directory.upsertUser({ upn, ...(body.displayName ? { displayName: body.displayName } : {}) });
+      // A user mailbox does not turn into a shared one here, nor back (Exchange converts them; the sandbox does not).
+      const shared = body.shared === true;
+      const existing = directory.findUser(upn);
+      if (existing && existing.shared !== shared) {
+        res.status(409).json(controlError('MailboxTypeConflict', `${existing.upn} is a ${existing.shared ? 'shared' : 'user'} mailbox's account.`));
+        return;
+      }
+      const { user } = directory.upsertUser({ upn, shared, ...(body.displayName ? { displayName: body.displayName } : {}) });
       const current = store.mailboxByGuid(user.oid);
       if (current && current.address.toLowerCase() !== body.address.trim().toLowerCase()) {
         res.status(409).json(controlError('MailboxExists', `${user.upn} already has the mailbox ${current.address}.`));
@@ -104,7 +119,7 @@ export function controlRouter(services: SandboxServices, info: ControlInfo): Rou
       }
       directory.assignMail(user, body.address);
       const { mailbox, created } = ensureMailbox(user);
-      res.status(created ? 201 : 200).json({ id: mailbox.guid, address: mailbox.address, upn: user.upn, displayName: mailbox.displayName, tenantId: mailbox.tenantId });
+      res.status(created ? 201 : 200).json({ id: mailbox.guid, address: mailbox.address, upn: user.upn, displayName: mailbox.displayName, tenantId: mailbox.tenantId, shared: user.shared });
     } catch (err) {
       if (err instanceof DirectoryError) res.status(err.code === 'AddressInUse' ? 409 : 400).json(controlError(err.code, err.message));
       else throw err;
@@ -161,11 +176,14 @@ export function controlRouter(services: SandboxServices, info: ControlInfo): Rou
   });
 
   router.get('/stats', (req, res) => {
-    res.json(throttle.statsOf(typeof req.query['mailbox'] === 'string' ? req.query['mailbox'] : undefined));
+    const mailbox = typeof req.query['mailbox'] === 'string' ? req.query['mailbox'] : undefined;
+    // Token requests concern the app, not a mailbox: they are in the totals only.
+    res.json(mailbox ? throttle.statsOf(mailbox) : { ...throttle.statsOf(), identity: { tokenRequests: identity.tokenRequests.snapshot() } });
   });
 
   router.post('/stats/reset', (_req, res) => {
     throttle.resetStats();
+    identity.tokenRequests.reset();
     res.status(204).end();
   });
 
@@ -219,6 +237,11 @@ export function controlRouter(services: SandboxServices, info: ControlInfo): Rou
         res.status(404).json(controlError('UserNotFound', `No sandbox user '${body.upn}'.`));
         return;
       }
+      // Nobody signs in as a disabled account (a shared mailbox), so no delegated token exists for one.
+      if (!user.accountEnabled) {
+        res.status(400).json(controlError('UserDisabled', `AADSTS50057: The user account is disabled. (${user.upn})`));
+        return;
+      }
     }
     const defaultScopes = resource === GRAPH_RESOURCE ? ['Mail.ReadWrite', 'Mail.Send', 'User.Read'] : app.apiScopes;
     const issued = identity.issuer.accessToken({
@@ -257,20 +280,11 @@ export function controlRouter(services: SandboxServices, info: ControlInfo): Rou
     res.status(202).end();
   });
 
+  mountAppAccessRoutes(router, services, info.saveApp);
+
   return router;
 }
 
-function parse<T>(schema: z.ZodType<T>, body: unknown, res: Response): T | undefined {
-  const r = schema.safeParse(body ?? {});
-  if (r.success) return r.data;
-  res.status(400).json(controlError('InvalidRequest', r.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ')));
-  return undefined;
-}
-
-function controlError(code: string, message: string): { error: { code: string; message: string } } {
-  return { error: { code, message } };
-}
-
 function userJson(u: User, hasMailbox: boolean): Record<string, unknown> {
-  return { id: u.oid, upn: u.upn, displayName: u.displayName, roles: u.roles, tenantId: u.tenantId, mailbox: hasMailbox };
+  return { id: u.oid, upn: u.upn, displayName: u.displayName, roles: u.roles, tenantId: u.tenantId, mailbox: hasMailbox, accountEnabled: u.accountEnabled, shared: u.shared };
 }

@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import type { KeyCredentials } from './identity/client-certificates';
 
 /** The directory: tenants, users and the one pre-registered app. Entra ID's objects, reduced to what the sandbox needs. */
 
@@ -20,6 +21,10 @@ export interface User {
   tokensValidAfter: number;
   /** The SMTP address of the user's mailbox when it is not the UPN: mail goes to it, sign-in uses the UPN. */
   mail?: string;
+  /** False for a shared mailbox's account: Exchange creates it disabled, so nobody signs in as it (AADSTS50057). */
+  accountEnabled: boolean;
+  /** The account of an Exchange shared mailbox (no licence, no sign-in). */
+  shared: boolean;
 }
 
 export interface AppRegistration {
@@ -37,6 +42,8 @@ export interface AppRegistration {
   graphDelegatedPermissions: string[];
   /** Application permissions an admin granted (client credentials tokens carry them as roles). */
   graphApplicationPermissions: string[];
+  /** Certificates whose keys may sign the app's client assertions (Entra's keyCredentials). */
+  keyCredentials: KeyCredentials;
 }
 
 export const RELAYDESK_APP_ROLES = ['Relaydesk.Admin', 'Relaydesk.Agent'] as const;
@@ -86,7 +93,7 @@ export class Directory {
   }
 
   /** Creates or updates a user. The object id is derived from tenant and UPN so it is stable across restarts. */
-  upsertUser(input: { upn: string; displayName?: string; roles?: string[]; tenantId?: string }): { user: User; created: boolean } {
+  upsertUser(input: { upn: string; displayName?: string; roles?: string[]; tenantId?: string; shared?: boolean }): { user: User; created: boolean } {
     const upn = input.upn.trim();
     if (!UPN_PATTERN.test(upn)) throw new DirectoryError('InvalidUpn', `'${input.upn}' is not a valid user principal name.`);
     const existing = this.usersByUpn.get(upn.toLowerCase());
@@ -106,6 +113,8 @@ export class Directory {
       displayName: input.displayName ?? upn.split('@')[0] ?? upn,
       roles: [...(input.roles ?? [])],
       tokensValidAfter: 0,
+      accountEnabled: input.shared !== true,
+      shared: input.shared === true,
     };
     this.usersByOid.set(user.oid, user);
     this.usersByUpn.set(upn.toLowerCase(), user);

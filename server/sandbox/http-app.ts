@@ -8,6 +8,7 @@ import { graphHandler } from './graph/http-adapter';
 import { MAX_UPLOAD_CHUNK_BYTES, type UploadSessions } from './graph/upload-sessions';
 import { identityFaults } from './identity/identity-faults';
 import { identityRouter } from './identity/identity-router';
+import { countTokenRequests } from './identity/token-requests';
 
 /** Graph's request cap: larger files go through an upload session (graph/upload-sessions.ts). */
 export const GRAPH_MAX_REQUEST_BYTES = 4 * 1024 * 1024;
@@ -24,7 +25,7 @@ export function createHttpApp(services: SandboxServices, info: ControlInfo, uplo
   app.use('/v1.0', express.raw({ type: () => true, limit: GRAPH_MAX_REQUEST_BYTES }), graphHandler(() => services));
   // Upload URLs live on Outlook's REST path (outlook.office.com/api/v2.0 in Exchange Online).
   app.use('/api/v2.0', express.raw({ type: () => true, limit: MAX_UPLOAD_CHUNK_BYTES }), uploadSessions.handler());
-  app.use(identityFaults(services), identityRouter(services.identity));
+  app.use(countTokenRequests(services.identity.tokenRequests), identityFaults(services), identityRouter(services.identity));
   app.use((req: Request, res: Response) => {
     res.status(404).json({ error: { code: 'NotFound', message: `No sandbox endpoint ${req.method} ${req.path}.` } });
   });

@@ -3,6 +3,7 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import pino, { type Logger } from 'pino';
+import { AppScopes } from './app-scopes';
 import { startDemoTrickle, seedDemoTenant, type DemoTrickle } from './demo-tenant';
 import { Directory, RELAYDESK_APP_ROLES, type AppRegistration } from './directory';
 import { FaultInjector } from './faults';
@@ -16,6 +17,7 @@ import { MESSAGE_ID_HOST } from './graph/send-mail';
 import { SubscriptionService } from './graph/subscriptions';
 import { UploadSessions } from './graph/upload-sessions';
 import { createHttpApp } from './http-app';
+import { ensureClientCertificate, KeyCredentials, parseKeyCredential } from './identity/client-certificates';
 import { GrantStore } from './identity/grants';
 import { IdentityService } from './identity/identity-service';
 import { loadSigningKey } from './identity/jwt';
@@ -37,7 +39,10 @@ export interface SandboxOptions {
   port?: number;
   /** Default 127.0.0.1. */
   host?: string;
-  /** The CA is kept in `${dataDir}/sandbox-ca/` and reused; identity state in `${dataDir}/sandbox-state/`. */
+  /**
+   * The CA is kept in `${dataDir}/sandbox-ca/` and reused; identity state and the app's client certificate in
+   * `${dataDir}/sandbox-state/`.
+   */
   dataDir: string;
   /** Seed the demo tenant (admin, two agents, support mailbox, customer mailboxes). Default false. */
   seedDemo?: boolean;
@@ -92,7 +97,16 @@ export interface RunningSandbox {
   caSpkiSha256: string;
   /** The `localhost` certificate (chain: leaf + CA) and key the sandbox serves, for servers beside it. */
   localhostTls: { certPem: string; keyPem: string };
-  app: { clientId: string; clientSecret: string; apiAudience: string; apiScope: string };
+  app: {
+    clientId: string;
+    clientSecret: string;
+    apiAudience: string;
+    apiScope: string;
+    /** The app's client certificate, registered on it: private key (PKCS#8) and certificate, PEM, in one text. */
+    clientCertificatePem: string;
+    /** Extension: the file that holds it (owner-only), for a server configured with a certificate path. */
+    clientCertificatePath: string;
+  };
   close(): Promise<void>;
 }
 
@@ -117,6 +131,8 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
   if (tls.caStatus === 'replaced') logger.warn({ ca: tls.caCertPath }, 'sandbox CA replaced by one limited to localhost names: trust the new ca.pem (browsers, NODE_EXTRA_CA_CERTS)');
   const stateFile = new IdentityStateFile(path.join(options.dataDir, 'sandbox-state', 'identity.json'));
   const state = stateFile.state;
+  const clientCertificatePath = path.join(options.dataDir, 'sandbox-state', 'app-client-certificate.pem');
+  const clientCertificate = ensureClientCertificate(clientCertificatePath);
 
   // The app is bound after listen, because every URL the services hand out needs the port.
   let handler: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
@@ -147,8 +163,23 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     apiScopes: ['access_as_user'],
     appRoles: [...RELAYDESK_APP_ROLES],
     graphDelegatedPermissions: ['Mail.ReadWrite', 'Mail.Send', 'User.Read'],
-    graphApplicationPermissions: ['Mail.ReadWrite', 'Mail.Send', 'User.Read.All'],
+    graphApplicationPermissions: state.graphApplicationPermissions ?? ['Mail.ReadWrite', 'Mail.Send', 'User.Read.All'],
+    keyCredentials: new KeyCredentials(() => saveApp()),
   };
+  for (const pem of state.certificates ?? []) {
+    try {
+      app.keyCredentials.add(parseKeyCredential(pem));
+    } catch (err) {
+      logger.warn({ err }, 'sandbox: a certificate kept in identity.json could not be read; it is no longer registered');
+    }
+  }
+  // A new client certificate (first start, or the old one near expiry) is registered beside any kept ones.
+  if (clientCertificate.created || state.certificates === undefined) app.keyCredentials.add(parseKeyCredential(clientCertificate.certificatePem));
+  /** The app registration's changeable settings go to identity.json, as the control API changes them. */
+  function saveApp(): void {
+    stateFile.saveApp({ graphApplicationPermissions: app.graphApplicationPermissions, certificates: app.keyCredentials.all().map((c) => c.certificatePem) });
+  }
+  saveApp();
   const directory = new Directory({ id: state.tenantId, displayName: 'Sandbox tenant', domains: new Set() }, app);
 
   let saveScheduled = false;
@@ -165,7 +196,8 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
   const store = new MailStore(MESSAGE_ID_HOST);
   const transport = new Transport(store, directory, logger, sending);
   const uploadSessions = new UploadSessions(() => services);
-  const subscriptions = new SubscriptionService(store, directory, logger, graphBaseUrl);
+  const appScopes = new AppScopes();
+  const subscriptions = new SubscriptionService(store, directory, logger, graphBaseUrl, appScopes);
   identity.onRevoke((user) => subscriptions.onRevoke(user));
 
   const services: SandboxServices = {
@@ -181,6 +213,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     uploadSessions,
     maxMessageBytes,
     subscriptions,
+    appScopes,
     behaviour: { gatewayTimeoutPageBytes, expandedAttachmentMaxBytes: options.expandOmitsLargeAttachments === false ? undefined : EXPANDED_CONTENT_MAX_BYTES },
     logger,
     dispatch: createDispatcher(graphRoutes(subscriptions), () => services),
@@ -191,7 +224,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
   if (options.seedDemo && options.demoMail) trickle = startDemoTrickle({ store, transport, logger });
 
   const authority = `${baseUrl}/${state.tenantId}/`;
-  handler = createHttpApp(services, { baseUrl, tenantId: state.tenantId, authority, caCertPath: tls.caCertPath, caSpkiSha256: tls.caSpkiSha256 }, uploadSessions);
+  handler = createHttpApp(services, { baseUrl, tenantId: state.tenantId, authority, caCertPath: tls.caCertPath, caSpkiSha256: tls.caSpkiSha256, saveApp }, uploadSessions);
   logger.info({ baseUrl, tenantId: state.tenantId }, 'sandbox listening');
 
   let closed: Promise<void> | undefined;
@@ -204,7 +237,14 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     caCertPath: tls.caCertPath,
     caSpkiSha256: tls.caSpkiSha256,
     localhostTls: { certPem: `${tls.serverCertPem.trim()}\n${tls.caCertPem.trim()}\n`, keyPem: tls.serverKeyPem },
-    app: { clientId: app.clientId, clientSecret: app.clientSecret, apiAudience: app.apiAudience, apiScope: `${app.apiIdentifierUri}/access_as_user` },
+    app: {
+      clientId: app.clientId,
+      clientSecret: app.clientSecret,
+      apiAudience: app.apiAudience,
+      apiScope: `${app.apiIdentifierUri}/access_as_user`,
+      clientCertificatePem: clientCertificate.pem,
+      clientCertificatePath,
+    },
     close: () => {
       closed ??= new Promise<void>((resolve) => {
         trickle?.stop();

@@ -24,6 +24,7 @@ async function main(): Promise<void> {
     `  Authority:   ${sandbox.authority}   (MSAL knownAuthorities: ["${new URL(sandbox.baseUrl).host}"])`,
     `  Client id:   ${sandbox.app.clientId}`,
     `  Secret:      ${sandbox.app.clientSecret}`,
+    `  Certificate: ${sandbox.app.clientCertificatePath}   (key + certificate, PEM, registered on the app)`,
     `  API scope:   ${sandbox.app.apiScope}`,
     `  CA:          ${sandbox.caCertPath}   (trust it: NODE_EXTRA_CA_CERTS=${sandbox.caCertPath}; see server/sandbox/README.md)`,
     `  CA SPKI:     ${sandbox.caSpkiSha256}   (Chromium: --ignore-certificate-errors-spki-list=${sandbox.caSpkiSha256})`,

@@ -37,7 +37,10 @@ export function authenticate(header: string | undefined, services: SandboxServic
   const scopes = new Set(typeof c['scp'] === 'string' ? c['scp'].split(' ').filter(Boolean) : []);
   const roles = new Set(Array.isArray(c['roles']) ? c['roles'].map(String) : []);
   const caller: Caller = { appId, tenantId: tid, scopes, roles, token };
-  if (c['idtyp'] !== 'app' && typeof c['scp'] === 'string') {
+  if (c['idtyp'] === 'app' || typeof c['scp'] !== 'string') {
+    const scope = services.appScopes.scopeOf(appId, tid);
+    if (scope) caller.appScope = scope;
+  } else {
     const user = services.directory.findUser(String(c['oid'] ?? ''));
     if (!user) throw invalidToken('Access token validation failure. The user does not exist.');
     const issuedMs = typeof c['xms_iat_ms'] === 'number' ? c['xms_iat_ms'] : Number(c['iat'] ?? 0) * 1000;
@@ -68,8 +71,11 @@ const APPLICATION: Record<MailAccess, string[]> = {
 };
 
 /**
- * Delegated callers reach only their own mailbox (Relaydesk links each mailbox by signing in as it);
- * app-only callers reach any mailbox of their tenant with the matching application permission.
+ * The one check every mail route makes before it acts. Delegated callers reach only their own mailbox (the
+ * sandbox emulates no mailbox permissions: a shared mailbox is out of a delegated caller's reach); app-only callers
+ * reach the mailboxes of their tenant with the matching application permission, within the app's scope when one
+ * is set (403 with Exchange's access-policy message outside it). Another tenant's mailbox never gets here: the
+ * dispatcher answers it as an unknown user.
  */
 export function requireMailAccess(caller: Caller, mailbox: Mailbox, access: MailAccess): void {
   if (caller.user) {
@@ -78,4 +84,5 @@ export function requireMailAccess(caller: Caller, mailbox: Mailbox, access: Mail
     return;
   }
   if (!APPLICATION[access].some((r) => caller.roles.has(r))) throw graphErrors.accessDenied();
+  if (caller.appScope && !caller.appScope.has(mailbox.guid)) throw graphErrors.appAccessPolicy();
 }

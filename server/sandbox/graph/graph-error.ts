@@ -35,6 +35,11 @@ export const graphErrors = {
   invalidUser: (id: string) => new GraphError(404, 'ErrorInvalidUser', `The requested user '${id}' is invalid.`),
   mailboxNotEnabled: () => new GraphError(404, 'MailboxNotEnabledForRESTAPI', 'The mailbox is either inactive, soft-deleted, or is hosted on-premise.'),
   accessDenied: () => new GraphError(403, 'ErrorAccessDenied', 'Access is denied. Check credentials and try again.'),
+  /**
+   * An app-only call to a mailbox outside the app's scope. Graph's "Limiting application permissions to specific
+   * Exchange Online mailboxes" gives "Access to OData is disabled."; this is the longer form Exchange answers today.
+   */
+  appAccessPolicy: () => new GraphError(403, 'ErrorAccessDenied', 'Access to OData is disabled: [RAOP] : Blocked by tenant configured AppOnly AccessPolicy settings.'),
   badRequest: (message: string) => new GraphError(400, 'BadRequest', message),
   parseUri: (message: string) => new GraphError(400, 'RequestBroker--ParseUri', message),
   invalidRequest: (message: string) => new GraphError(400, 'ErrorInvalidRequest', message),

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { AppScopes } from '../app-scopes';
 import type { Directory, User } from '../directory';
 import type { FaultInjector } from '../faults';
 import type { IdentityService } from '../identity/identity-service';
@@ -42,6 +43,11 @@ export interface Caller {
   scopes: Set<string>;
   roles: Set<string>;
   token: string;
+  /**
+   * App-only callers: the mailboxes of their tenant Exchange lets the app reach (RBAC for Applications / an
+   * application access policy), read per request so a change applies at once. Undefined: every mailbox.
+   */
+  appScope?: ReadonlySet<string>;
 }
 
 /** Lifecycle notifications Graph sends about a subscription (the control API fires them on demand). */
@@ -108,6 +114,8 @@ export interface SandboxServices {
   /** The largest message a mailbox may send, attachments counted at their file size. */
   maxMessageBytes: number;
   subscriptions: SubscriptionLifecycle;
+  /** Which mailboxes app-only tokens may reach (POST /sandbox/app-scopes). */
+  appScopes: AppScopes;
   behaviour: ExchangeBehaviour;
   logger: Logger;
   /** Re-enters the dispatcher (used by $batch). */

@@ -1,9 +1,10 @@
 import crypto from 'node:crypto';
 import type { Logger } from 'pino';
+import type { AppScopes } from '../app-scopes';
 import type { Directory, User } from '../directory';
 import type { Folder, Mailbox, MailStore, StoreEvent } from '../mail-store';
 import { requireMailAccess } from './auth';
-import { GraphError } from './graph-error';
+import { GraphError, graphErrors } from './graph-error';
 import { globalRoute, json, jsonBody, noContent, type Caller, type GlobalRouteContext, type GraphResponse, type LifecycleEvent, type Route, type SubscriptionLifecycle, type SubscriptionSnapshot } from './graph-types';
 
 /**
@@ -59,6 +60,8 @@ export class SubscriptionService implements SubscriptionLifecycle {
     private readonly directory: Directory,
     private readonly logger: Logger,
     private readonly graphBaseUrl: string,
+    /** App-only subscriptions see nothing of a mailbox that has left their app's scope. */
+    private readonly appScopes?: AppScopes,
   ) {
     store.onChange((e) => this.onStoreEvent(e));
     this.sweeper = setInterval(() => this.sweep(), 1_000);
@@ -168,6 +171,9 @@ export class SubscriptionService implements SubscriptionLifecycle {
     const s = this.owned(ctx);
     const body = jsonBody(ctx.req);
     if (typeof body['expirationDateTime'] !== 'string') throw invalid('expirationDateTime is required.');
+    // An app renewing its own subscription needs the mailbox still in its reach (scope or permission removed: 403).
+    const mailbox = this.store.mailboxByGuid(s.mailboxGuid);
+    if (!ctx.caller.user && mailbox) requireMailAccess(ctx.caller, mailbox, 'read');
     s.expiration = checkExpiration(body['expirationDateTime']);
     s.renewals.push({ at: new Date().toISOString(), by: ctx.caller.user?.oid ?? ctx.caller.appId });
     // Renewing with a valid token reauthorizes, as in Graph.
@@ -199,6 +205,7 @@ export class SubscriptionService implements SubscriptionLifecycle {
     const m = /^\/?(?:(me)|users\/([^/]+)|users\('([^']+)'\))\/(?:mailfolders\('([^']+)'\)\/|mailfolders\/([^/]+)\/)?messages\/?$/i.exec(resource.split('?')[0] ?? '');
     if (!m) throw invalid(`Resource '${resource}' is not supported: use /users/{id}/messages or /users/{id}/mailFolders('{id}')/messages.`);
     const userKey = m[1] ? undefined : (m[2] ?? m[3] ?? '');
+    if (userKey === undefined && !caller.user) throw graphErrors.badRequest('/me request is only valid with delegated authentication flow.');
     const user = userKey === undefined ? caller.user : this.directory.findUser(decodeURIComponent(userKey));
     if (!user || user.tenantId !== caller.tenantId) throw new GraphError(404, 'ResourceNotFound', `Resource '${resource}' was not found.`);
     const mailbox = this.store.mailboxByGuid(user.oid);
@@ -237,6 +244,7 @@ export class SubscriptionService implements SubscriptionLifecycle {
       if (s.mailboxGuid !== e.message.mailbox.guid) continue;
       if (s.folderKey !== undefined && s.folderKey !== e.folder.key) continue;
       if (!s.changeTypes.has(e.type)) continue;
+      if (!s.delegatedUserOid && this.appScopes && !this.appScopes.allows(s.applicationId, e.message.mailbox)) continue;
       if (s.paused) {
         s.missed = true;
         continue;

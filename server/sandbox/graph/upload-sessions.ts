@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import type { StoredMessage } from '../mail-store';
 import { attach } from './drafts';
-import { errorBody } from './graph-error';
+import { errorBody, graphErrors } from './graph-error';
 import type { Caller, SandboxServices, UploadSessionStore } from './graph-types';
 
 /**
@@ -24,6 +24,8 @@ interface Session {
   id: string;
   token: string;
   appId: string;
+  /** Opened with an app-only token: the app's scope still governs the URL (it stands for the app's access). */
+  appOnly: boolean;
   draft: StoredMessage;
   /** The draft's move generation when the session opened: a draft sent (moved) since is gone for the session. */
   gen: number;
@@ -48,6 +50,7 @@ export class UploadSessions implements UploadSessionStore {
       id,
       token: crypto.randomBytes(32).toString('base64url'),
       appId: input.caller.appId,
+      appOnly: input.caller.user === undefined,
       draft: input.draft,
       gen: input.draft.gen,
       name: input.name,
@@ -107,6 +110,11 @@ export class UploadSessions implements UploadSessionStore {
       return;
     }
     const { draft } = session;
+    if (session.appOnly && !services.appScopes.allows(session.appId, draft.mailbox)) {
+      const denied = graphErrors.appAccessPolicy();
+      fail(denied.status, denied.code, denied.message);
+      return;
+    }
     if (draft.mailbox.messages.get(draft.seq) !== draft || draft.gen !== session.gen || !draft.isDraft) {
       this.sessions.delete(session.id);
       fail(404, 'ErrorItemNotFound', 'The draft of this upload session no longer exists.');

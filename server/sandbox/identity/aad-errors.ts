@@ -83,4 +83,44 @@ export const aad = {
     new AadError('invalid_request', 50020, `User account '${upn}' from identity provider does not exist in tenant '${tenant}' and cannot access the application in that tenant.`),
   unknownUser: (upn: string) => new AadError('invalid_request', 50034, `The user account ${upn} does not exist in the directory. To sign into this application, the account must be added to the directory.`),
   pkceRequiredForSpa: () => new AadError('invalid_request', 9002325, 'Proof Key for Code Exchange is required for cross-origin authorization code redemption.'),
+  userDisabled: () => new AadError('invalid_grant', 50057, 'The user account is disabled.'),
+  /** client_credentials through /common or /organizations: there is no tenant to issue the app's token in. */
+  noTenant: () => new AadError('invalid_request', 50059, 'No tenant-identifying information found in either the request or implied by any provided credentials.'),
+  missingClientCredential: () => new AadError('invalid_client', 7000216, "'client_assertion', 'client_secret' or 'request' is required for the 'client_credentials' grant type."),
+  /** RFC 6749 2.3.1: one authentication method per request. Entra documents no number for it; 90023 is its InvalidRequest. */
+  twoClientCredentials: () => new AadError('invalid_request', 90023, "Invalid STS request: send 'client_secret' or 'client_assertion', not both."),
+  badAssertionType: () => new AadError('invalid_request', 90100, "The parameter 'client_assertion_type' is empty or not valid: it must be 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer'."),
+  assertionMalformed: (why: string) => new AadError('invalid_client', 50027, `JWT token is invalid or malformed: ${why}`),
+  assertionIssuer: () => new AadError('invalid_client', 700021, `Client assertion application identifier doesn't match 'client_id' parameter. ${CERT_DOCS}`),
+  assertionSubject: () => new AadError('invalid_client', 50048, 'Subject mismatches Issuer claim in the client assertion.'),
+  assertionKeyNotFound: (thumbprint: string, clientId: string) =>
+    new AadError(
+      'invalid_client',
+      700027,
+      `The certificate with identifier used to sign the client assertion is not registered on application. [Reason - The key was not found., Thumbprint of key used by client: '${thumbprint}', Please visit the Azure Portal, Graph Explorer or directly use MS Graph to see configured keys for app Id '${clientId}'.]`,
+    ),
+  assertionBadSignature: (thumbprint: string, start: number, end: number) =>
+    new AadError(
+      'invalid_client',
+      700027,
+      `Client assertion contains an invalid signature. [Reason - The provided signature value did not match the expected signature value., Thumbprint of key used by client: '${thumbprint}', Found key 'Start=${aadDate(start)}, End=${aadDate(end)}']`,
+    ),
+  certificateOutsideValidity: (thumbprint: string, start: number, end: number) =>
+    new AadError('invalid_client', 1000502, `Certificate is not within its valid time range. Thumbprint of key used by client: '${thumbprint}', Found key 'Start=${aadDate(start)}, End=${aadDate(end)}'.`),
+  assertionTimeRange: (now: number, nbf: number, exp: number) =>
+    new AadError('invalid_client', 700024, `Client assertion is not within its valid time range. Current time: ${isoSeconds(now)}, assertion valid from ${isoSeconds(nbf)}, expiry time of assertion ${isoSeconds(exp)}. ${CERT_DOCS}`),
+  assertionAudience: () => new AadError('invalid_client', 700023, `Client assertion audience claim does not match Realm issuer. ${CERT_DOCS}`),
 };
+
+const CERT_DOCS = 'Review the documentation at https://learn.microsoft.com/entra/identity-platform/certificate-credentials .';
+
+/** Entra prints key validity as MM/dd/yyyy HH:mm:ss. */
+function aadDate(ms: number): string {
+  const d = new Date(ms);
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${p(d.getUTCMonth() + 1)}/${p(d.getUTCDate())}/${d.getUTCFullYear()} ${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())}`;
+}
+
+function isoSeconds(seconds: number): string {
+  return new Date(seconds * 1000).toISOString().replace(/\.\d+Z$/, '.0000000Z');
+}

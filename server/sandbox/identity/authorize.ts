@@ -74,6 +74,11 @@ export function mountAuthorize(router: Router, identity: IdentityService): void 
         errorPage(res, aad.wrongTenant(user.upn, tenant.id));
         return false;
       }
+      // A shared mailbox's account is disabled: Entra stops the sign-in on its own page, nothing goes back to the app.
+      if (!user.accountEnabled) {
+        errorPage(res, aad.userDisabled());
+        return false;
+      }
       return true;
     };
 
@@ -82,6 +87,7 @@ export function mountAuthorize(router: Router, identity: IdentityService): void 
       const user = identity.sessionUser(readCookie(req, SESSION_COOKIE));
       const hint = params['login_hint']?.toLowerCase();
       if (!user || (hint && hint !== user.upn.toLowerCase())) return fail(aad.loginRequired());
+      if (!user.accountEnabled) return fail(aad.userDisabled());
       if (!identity.hasConsent(user, clientId, consent)) return fail(new AadError('consent_required', 65001, aad.noConsent(clientId).description));
       return issue(user);
     }
@@ -97,7 +103,8 @@ export function mountAuthorize(router: Router, identity: IdentityService): void 
       return issue(user);
     }
 
-    const users = tenant === 'multi' ? identity.directory.allUsers() : identity.directory.usersOf(tenant.id);
+    // Disabled accounts (shared mailboxes) are not offered: nobody can sign in as them.
+    const users = (tenant === 'multi' ? identity.directory.allUsers() : identity.directory.usersOf(tenant.id)).filter((u) => u.accountEnabled);
     const requested = [...Object.values(consent).flat(), ...parsed.scopes.oidc];
     res
       .status(200)

@@ -3,6 +3,7 @@ import type { Directory, User } from '../directory';
 import { GrantStore, type Consent } from './grants';
 import type { SigningKey } from './jwt';
 import { TokenIssuer } from './token-issuer';
+import { TokenRequestCounter } from './token-requests';
 
 /**
  * Everything the identity endpoints share: directory, grants, token minting, browser sessions, and the
@@ -10,6 +11,8 @@ import { TokenIssuer } from './token-issuer';
  */
 export class IdentityService {
   readonly issuer: TokenIssuer;
+  /** Token endpoint requests by grant type (GET /sandbox/stats). */
+  readonly tokenRequests = new TokenRequestCounter();
   /** Browser sign-in sessions (cookie -> user), so prompt=none can answer silently like Entra's SSO. */
   private readonly sessions = new Map<string, { userOid: string; createdAt: number }>();
   /** Consent already given per user and client, so prompt=none knows whether it may skip the page. */

@@ -7,8 +7,9 @@ import type { RefreshRecord } from './grants';
 
 /**
  * The identity state that must survive a restart: tenant and app ids (configs and MSAL caches point at them),
- * the app secret, the signing key, and live refresh-token hashes, so a mailbox linked in the demo stays linked
- * after `npm start` restarts. Mail itself is not persisted.
+ * the app secret, the signing key, live refresh-token hashes, and the app's application permissions and registered
+ * certificates, so a mailbox linked in the demo stays linked after `npm start` restarts. Mail, users and app scopes
+ * are not persisted.
  */
 
 const refreshSchema = z.object({
@@ -31,6 +32,10 @@ const stateSchema = z.object({
   clientSecret: z.string(),
   signingKeyPem: z.string(),
   refreshTokens: z.array(refreshSchema),
+  /** The app registration's settings the control API changes (absent in files from before them: the defaults). */
+  graphApplicationPermissions: z.array(z.string()).optional(),
+  /** Certificates registered on the app (PEM, public part only). */
+  certificates: z.array(z.string()).optional(),
 });
 
 export type IdentityState = z.infer<typeof stateSchema>;
@@ -53,6 +58,12 @@ export class IdentityStateFile {
 
   saveRefreshTokens(records: RefreshRecord[]): void {
     this.state.refreshTokens = records;
+    this.save();
+  }
+
+  saveApp(app: { graphApplicationPermissions: string[]; certificates: string[] }): void {
+    this.state.graphApplicationPermissions = [...app.graphApplicationPermissions];
+    this.state.certificates = [...app.certificates];
     this.save();
   }
 

@@ -1,14 +1,18 @@
 import type { Request, Response, Router } from 'express';
-import type { User } from '../directory';
+import type { Tenant, User } from '../directory';
 import { AadError, aad } from './aad-errors';
+import { JWT_BEARER, tokenEndpointAudiences, verifyClientAssertion } from './client-assertion';
 import { pkceMatches, type Consent, type RefreshRecord } from './grants';
 import type { IdentityService } from './identity-service';
 import { GRAPH_RESOURCE, parseScopeString, responseScope, usesGraphPrefix } from './scopes';
+import type { ClientAuth } from './token-issuer';
 
 /**
  * `/{tenant}/oauth2/v2.0/token`: authorization_code (with PKCE), refresh_token (rotating, the previous token
- * still valid, as in Entra) and client_credentials. A confidential client authenticates with its secret; a browser (SPA, recognised by its
- * Origin header, as Entra does) redeems without one but must have used PKCE.
+ * still valid, as in Entra) and client_credentials. A confidential client authenticates with its secret or a
+ * certificate-signed client assertion (either, for every grant, never both); a browser (SPA, recognised by its
+ * Origin header, as Entra does) redeems without one but must have used PKCE. client_credentials needs a tenant
+ * (a GUID or verified domain in the path): the app's token is issued in that tenant.
  */
 export function mountTokenEndpoint(router: Router, identity: IdentityService): void {
   router.post('/:tenant/oauth2/v2.0/token', (req: Request, res: Response) => {
@@ -16,9 +20,10 @@ export function mountTokenEndpoint(router: Router, identity: IdentityService): v
     res.set({ 'Cache-Control': 'no-store, no-cache', Pragma: 'no-cache' });
     try {
       const tenantSegment = String(req.params['tenant']);
-      if (!identity.directory.resolveTenantSegment(tenantSegment)) throw aad.tenantNotFound(tenantSegment);
+      const tenant = identity.directory.resolveTenantSegment(tenantSegment);
+      if (!tenant) throw aad.tenantNotFound(tenantSegment);
       const body = stringFields(req.body);
-      const result = handleToken(identity, body, req);
+      const result = handleToken(identity, body, req, { segment: tenantSegment, tenant });
       res.status(200).json(result);
     } catch (err) {
       if (err instanceof AadError) {
@@ -41,37 +46,61 @@ interface TokenResponse {
   client_info?: string;
 }
 
-function handleToken(identity: IdentityService, body: Record<string, string>, req: Request): TokenResponse {
+/** The tenant segment of the request's path, and what it names. */
+interface RequestTenant {
+  segment: string;
+  tenant: Tenant | 'multi';
+}
+
+function handleToken(identity: IdentityService, body: Record<string, string>, req: Request, where: RequestTenant): TokenResponse {
   const app = identity.directory.app;
   const basic = basicAuth(req);
   const clientId = body['client_id'] ?? basic?.id;
   if (!clientId) throw aad.missingParam('client_id');
   if (clientId !== app.clientId) throw aad.appNotFound(clientId);
-  const secret = body['client_secret'] ?? basic?.secret;
-  const isBrowser = req.get('origin') !== undefined;
-  if (secret !== undefined) {
-    if (secret !== app.clientSecret) throw aad.badSecret(clientId);
-  } else if (!isBrowser) {
-    throw aad.missingSecret();
-  }
-  const clientAuth = secret !== undefined ? '1' : '0';
-
   const grantType = body['grant_type'];
+  const clientAuth = authenticateClient(identity, body, req, clientId, where);
+  const isBrowser = req.get('origin') !== undefined;
+
   if (!grantType) throw aad.missingParam('grant_type');
   switch (grantType) {
     case 'authorization_code':
-      return redeemCode(identity, body, clientId, clientAuth, isBrowser && secret === undefined);
+      return redeemCode(identity, body, clientId, clientAuth, isBrowser && clientAuth === '0');
     case 'refresh_token':
       return redeemRefresh(identity, body, clientId, clientAuth);
     case 'client_credentials':
-      if (secret === undefined) throw aad.missingSecret();
-      return clientCredentials(identity, body, clientId);
+      if (clientAuth === '0') throw aad.missingClientCredential();
+      return clientCredentials(identity, body, clientId, clientAuth, where);
     default:
       throw aad.unsupportedGrantType(grantType);
   }
 }
 
-function redeemCode(identity: IdentityService, body: Record<string, string>, clientId: string, clientAuth: '0' | '1', spa: boolean): TokenResponse {
+/**
+ * Who the client is: its secret ('1'), a client assertion signed with one of its certificates ('2'), or nothing
+ * ('0', a browser's PKCE redemption). One method per request (RFC 6749 2.3.1).
+ */
+function authenticateClient(identity: IdentityService, body: Record<string, string>, req: Request, clientId: string, where: RequestTenant): ClientAuth {
+  const app = identity.directory.app;
+  const secret = body['client_secret'] ?? basicAuth(req)?.secret;
+  const assertion = body['client_assertion'];
+  if (secret !== undefined && assertion !== undefined) throw aad.twoClientCredentials();
+  if (assertion !== undefined) {
+    if (body['client_assertion_type'] !== JWT_BEARER) throw aad.badAssertionType();
+    const names = where.tenant === 'multi' ? [where.segment] : [where.segment, where.tenant.id, ...where.tenant.domains];
+    verifyClientAssertion({ assertion, clientId, audiences: tokenEndpointAudiences(identity.baseUrl, names), credentials: app.keyCredentials });
+    return '2';
+  }
+  if (secret !== undefined) {
+    if (secret !== app.clientSecret) throw aad.badSecret(clientId);
+    return '1';
+  }
+  if (body['grant_type'] === 'client_credentials') throw aad.missingClientCredential();
+  if (req.get('origin') === undefined) throw aad.missingSecret();
+  return '0';
+}
+
+function redeemCode(identity: IdentityService, body: Record<string, string>, clientId: string, clientAuth: ClientAuth, spa: boolean): TokenResponse {
   const code = body['code'];
   if (!code) throw aad.missingParam('code');
   const redirectUri = body['redirect_uri'];
@@ -93,10 +122,11 @@ function redeemCode(identity: IdentityService, body: Record<string, string>, cli
   }
   const user = identity.directory.findUser(rec.userOid);
   if (!user) throw aad.userGone();
+  if (!user.accountEnabled) throw aad.userDisabled();
   return mint(identity, { user, clientId, clientAuth, consent: rec.consent, oidc: rec.oidc, requestScope: body['scope'], spa, ...(rec.nonce ? { nonce: rec.nonce } : {}) });
 }
 
-function redeemRefresh(identity: IdentityService, body: Record<string, string>, clientId: string, clientAuth: '0' | '1'): TokenResponse {
+function redeemRefresh(identity: IdentityService, body: Record<string, string>, clientId: string, clientAuth: ClientAuth): TokenResponse {
   const token = body['refresh_token'];
   if (!token) throw aad.missingParam('refresh_token');
   const found = identity.grants.findRefresh(token);
@@ -110,14 +140,18 @@ function redeemRefresh(identity: IdentityService, body: Record<string, string>, 
   if (rec.clientId !== clientId) throw aad.codeClientMismatch();
   const user = identity.directory.findUser(rec.userOid);
   if (!user) throw aad.userGone();
+  if (!user.accountEnabled) throw aad.userDisabled();
   if (rec.issuedAt < user.tokensValidAfter) throw aad.refreshRevoked();
   const response = mint(identity, { user, clientId, clientAuth, consent: rec.consent, oidc: rec.oidc, requestScope: body['scope'], spa: rec.spa, successorOf: rec });
   identity.grants.redeemedRefresh(rec);
   return response;
 }
 
-function clientCredentials(identity: IdentityService, body: Record<string, string>, clientId: string): TokenResponse {
+function clientCredentials(identity: IdentityService, body: Record<string, string>, clientId: string, clientAuth: ClientAuth, where: RequestTenant): TokenResponse {
   const app = identity.directory.app;
+  // The app's own token belongs to one tenant; /common and /organizations name none.
+  if (where.tenant === 'multi') throw aad.noTenant();
+  const tenantId = where.tenant.id;
   const scope = body['scope'];
   if (!scope) throw aad.missingParam('scope');
   const parsed = parseScopeString(scope, app);
@@ -127,14 +161,14 @@ function clientCredentials(identity: IdentityService, body: Record<string, strin
   if (resources.length !== 1 || !only || only[1].length !== 1 || only[1][0] !== '.default' || parsed.scopes.oidc.length > 0) throw aad.clientCredentialsScope(scope);
   const resource = only[0];
   const roles = resource === GRAPH_RESOURCE ? app.graphApplicationPermissions : [];
-  const at = identity.issuer.accessToken({ clientId, tenantId: app.tenantId, resource, roles, clientAuth: '1' });
+  const at = identity.issuer.accessToken({ clientId, tenantId, resource, roles: [...roles], clientAuth });
   return { token_type: 'Bearer', scope: resource === GRAPH_RESOURCE ? `${GRAPH_RESOURCE}/.default` : `${app.apiIdentifierUri}/.default`, expires_in: at.expiresIn, ext_expires_in: at.expiresIn, access_token: at.token };
 }
 
 interface MintInput {
   user: User;
   clientId: string;
-  clientAuth: '0' | '1';
+  clientAuth: ClientAuth;
   consent: Consent;
   oidc: string[];
   requestScope: string | undefined;

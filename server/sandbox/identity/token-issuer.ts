@@ -6,6 +6,9 @@ import { GRAPH_RESOURCE } from './scopes';
 
 /** Mints v2 access tokens, id tokens and client_info the way Entra ID shapes them. */
 
+/** How the client proved itself: Entra's azpacr (0 public client, 1 secret, 2 certificate). */
+export type ClientAuth = '0' | '1' | '2';
+
 export interface AccessTokenRequest {
   clientId: string;
   tenantId: string;
@@ -17,8 +20,8 @@ export interface AccessTokenRequest {
   scopes?: string[];
   /** App roles (roles). For delegated tokens of the app's API they come from the user. */
   roles?: string[];
-  /** 0 public client, 1 client secret (Entra's azpacr). */
-  clientAuth: '0' | '1';
+  /** 0 public client, 1 client secret, 2 certificate (Entra's azpacr). */
+  clientAuth: ClientAuth;
   /** Override the lifetime (tests mint expired tokens with a negative one). */
   lifetimeSeconds?: number;
 }
