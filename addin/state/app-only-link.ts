@@ -1,6 +1,6 @@
 import type { IntlShape } from 'react-intl';
 import type { LinkOptions, MailboxView } from '../api/types';
-import type { Notice } from './use-mailboxes';
+import type { Notice } from './notice';
 
 /**
  * Application-mode linking as the pane words it: the notice after a link or a re-check (scoped or tenant-wide,

@@ -2,19 +2,16 @@ import { useCallback, useEffect, useState } from 'react';
 import { useIntl } from 'react-intl';
 import type { AfterIngestAction, AppOnlySetup, FirstSyncChoice, FirstSyncPreview, LinkOptions, MailboxAuthMode, MailboxLanguage, MailboxView } from '../api/types';
 import type { PaneServices } from '../services';
+import type { Notice } from './notice';
 import { appLinkNotice, appOptionsOf, tenantWideChoiceOf, type AppOptions, type TenantWideChoice } from './app-only-link';
+
+export type { Notice };
 
 /**
  * The admin's mailbox list and its actions. Every action ends in a notice with a code (the server's error code,
  * the consent window's result code, or a ConsentError's code) and a fresh list, so the view always shows the
  * server's truth after an action.
  */
-export interface Notice {
-  intent: 'success' | 'warning' | 'error';
-  code: string;
-  message: string;
-}
-
 export interface MailboxesModel {
   mailboxes: MailboxView[] | null;
   loadError: Notice | null;

@@ -22,7 +22,7 @@ import { addinRoutes, type AddinRouteOptions } from './routes/addin';
 import { mailboxRoutes, mailboxSettingsRoutes } from './routes/mailboxes';
 import { appOnlySetupRoutes } from './routes/app-only-setup';
 import type { AppOnlyLinking } from '../identity/app-only-linking';
-import type { MailboxAuthMode } from '../store/schema';
+import type { MailboxAuthMode } from '../mailboxes/mailbox-access';
 import { oauthCallbackRoutes } from './routes/oauth-callback';
 import { fromMessageRoutes } from './routes/from-message';
 import { settingsRoutes } from './routes/settings';

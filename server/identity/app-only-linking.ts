@@ -1,9 +1,9 @@
-import type { Client } from '@microsoft/microsoft-graph-client';
 import { createGraphClient } from '../graph/client';
 import { GraphRequestError } from '../graph/errors';
 import { probeInbox, probeSendAs } from '../graph/mailbox-probe';
 import type { Logger } from '../logger';
-import type { AppScope, MailboxRow } from '../store/schema';
+import type { AppScope } from '../mailboxes/mailbox-access';
+import type { MailboxRow } from '../store/schema';
 import type { Store } from '../store/store';
 import { normalizeEmail } from '../store/repositories/users';
 import type { AppToken, AppTokens } from './app-tokens';
@@ -148,7 +148,7 @@ export class AppOnlyLinking {
     }
   }
 
-  private async scopeOf(graph: Client, address: string, probe: string, selfId?: number): Promise<AppScope> {
+  private async scopeOf(graph: GraphClient, address: string, probe: string, selfId?: number): Promise<AppScope> {
     const linkedAsApp = await this.store.mailboxes.findByAddress(probe);
     if (probe === address || (linkedAsApp && linkedAsApp.id !== selfId && linkedAsApp.auth_mode === 'application' && linkedAsApp.state !== 'unlinked')) {
       throw new LinkError('scope_probe_inconclusive', `${probe} is a mailbox the app is meant to reach; name one that must stay out of its reach`, { probe });
@@ -165,6 +165,8 @@ export class AppOnlyLinking {
     }
   }
 }
+
+type GraphClient = ReturnType<typeof createGraphClient>;
 
 interface Proof {
   tenantId: string;

@@ -1,7 +1,7 @@
 import type { ConfidentialClientApplication } from '@azure/msal-node';
 import { classifyIdentityError, tokenFailureCode } from '../graph/failure-policy';
 import type { Logger } from '../logger';
-import { MailboxAuthError } from './mailbox-tokens';
+import { MailboxAuthError } from './mailbox-auth-error';
 import { createConfidentialClient, type MicrosoftApp } from './microsoft-app';
 
 /** The app's application permissions on Graph, as the client credentials flow asks for them. */

@@ -1,30 +1,16 @@
 import type { ConfidentialClientApplication, ICachePlugin, TokenCacheContext } from '@azure/msal-node';
-import { ClassifiedError, classifyIdentityError, TOKEN_FAILURE_KIND, tokenFailureCode, type Failure, type TokenFailureCode } from '../graph/failure-policy';
+import { classifyIdentityError, tokenFailureCode } from '../graph/failure-policy';
 import type { Logger } from '../logger';
 import type { Store } from '../store/store';
 import type { AppTokens } from './app-tokens';
+import { MailboxAuthError } from './mailbox-auth-error';
 import { createConfidentialClient, MAILBOX_TOKEN_SCOPES, type MicrosoftApp } from './microsoft-app';
 import type { TokenVault } from './token-vault';
 
-/**
- * needs_reauth: Entra refused the grant, only an admin's consent brings the mailbox back; identity_unavailable:
- * Entra (or the way to it) failed, retry later; identity_refused: Entra refused the app itself (its secret, its
- * registration); mailbox_not_linked: no tokens to use.
- */
-export type MailboxAuthErrorCode = TokenFailureCode;
+export { MailboxAuthError, type MailboxAuthErrorCode } from './mailbox-auth-error';
 
 /** Tokens are renewed this long before they expire, so none expires in the middle of a sync. */
 const TOKEN_EXPIRY_MARGIN_MS = 5 * 60 * 1000;
-
-/** A token that could not be had, classified by the failure policy (graph/failure-policy.ts). */
-export class MailboxAuthError extends ClassifiedError {
-  declare readonly code: MailboxAuthErrorCode;
-
-  constructor(code: MailboxAuthErrorCode, message: string, readonly aadstsCode?: string, failure?: Failure) {
-    super(failure?.kind ?? TOKEN_FAILURE_KIND[code], code, failure?.status ?? 0, 'identity', message, failure?.retryAfterMs, { aadsts: aadstsCode, cause: failure });
-    this.name = 'MailboxAuthError';
-  }
-}
 
 /**
  * Access tokens for linked mailboxes. A mailbox linked in application mode is served by the app's own token

@@ -1,5 +1,6 @@
 import type { FailureClass } from '../graph/failure-classes';
-import type { AppScope, MailboxAuthMode, MailboxRow } from '../store/schema';
+import type { MailboxRow } from '../store/schema';
+import type { AppScope, MailboxAuthMode } from './mailbox-access';
 import { credentialHealth, SANDBOX_APP_CREDENTIAL, type AppCredentialInfo, type CredentialHealth } from './credential-health';
 import type { AfterIngestAction, FirstSyncMode, PushState } from './mailbox-care';
 import type { MailboxLanguage } from './mailbox-language';

@@ -2,6 +2,7 @@ import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
 // The domain's words for its columns: leaf modules that import nothing, never the domain's behaviour.
 import type { FailureClass } from '../graph/failure-classes';
 import type { AfterIngestAction, FirstSyncMode, PushState } from '../mailboxes/mailbox-care';
+import type { AppScope, MailboxAuthMode } from '../mailboxes/mailbox-access';
 import type { MailboxLanguage } from '../mailboxes/mailbox-language';
 import type { MailboxState } from '../mailboxes/mailbox-state';
 import type { OutboxKind } from '../outbound/outbox-kinds';
@@ -103,8 +104,6 @@ export interface MailboxesTable {
 
 export type LinkPurpose = 'link' | 'reauthorize';
 
-export type MailboxAuthMode = 'delegated' | 'application';
-export type AppScope = 'scoped' | 'tenant_wide';
 
 export interface OauthLinksTable {
   id: Generated<number>;

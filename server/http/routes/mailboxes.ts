@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import type { AppOnlyLinking } from '../../identity/app-only-linking';
 import type { MailboxLinking } from '../../identity/mailbox-linking';
-import type { MailboxAuthMode } from '../../store/schema';
+import type { MailboxAuthMode } from '../../mailboxes/mailbox-access';
 import type { MailboxLifecycle } from '../../mailboxes/mailbox-lifecycle';
 import { MAILBOX_LANGUAGES } from '../../mailboxes/mailbox-language';
 import { mailboxView } from '../../mailboxes/mailbox-view';
