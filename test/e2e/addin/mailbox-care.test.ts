@@ -154,3 +154,44 @@ test('credential warning: a refresh token near its 90 days shows a warning whose
   await capture(pane, 'credential-renewed');
   await pane.close();
 }, TEST_TIMEOUT);
+
+test('app-only: a shared mailbox linked with the setup script at hand, refused as tenant-wide, then scoped after a re-check', async () => {
+  const SHARED = 'shared-desk@contoso.test';
+  const control = (method: string, pathname: string, body: unknown) =>
+    fetch(`${server.sandbox.baseUrl}/sandbox${pathname}`, { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  expect((await control('POST', '/mailboxes', { address: SHARED, shared: true })).status).toBe(201);
+
+  const pane = await openMailboxes();
+  await pane.getByTestId('link-mode-application').check();
+  await pane.getByTestId('link-address').fill(SHARED);
+  await pane.getByTestId('app-setup-toggle').click();
+  const script = pane.getByTestId('app-setup-script');
+  await step('setup script', script.waitFor());
+  const text = (await script.textContent()) ?? '';
+  expect(text).toContain(`New-ManagementRoleAssignment -Name 'Relaydesk mailboxes - Mail.Send' -App '${server.sandbox.app.clientId}' -Role 'Application Mail.Send'`);
+  expect(text).toContain(`Add-DistributionGroupMember -Identity 'Relaydesk mailboxes' -Member '${SHARED}'`);
+  expect(await pane.getByTestId('app-setup-test').textContent()).toContain(`Test-ServicePrincipalAuthorization -Identity '${server.sandbox.app.clientId}' -Resource '${SHARED}'`);
+  await capture(pane, 'app-only-setup');
+
+  // No scope in Exchange yet: the app could read the admin's own mailbox, so the link is refused with the fix.
+  await pane.getByTestId('link-submit').click();
+  const refused = pane.locator(`[data-testid="app-not-scoped"][data-probe="${DEMO_ADMIN}"]`);
+  await step('tenant-wide refusal', refused.waitFor());
+  expect((await server.store.mailboxes.findByAddress(SHARED))?.state ?? 'not linked').not.toBe('active');
+  await capture(pane, 'app-only-not-scoped');
+
+  await refused.getByTestId('app-not-scoped-accept').click();
+  const card = pane.locator(`[data-testid="mailbox"][data-address="${SHARED}"][data-auth-mode="application"]`);
+  await step('linked tenant-wide', card.locator('[data-testid="mailbox-app-access"][data-scope="tenant_wide"]').waitFor());
+  expect(await card.getByTestId('mailbox-scope').textContent()).toBe('Tenant-wide');
+
+  // The admin scopes the app in Exchange, then re-checks from the card: no consent window, scoped now.
+  expect((await control('POST', '/app-scopes', { appId: server.sandbox.app.clientId, mailboxes: [SHARED] })).status).toBe(200);
+  await card.getByTestId('mailbox-reauthorize').click();
+  await step('scoped after re-check', card.locator('[data-testid="mailbox-app-access"][data-scope="scoped"]').waitFor());
+  expect(await card.getByTestId('mailbox-scope').textContent()).toBe('Scoped');
+  const onServer = (await server.api<{ address: string; appAccess: { scope: string; probe: string } | null }[]>(DEMO_ADMIN, 'GET', '/api/mailboxes')).body.find((m) => m.address === SHARED);
+  expect(onServer?.appAccess).toMatchObject({ scope: 'scoped', probe: DEMO_ADMIN });
+  await capture(pane, 'app-only-scoped');
+  await pane.close();
+}, TEST_TIMEOUT);
