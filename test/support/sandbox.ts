@@ -207,3 +207,14 @@ export async function graphError(request: Promise<unknown>): Promise<GraphError>
   if (!error) throw new Error('expected the request to fail');
   return error as GraphError;
 }
+
+/** Expects an msal-node error from Entra (or the sandbox): its OAuth error code and its AADSTS number. */
+export async function expectAadError(p: Promise<unknown>, errorCode: string, aadsts: number): Promise<void> {
+  const err = (await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  )) as { errorCode?: string; errorMessage?: string } | undefined;
+  expect(err).toBeDefined();
+  expect(err?.errorCode).toBe(errorCode);
+  expect(err?.errorMessage).toContain(`AADSTS${aadsts}:`);
+}

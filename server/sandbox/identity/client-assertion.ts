@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import { aad } from './aad-errors';
 import type { KeyCredential, KeyCredentials } from './client-certificates';
-import { isRecord } from './jwt';
+import { decodeJwt } from './jwt';
 
 /**
  * Certificate credentials ("private_key_jwt", Entra's certificate-credentials page): a JWT the app signs with a
@@ -26,18 +26,10 @@ export interface AssertionCheck {
 
 export function verifyClientAssertion(check: AssertionCheck): KeyCredential {
   const now = check.nowSeconds ?? Math.floor(Date.now() / 1000);
-  const parts = check.assertion.split('.');
-  if (parts.length !== 3) throw aad.assertionMalformed('a JWT has three dot-separated parts.');
-  const [h, p, s] = parts as [string, string, string];
-  let header: unknown;
-  let payload: unknown;
-  try {
-    header = JSON.parse(Buffer.from(h, 'base64url').toString('utf8'));
-    payload = JSON.parse(Buffer.from(p, 'base64url').toString('utf8'));
-  } catch {
-    throw aad.assertionMalformed('the header or payload is not base64url JSON.');
-  }
-  if (!isRecord(header) || !isRecord(payload)) throw aad.assertionMalformed('the header and payload must be JSON objects.');
+  if (check.assertion.split('.').length !== 3) throw aad.assertionMalformed('a JWT has three dot-separated parts.');
+  const decoded = decodeJwt(check.assertion);
+  if (!decoded) throw aad.assertionMalformed('the header and payload must be base64url JSON objects.');
+  const { header, payload, parts: [h, p, s] } = decoded;
   const alg = header['alg'];
   if (alg !== 'RS256' && alg !== 'PS256') throw aad.assertionMalformed(`unsupported signing algorithm '${String(alg)}'; use PS256 or RS256.`);
 

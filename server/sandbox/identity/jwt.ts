@@ -48,21 +48,26 @@ export function signJwt(payload: JwtPayload, key: SigningKey): string {
   return `${data}.${sig}`;
 }
 
+/** A compact JWT's three parts, with its header and payload as JSON objects; undefined when it is not one. */
+export function decodeJwt(token: string): { header: Record<string, unknown>; payload: Record<string, unknown>; parts: [string, string, string] } | undefined {
+  const parts = token.split('.');
+  if (parts.length !== 3) return undefined;
+  const [h, p, s] = parts as [string, string, string];
+  try {
+    const header: unknown = JSON.parse(Buffer.from(h, 'base64url').toString('utf8'));
+    const payload: unknown = JSON.parse(Buffer.from(p, 'base64url').toString('utf8'));
+    return isRecord(header) && isRecord(payload) ? { header, payload, parts: [h, p, s] } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export type VerifyFailure = 'malformed' | 'signature' | 'expired' | 'not-yet-valid';
 
 export function verifyJwt(token: string, key: SigningKey, nowSeconds = Math.floor(Date.now() / 1000)): { ok: true; payload: JwtPayload } | { ok: false; reason: VerifyFailure } {
-  const parts = token.split('.');
-  if (parts.length !== 3) return { ok: false, reason: 'malformed' };
-  const [h, p, s] = parts as [string, string, string];
-  let header: unknown;
-  let payload: unknown;
-  try {
-    header = JSON.parse(Buffer.from(h, 'base64url').toString('utf8'));
-    payload = JSON.parse(Buffer.from(p, 'base64url').toString('utf8'));
-  } catch {
-    return { ok: false, reason: 'malformed' };
-  }
-  if (!isRecord(header) || !isRecord(payload) || header['alg'] !== 'RS256') return { ok: false, reason: 'malformed' };
+  const decoded = decodeJwt(token);
+  if (!decoded || decoded.header['alg'] !== 'RS256') return { ok: false, reason: 'malformed' };
+  const { payload, parts: [h, p, s] } = decoded;
   const valid = crypto.verify('sha256', Buffer.from(`${h}.${p}`), key.publicKey, Buffer.from(s, 'base64url'));
   if (!valid) return { ok: false, reason: 'signature' };
   const exp = payload['exp'];

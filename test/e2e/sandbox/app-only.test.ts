@@ -7,7 +7,7 @@ import path from 'node:path';
 import { ConfidentialClientApplication, CryptoProvider } from '@azure/msal-node';
 import type { Client } from '@microsoft/microsoft-graph-client';
 import { generateClientCertificate } from '../../../server/sandbox/identity/client-certificates';
-import { answerConsent, graphError, jwtClaims, startTestSandbox, type TestSandbox } from '../../support/sandbox';
+import { answerConsent, expectAadError, graphError, jwtClaims, startTestSandbox, type TestSandbox } from '../../support/sandbox';
 
 /**
  * Application (app-only) access as Relaydesk's application link mode uses it: msal-node's client credentials
@@ -45,16 +45,6 @@ function msal(credential: Credential = { clientCertificate: certificateCredentia
 async function appToken(app: ConfidentialClientApplication = msal()): Promise<string> {
   const result = await app.acquireTokenByClientCredential({ scopes: GRAPH_DEFAULT, skipCache: true });
   return result?.accessToken ?? '';
-}
-
-async function expectAadError(p: Promise<unknown>, errorCode: string, aadsts: number): Promise<void> {
-  const err = (await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  )) as { errorCode?: string; errorMessage?: string } | undefined;
-  expect(err).toBeDefined();
-  expect(err?.errorCode).toBe(errorCode);
-  expect(err?.errorMessage).toContain(`AADSTS${aadsts}:`);
 }
 
 /** A token request sent by hand: for what msal-node refuses to send (/organizations, two credentials). */

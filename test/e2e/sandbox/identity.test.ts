@@ -1,7 +1,7 @@
 import { ConfidentialClientApplication, CryptoProvider, type AuthenticationResult } from '@azure/msal-node';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import type { GraphError } from '@microsoft/microsoft-graph-client';
-import { answerConsent, jwtClaims, startTestSandbox, type TestSandbox } from '../../support/sandbox';
+import { answerConsent, expectAadError, jwtClaims, startTestSandbox, type TestSandbox } from '../../support/sandbox';
 
 /**
  * Identity conformance: msal-node (the real library Relaydesk uses) runs authorization code + PKCE, refresh
@@ -45,16 +45,6 @@ function refreshTokenIn(app: ConfidentialClientApplication): string {
   const entries = Object.values(cache.RefreshToken);
   expect(entries).toHaveLength(1);
   return entries[0]?.secret ?? '';
-}
-
-async function expectAadError(p: Promise<unknown>, errorCode: string, aadsts: number): Promise<void> {
-  const err = (await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  )) as { errorCode?: string; errorMessage?: string } | undefined;
-  expect(err).toBeDefined();
-  expect(err?.errorCode).toBe(errorCode);
-  expect(err?.errorMessage).toContain(`AADSTS${aadsts}:`);
 }
 
 test('authorization code + PKCE yields v2 tokens with the claims Entra puts in them', async () => {
