@@ -5,7 +5,8 @@ import type { Logger } from '../logger';
 import { ensurePrivateDirectory, makePrivateIfExists, PRIVATE_FILE_MODE } from '../private-files';
 import { generateVaultKeyText, parseVaultKey, TokenVault } from './token-vault';
 
-const GENERATED_KEY_FILE = 'secret.key';
+/** In the data folder, when RELAYDESK_SECRET_KEY is not set (the doctor checks its mode by this name too). */
+export const GENERATED_KEY_FILE = 'secret.key';
 
 /**
  * The token vault with the configured keys. Without RELAYDESK_SECRET_KEY (allowed outside production) a key
