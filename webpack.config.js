@@ -67,8 +67,8 @@ module.exports = (env = {}, argv = {}) => {
   const mode = argv.mode === 'development' ? 'development' : 'production';
   const origin = originOf(env.publicOrigin || process.env.PUBLIC_ORIGIN || DEV_ORIGIN, 'PUBLIC_ORIGIN');
   const outDir = path.resolve(env.outDir || process.env.ADDIN_OUT_DIR || path.join(__dirname, 'dist', 'addin'));
-  const page = (name, chunks) =>
-    new HtmlWebpackPlugin({ template: path.join(ADDIN, 'pages', `${name}.html`), filename: `${name}.html`, chunks, scriptLoading: 'defer', inject: 'head', minify: false });
+  const page = (name, chunks, options = {}) =>
+    new HtmlWebpackPlugin({ template: path.join(ADDIN, 'pages', `${name}.html`), filename: `${name}.html`, chunks, scriptLoading: 'defer', inject: 'head', minify: false, ...options });
 
   return {
     mode,
@@ -79,6 +79,10 @@ module.exports = (env = {}, argv = {}) => {
       redirect: path.join(ADDIN, 'redirect.ts'),
       'dialog-start': path.join(ADDIN, 'dialog-start.ts'),
       'sign-in': path.join(ADDIN, 'sign-in-dialog.ts'),
+      // The sandbox preview at `/` (server/http/routes/preview.ts): its page, and its Office host, which the
+      // server serves as office.js to the add-in's pages under /preview/addin/ (a fixed name, found without build-info).
+      preview: path.join(ADDIN, 'preview', 'index.tsx'),
+      'preview-office': { import: path.join(ADDIN, 'office', 'preview', 'office-shim.ts'), filename: 'preview-office.js' },
     },
     output: {
       path: outDir,
@@ -111,6 +115,8 @@ module.exports = (env = {}, argv = {}) => {
       page('sign-in', ['sign-in']),
       page('commands', []),
       page('support', []),
+      // Served at `/`, not under /addin/: its scripts are referenced from /addin/.
+      page('preview', ['preview'], { publicPath: '/addin/' }),
       new CopyWebpackPlugin({
         patterns: [
           { from: path.join(ADDIN, 'assets', '*.png'), to: 'assets/[name][ext]' },

@@ -36,6 +36,8 @@ async function main(): Promise<void> {
     }
     if (result) {
       if (!result.accessToken || !result.expiresOn) throw new Error('The sign-in returned no access token');
+      // The pane renews tokens from this origin's cache where it shares it: this account, not whichever came first.
+      pca.setActiveAccount(result.account);
       await reply(signInSucceeded(result.accessToken, result.expiresOn, result.account), t('signIn.page.done'));
       return;
     }

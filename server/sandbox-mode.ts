@@ -3,7 +3,7 @@ import tls from 'node:tls';
 import { Agent, fetch as undiciFetch, setGlobalDispatcher } from 'undici';
 import { certificateCredential, type MicrosoftApp } from './identity/microsoft-app';
 import type { Logger } from './logger';
-import { startSandbox, type RunningSandbox } from './sandbox';
+import { DEMO, startSandbox, type RunningSandbox } from './sandbox';
 
 /**
  * Sandbox mode: the one module that imports the local Exchange Online sandbox (server/sandbox). It starts it
@@ -15,6 +15,12 @@ export type { RunningSandbox };
 
 /** What Relaydesk needs to know of a running sandbox (one it started, or one a test or benchmark started). */
 export type SandboxEndpoints = Pick<RunningSandbox, 'baseUrl' | 'authority' | 'graphBaseUrl' | 'app' | 'tenantId' | 'caCertPem'> & Partial<Pick<RunningSandbox, 'localhostTls'>>;
+
+/** The demo tenant as the preview at `/` shows it: the support mailbox and the people who sign in. */
+export const SANDBOX_DEMO = {
+  mailbox: DEMO.support.upn,
+  people: [{ upn: DEMO.admin.upn, name: DEMO.admin.displayName, role: 'admin' as const }, ...DEMO.agents.map((a) => ({ upn: a.upn, name: a.displayName, role: 'agent' as const }))],
+};
 
 export interface SandboxModeOptions {
   port: number;

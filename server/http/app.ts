@@ -19,6 +19,8 @@ import { deadLetterRoutes } from './routes/dead-letters';
 import { healthRoutes, type ReadinessCheck } from './routes/health';
 import { lookupRoutes } from './routes/lookup';
 import { addinRoutes, type AddinRouteOptions } from './routes/addin';
+import { previewRoutes, type PreviewRouteOptions } from './routes/preview';
+import { statusPageRoutes } from './routes/status-page';
 import { mailboxRoutes, mailboxSettingsRoutes } from './routes/mailboxes';
 import { appOnlySetupRoutes } from './routes/app-only-setup';
 import type { AppOnlyLinking } from '../identity/app-only-linking';
@@ -67,6 +69,8 @@ export interface AppDependencies {
   addin?: AddinRouteOptions | undefined;
   /** /api rate limits (config.ts); default DEFAULT_API_RATE_LIMITS. */
   rateLimits?: ApiRateLimits;
+  /** What `/` shows: the preview in sandbox mode, else a status page with no data; undefined: nothing. */
+  home?: { preview: PreviewRouteOptions } | { status: { version: string; publicOrigin: string } } | undefined;
   /** Microsoft Graph change notifications (/webhooks/graph); undefined serves none. */
   webhooks?: WebhookIntake | undefined;
 }
@@ -101,6 +105,7 @@ export function createApp(deps: AppDependencies): Express {
   if (deps.webhooks) app.use(webhookRoutes(deps.webhooks));
   // No /metrics here: it names every mailbox, so it has its own loopback listener (createMetricsApp, server/wiring.ts).
   if (deps.addin) app.use(addinRoutes(deps.addin));
+  if (deps.home) app.use('preview' in deps.home ? previewRoutes(deps.home.preview) : statusPageRoutes({ ...deps.home.status, checkReady: services.checkReady }));
   if (deps.microsoft) app.use(oauthCallbackRoutes(deps.microsoft.linking, { officeJsUrl: deps.microsoft.officeJsUrl, appOrigin: deps.microsoft.publicOrigin }));
 
   const api = Router();

@@ -1,6 +1,8 @@
 import express, { type Request, type Response, type Router } from 'express';
 import { z } from 'zod';
 import { controlError, parse } from './control-json';
+import { DEMO_MAIL_KINDS, DemoDelivery } from './demo-delivery';
+import { DEMO_CUSTOMER_ADDRESSES } from './demo-tenant';
 import { mountAppAccessRoutes } from './control-app-access';
 import { DirectoryError, type User } from './directory';
 import { faultsSchema } from './faults';
@@ -45,6 +47,8 @@ const tokenSchema = z
   .refine((b) => b.upn !== undefined || b.scopes === undefined, { message: 'scopes need a upn (delegated token); app-only tokens take roles' });
 /** Extension: hold a subscription's notifications back (a delivery failure Graph would later report as `missed`). */
 const holdSchema = z.object({ held: z.boolean() });
+/** Extension: one demo email of a kind (default: the demo's realistic mix). */
+const demoMailSchema = z.object({ kind: z.enum(DEMO_MAIL_KINDS).optional() });
 const lifecycleSchema = z.object({ lifecycleEvent: z.enum(['reauthorizationRequired', 'missed', 'subscriptionRemoved']) });
 
 export interface ControlInfo {
@@ -147,6 +151,15 @@ export function controlRouter(services: SandboxServices, info: ControlInfo): Rou
     }
     const m = await store.deliver(mailbox, raw, { folder: folder.value, ...(receivedRaw !== undefined ? { receivedAt: receivedRaw } : {}), isRead: req.query['isRead'] === 'true' });
     res.status(201).json({ id: store.restId(m), internetMessageId: m.fields.internetMessageId });
+  });
+
+  const demo = new DemoDelivery(store, transport, DEMO_CUSTOMER_ADDRESSES);
+  router.post('/mailboxes/:address/demo-mail', express.json(), async (req, res) => {
+    const mailbox = mailboxOr404(req, res);
+    if (!mailbox) return;
+    const body = parse(demoMailSchema, req.body ?? {}, res);
+    if (!body) return;
+    res.status(201).json(await demo.deliver(mailbox, body.kind));
   });
 
   router.get('/mailboxes/:address/sent', (req, res) => {

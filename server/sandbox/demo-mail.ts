@@ -9,7 +9,8 @@ import { buildBounce } from './bounce-report';
  * no-reply notifications, and non-ASCII names, subjects and bodies. Deterministic for a given seed.
  */
 
-export type DemoMailKind = 'question' | 'html' | 'attachment' | 'cc' | 'reply' | 'auto-reply' | 'bounce' | 'newsletter' | 'noreply' | 'non-ascii';
+export const DEMO_MAIL_KINDS = ['question', 'html', 'attachment', 'cc', 'reply', 'auto-reply', 'bounce', 'newsletter', 'noreply', 'non-ascii'] as const;
+export type DemoMailKind = (typeof DEMO_MAIL_KINDS)[number];
 
 export interface DemoMail {
   kind: DemoMailKind;

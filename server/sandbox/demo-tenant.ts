@@ -1,10 +1,8 @@
 import type { Logger } from 'pino';
-import { DemoMailGenerator, randomSeed } from './demo-mail';
+import { DemoDelivery } from './demo-delivery';
 import { stableGuid, type Directory } from './directory';
-import type { Mailbox, MailStore } from './mail-store';
-import { messageFieldsFromMime } from './mime-to-message';
+import type { MailStore } from './mail-store';
 import type { Transport } from './transport';
-import { MESSAGE_ID_HOST } from './graph/send-mail';
 
 /**
  * The demo tenant a newcomer sees: Contoso with an admin, two agents and a support mailbox, plus customer
@@ -25,6 +23,9 @@ export const DEMO = {
     { upn: 'li.wei@northwind.test', displayName: '李伟', tenant: 'northwind' },
   ],
 } as const;
+
+/** The demo customers with a sandbox mailbox: they receive the helpdesk's emails and may answer them. */
+export const DEMO_CUSTOMER_ADDRESSES: readonly string[] = DEMO.customers.map((c) => c.upn);
 
 export function seedDemoTenant(directory: Directory, store: MailStore): void {
   directory.defaultTenant.displayName = 'Contoso';
@@ -52,22 +53,18 @@ const TRICKLE_MAX_MS = 90_000;
 const INITIAL_MESSAGES = 3;
 
 export function startDemoTrickle(input: { store: MailStore; transport: Transport; logger: Logger }): DemoTrickle {
-  const { store, transport, logger } = input;
+  const { store, logger } = input;
   const support = store.mailboxByAddress(DEMO.support.upn);
   if (!support) throw new Error('startDemoTrickle needs the seeded demo tenant');
-  const generator = new DemoMailGenerator({ to: support.address, toName: support.displayName, seed: randomSeed() });
+  const delivery = new DemoDelivery(store, input.transport, DEMO_CUSTOMER_ADDRESSES);
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
-  const answered = new Set<string>();
 
   const one = async (): Promise<void> => {
     // Now and then a demo customer answers what the helpdesk sent them, so threading shows in the demo.
-    const replied = Math.random() < 0.3 ? await customerReply(store, transport, generator, support, answered) : false;
-    if (!replied) {
-      const mail = await generator.next();
-      await store.deliver(support, mail.mime);
-      logger.info({ mailbox: support.address, kind: mail.kind, subject: mail.subject }, 'sandbox demo mail delivered');
-    }
+    const replied = Math.random() < 0.3 ? await delivery.customerReply(support) : null;
+    const mail = replied ?? (await delivery.deliver(support));
+    logger.info({ mailbox: support.address, kind: mail.kind, subject: mail.subject }, 'sandbox demo mail delivered');
   };
   const schedule = (): void => {
     if (stopped) return;
@@ -89,24 +86,4 @@ export function startDemoTrickle(input: { store: MailStore; transport: Transport
       if (timer) clearTimeout(timer);
     },
   };
-}
-
-async function customerReply(store: MailStore, transport: Transport, generator: DemoMailGenerator, support: Mailbox, answered: Set<string>): Promise<boolean> {
-  for (const c of DEMO.customers) {
-    const mailbox = store.mailboxByAddress(c.upn);
-    const inbox = mailbox ? store.inbox(mailbox) : undefined;
-    const last = inbox?.messages[inbox.messages.length - 1];
-    if (!mailbox || !last || answered.has(last.fields.internetMessageId) || last.fields.from?.emailAddress.address.toLowerCase() !== support.address.toLowerCase()) continue;
-    answered.add(last.fields.internetMessageId);
-    const mail = await generator.replyTo({
-      messageId: last.fields.internetMessageId,
-      subject: last.fields.subject,
-      from: { name: support.displayName, address: support.address },
-      to: { name: mailbox.displayName, address: mailbox.address },
-    });
-    const fields = await messageFieldsFromMime(mail.mime, MESSAGE_ID_HOST);
-    transport.submit({ mailbox, raw: mail.mime, fields, saveToSentItems: true });
-    return true;
-  }
-  return false;
 }

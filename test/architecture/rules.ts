@@ -24,7 +24,7 @@ export interface Rule {
 export const OFFICE_GLOBAL = 'Office';
 
 const DOMAIN = ['server/tickets/', 'server/inbound/', 'server/outbound/', 'server/identity/', 'server/mailboxes/'];
-const EDGES = ['server/http/', 'server/cli/', 'server/wiring.ts', 'server/main.ts', 'server/sandbox-mode.ts'];
+const EDGES = ['server/http/', 'server/cli/', 'server/wiring.ts', 'server/main.ts', 'server/sandbox-mode.ts', 'server/sandbox-preview.ts'];
 const OFFICE_PACKAGES = ['@microsoft/office-js', 'office-js', '@types/office-js'];
 
 /**

@@ -18,6 +18,9 @@
 // no nested app authentication.
 //
 // The test serves an empty office.js to these pages: Microsoft's loader would otherwise replace this fake.
+// The product's own host for the preview at `/` (addin/office/preview/) implements the same subset; this fake
+// stays a test tool: it also plays what the preview does not (attachments with content, an item in the user's
+// own mailbox, an older Outlook's requirement sets) and exposes the controls the suites assert on.
 (() => {
   'use strict';
   const ENUMS = {
