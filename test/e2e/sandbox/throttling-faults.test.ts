@@ -33,7 +33,8 @@ describe('concurrency and injected faults', () => {
 
   test('a 5th concurrent request to one mailbox gets 429 ApplicationThrottled with Retry-After', async () => {
     await t.control.call('POST', '/stats/reset');
-    await t.control.setFaults({ latencyMs: 400 });
+    // Long enough for all five to be in flight together even when a busy machine is slow to open connections.
+    await t.control.setFaults({ latencyMs: 2_000 });
     const results = await Promise.all(Array.from({ length: 5 }, () => settle(graph.api(INBOX).get())));
     const refused = results.filter((r): r is { ok: false; err: GraphError } => !r.ok);
     expect(results.filter((r) => r.ok)).toHaveLength(4);
