@@ -3,6 +3,7 @@ import SQLite from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
 import { ensureParentDirectory, ensurePrivateFile, makePrivateIfExists } from '../private-files';
+import { holdDatabaseInUse } from './database-lock';
 import type { DialectKind } from './dialect';
 import type { DB } from './schema';
 import { withStatementCache } from './statement-cache';
@@ -33,9 +34,17 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
       ensureParentDirectory(path.dirname(target.file));
       ensurePrivateFile(target.file);
     }
+    // Held while the file is open, so that a restore refuses to replace it under us (database-lock.ts).
+    const inUse = onDisk ? holdDatabaseInUse(target.file) : undefined;
     // Another process (a second instance, a migration) may hold the write lock briefly.
     const connection = new SQLite(target.file, { timeout: 5000 });
-    await enableWal(connection);
+    try {
+      await enableWal(connection);
+    } catch (error) {
+      connection.close();
+      inUse?.release();
+      throw error;
+    }
     // SQLite makes the WAL and shared-memory files itself; they hold recent rows, so they get the same mode.
     if (onDisk) for (const suffix of ['-wal', '-shm']) makePrivateIfExists(`${target.file}${suffix}`);
     // SQLite's built-in lower() folds ASCII only, so 'Ärger' would never match a search for 'ärger'.
@@ -45,7 +54,11 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
     // Savepoints (one per ingested message) journal the pages they change; in memory, not a temp file.
     connection.pragma('temp_store = MEMORY');
     const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: withStatementCache(connection) }) });
-    return { db, dialect: 'sqlite', withMigrationLock: (work) => withSqliteFileLock(`${target.file}.migration-lock`, work), close: () => db.destroy() };
+    const close = async () => {
+      await db.destroy();
+      inUse?.release();
+    };
+    return { db, dialect: 'sqlite', withMigrationLock: (work) => withSqliteFileLock(`${target.file}.migration-lock`, work), close };
   }
 
   if (target.schema) {

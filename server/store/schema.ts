@@ -78,6 +78,8 @@ export interface MailboxesTable {
   /** The Inbox's @odata.deltaLink, stored with what the sync that reached it recorded. */
   delta_link: string | null;
   delta_synced_at: string | null;
+  /** Set by a restore: the next sync takes mail received since then, read or not, that is not recorded. */
+  reread_since: string | null;
   /** Set by a change notification (or a lifecycle event): the mailbox is due now. Cleared by the claim. */
   sync_requested_at: string | null;
   push_state: Generated<PushState>;

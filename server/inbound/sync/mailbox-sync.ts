@@ -212,9 +212,17 @@ export async function syncMailbox(deps: SyncDeps, given: MailboxRow, shouldConti
     return { whole: true, more: read < settings.perSyncCap };
   };
 
+  // After a restore, first the mail the lost records had taken, in received order (a reply then finds its
+  // request's ticket); the round waits until that is done, since it would take the unread mail out of order.
+  const reread = mailbox.reread_since ? await rereadSince(deps, mailbox, mailbox.reread_since, handlePage) : true;
+  if (mailbox.reread_since && reread) {
+    await store.mailboxes.update(mailbox.id, { reread_since: null });
+    log.info({ since: mailbox.reread_since }, 'took again the mail received since the restored backup');
+  }
+
   let nextLink: string | undefined;
   let lost = false;
-  if (mailbox.delta_link) {
+  if (mailbox.delta_link && reread) {
     try {
       nextLink = await deltaRound(deps, mailbox, mailbox.delta_link, handleChanged);
     } catch (error) {
@@ -224,7 +232,7 @@ export async function syncMailbox(deps: SyncDeps, given: MailboxRow, shouldConti
       await store.mailboxes.update(mailbox.id, { delta_link: null });
     }
   }
-  if (mailbox.delta_link && !lost && options.netListing && shouldContinue() && read < settings.perSyncCap) {
+  if (mailbox.delta_link && reread && !lost && options.netListing && shouldContinue() && read < settings.perSyncCap) {
     // What the round took is still unread until the after-ingest action below: not the listing's to count again.
     const taken = new Set(handled);
     await listSince(deps, mailbox, { lost: false, backfilling }, async (page) => {
@@ -232,20 +240,23 @@ export async function syncMailbox(deps: SyncDeps, given: MailboxRow, shouldConti
       return fresh.length > 0 ? handlePage(fresh) : { whole: true, more: true };
     });
   }
-  if (!mailbox.delta_link || lost) {
+  if (reread && (!mailbox.delta_link || lost)) {
     const baseline = await deltaBaseline(client, mailbox.address, new Date(), settings.ingestBatchBytes / 4);
     // A good round before and no link now: the link was lost (maybe by a pass that failed after clearing it).
     const complete = await listSince(deps, mailbox, { lost: lost || mailbox.delta_synced_at !== null, backfilling }, handlePage);
     if (complete) nextLink = baseline;
   }
 
-  const acted = await applyAfterIngest(deps.clients, mailbox, handled, large, log);
+  // A pass told to stop (the process is shutting down, or the lease was lost) sends no more of the action's
+  // requests and leaves the rest to the next sync, which finds those messages recorded and only acts on them:
+  // marking a full pass read is up to 50 $batch requests one after another, longer than a stop may take.
+  const acted = await applyAfterIngest(deps.clients, mailbox, handled, large, log, shouldContinue);
   if (mailbox.after_ingest !== 'leave_unread') {
     result.markedRead = acted.done;
     result.markReadFailed = acted.failed.length;
   }
-  // A retryable failure keeps the old link, so the next round meets those messages again and retries.
-  if (nextLink && !acted.failed.some((f) => isRetryable(f.error))) {
+  // A retryable failure (or a stop before the end) keeps the old link, so the next round meets those messages again.
+  if (nextLink && acted.skipped === 0 && !acted.failed.some((f) => isRetryable(f.error))) {
     await store.mailboxes.update(mailbox.id, { delta_link: nextLink, delta_synced_at: new Date().toISOString() });
   }
 
@@ -315,6 +326,32 @@ async function listSince(
     if (wanted.length > 0 && !(await handlePage(wanted)).more) return false;
   }
   return staysListed || listed < settings.perSyncCap;
+}
+
+/**
+ * After a restore (mailboxes/after-restore.ts): every Inbox message received since `since`, read or not,
+ * oldest first; those not recorded are taken. The mail that the lost records had taken was marked read, so
+ * neither a delta round (it takes unread mail) nor a listing of unread mail would see it again. Recorded
+ * mail is left alone, not acted on again. True when the listing reached its end; the per-sync cap counts
+ * messages read, as in a backfill, so each pass gets further.
+ */
+async function rereadSince(deps: SyncDeps, mailbox: MailboxRow, since: string, handlePage: (page: readonly GraphMailMessage[]) => Promise<PageHandled>): Promise<boolean> {
+  const { settings } = deps;
+  const pages = listUnreadPages(deps.clients.client(mailbox.id), mailbox.address, {
+    pageSize: settings.pageSize,
+    limit: Number.MAX_SAFE_INTEGER,
+    maxPageBytes: settings.ingestBatchBytes / 4,
+    adaptive: deps.clients.listPageSize(mailbox.id),
+    since,
+    includeRead: true,
+  });
+  for await (const page of pages) {
+    const ids = page.map(recordedMessageId);
+    const known = await deps.store.mailMessages.recordedIn(mailbox.id, [...new Set(ids)]);
+    const fresh = page.filter((_, i) => !known.has(ids[i]!));
+    if (fresh.length > 0 && !(await handlePage(fresh)).more) return false;
+  }
+  return true;
 }
 
 /** Where a listing after a baseline starts: `sync_since`, or in leave_unread mode after a lost link an hour before the last good round. */

@@ -13,6 +13,7 @@ import { ticketVersion } from './0010-ticket-version';
 import { mailboxLanguage } from './0011-mailbox-language';
 import { mailboxCare } from './0012-mailbox-care';
 import { appOnlyAccess } from './0013-app-only-access';
+import { mailboxReread } from './0014-mailbox-reread';
 
 /**
  * Every migration, in order. Names sort in application order; never rename or edit one that has shipped:
@@ -33,6 +34,7 @@ export function migrationProvider(dialect: DialectKind): MigrationProvider {
     '0011-mailbox-language': mailboxLanguage(),
     '0012-mailbox-care': mailboxCare(),
     '0013-app-only-access': appOnlyAccess(),
+    '0014-mailbox-reread': mailboxReread(),
   };
   return { getMigrations: async () => migrations };
 }

@@ -100,7 +100,7 @@ export class MailboxesRepository {
   async chooseFirstSync(id: number, columns: Pick<MailboxRow, 'first_sync_mode' | 'first_sync_days' | 'sync_since' | 'backfill_until'>): Promise<MailboxRow | undefined> {
     return this.db
       .updateTable('mailboxes')
-      .set({ ...columns, delta_link: null, delta_synced_at: null, last_sync_at: null, updated_at: nowIso() })
+      .set({ ...columns, delta_link: null, delta_synced_at: null, reread_since: null, last_sync_at: null, updated_at: nowIso() })
       .where('id', '=', id)
       .where('first_sync_mode', 'is', null)
       .returningAll()
@@ -114,6 +114,15 @@ export class MailboxesRepository {
   async requestSync(id: number): Promise<boolean> {
     const result = await this.db.updateTable('mailboxes').set({ sync_requested_at: nowIso() }).where('id', '=', id).where('sync_requested_at', 'is', null).executeTakeFirst();
     return Number(result.numUpdatedRows) === 1;
+  }
+
+  /**
+   * A restored database: the mailbox's next sync takes again the mail received since `rereadSince` (null:
+   * none), and the sync lease that a process held when the backup was taken is dropped (no process is
+   * running on a database being restored), so the first start syncs at once.
+   */
+  async markRestored(id: number, rereadSince: string | null): Promise<void> {
+    await this.db.updateTable('mailboxes').set({ reread_since: rereadSince, lease_owner: null, lease_until: null, sync_requested_at: nowIso(), updated_at: nowIso() }).where('id', '=', id).execute();
   }
 
   /** Extends a lease this owner still holds; false when it was lost (expired and taken over). */

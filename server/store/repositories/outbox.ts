@@ -44,6 +44,14 @@ export interface SendPacing {
   recipientWindowMs: number;
 }
 
+/** A mailbox's outbox as operators watch it (see backlogByMailbox). */
+export interface OutboxBacklog {
+  waiting: number;
+  /** ISO-8601 creation time of the oldest waiting email; null when none waits. */
+  oldestWaitingAt: string | null;
+  failed: number;
+}
+
 /** A file that goes with an email: an agent's upload taken by the reply the email carries. */
 export interface OutboxAttachment {
   filename: string;
@@ -198,6 +206,23 @@ export class OutboxRepository {
   }
 
   /**
+   * A restored database: any email that had its Message-ID when the backup was taken and is not recorded
+   * as sent may have gone out since, under that Message-ID: it is settled as after a crash (looked for in
+   * the mailbox before any resend). Leases of the relay that ran then are dropped. Returns how many rows
+   * will be looked for first.
+   */
+  async settleAfterRestore(at: string): Promise<number> {
+    await this.db.updateTable('outbox').set({ lease_until: at }).where('lease_until', '>', at).execute();
+    const result = await this.db
+      .updateTable('outbox')
+      .set({ outcome_unknown: 1, settle_looks: 0 })
+      .where('state', 'in', ['pending', 'sending'])
+      .where('message_id', 'is not', null)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows);
+  }
+
+  /**
    * The ticket, requester, comment and thread that the row's email is composed from. Undefined when the row or
    * its ticket is gone. The comment counts only with its author, and only when it belongs to the row's ticket.
    */
@@ -285,6 +310,14 @@ export class OutboxRepository {
       .execute();
   }
 
+  /**
+   * Hands a leased row back untouched (a stopping relay whose send never left): due again at once, for any
+   * relay, with whatever it knew before (an earlier attempt still in doubt stays in doubt).
+   */
+  async release(id: number, owner: string): Promise<void> {
+    await this.db.updateTable('outbox').set({ state: 'pending', lease_owner: null, lease_until: null }).where('id', '=', id).where('state', '=', 'sending').where('lease_owner', '=', owner).execute();
+  }
+
   async reschedule(id: number, next: { at: string; error: string; outcomeUnknown: boolean }): Promise<void> {
     await this.db
       .updateTable('outbox')
@@ -299,6 +332,30 @@ export class OutboxRepository {
       .set({ state: 'failed', last_error: error.slice(0, 1000), lease_owner: null, lease_until: null })
       .where('id', '=', id)
       .execute();
+  }
+
+  /**
+   * Per mailbox id, for /metrics: emails waiting (pending, including retries and settling, or being sent) and
+   * when the oldest of them was queued, and emails the relay gave up on. Mailboxes with neither are absent.
+   */
+  async backlogByMailbox(): Promise<Map<number, OutboxBacklog>> {
+    const rows = await this.db
+      .selectFrom('outbox')
+      .select(['mailbox_id', 'state', (eb) => eb.fn.countAll<number>().as('n'), (eb) => eb.fn.min('created_at').as('oldest')])
+      .where('state', 'in', ['pending', 'sending', 'failed'])
+      .groupBy(['mailbox_id', 'state'])
+      .execute();
+    const backlog = new Map<number, OutboxBacklog>();
+    for (const row of rows) {
+      const entry = backlog.get(row.mailbox_id) ?? { waiting: 0, oldestWaitingAt: null, failed: 0 };
+      if (row.state === 'failed') entry.failed += Number(row.n);
+      else {
+        entry.waiting += Number(row.n);
+        if (row.oldest !== null && (entry.oldestWaitingAt === null || row.oldest < entry.oldestWaitingAt)) entry.oldestWaitingAt = row.oldest;
+      }
+      backlog.set(row.mailbox_id, entry);
+    }
+    return backlog;
   }
 
   /** Rows by state, for the admin view and tests. */
