@@ -25,9 +25,24 @@ async function main(): Promise<void> {
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal }, 'shutting down');
-    await relaydesk.close();
-    logger.info('stopped');
+    const began = Date.now();
+    const timeoutMs = config.shutdownTimeoutMs;
+    logger.info({ signal, timeoutMs }, 'shutting down');
+    // A stop that cannot finish in time (Graph holding a request, a database that does not answer) ends here,
+    // before the service manager's SIGKILL, and says so with a non-zero exit. Nothing is lost by it: every
+    // commit is crash-safe, and the next start resumes what was left.
+    const deadline = setTimeout(() => {
+      logger.error({ timeoutMs }, 'shutdown timed out');
+      process.exit(1);
+    }, timeoutMs);
+    try {
+      await relaydesk.close();
+    } catch (error) {
+      logger.error({ err: error }, 'shutdown failed');
+      process.exit(1);
+    }
+    clearTimeout(deadline);
+    logger.info({ durationMs: Date.now() - began }, 'stopped');
     process.exit(0);
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));

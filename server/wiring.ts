@@ -31,6 +31,8 @@ import { MailboxLifecycle, type MailboxLifecycleHooks } from './mailboxes/mailbo
 import { DEFAULT_RELAY_SETTINGS, exchangePacing, RelayWorker, type RelayDeps, type RelaySettings } from './outbound/relay-worker';
 import { ensurePrivateDirectory } from './private-files';
 import { sandboxMicrosoftApp, startSandboxMode, trustCertificateAuthority, type RunningSandbox, type SandboxEndpoints } from './sandbox-mode';
+import { SandboxPreviewMailbox } from './sandbox-preview';
+import { relaydeskVersion } from './version';
 import { Store } from './store/store';
 import { MessageLookup } from './tickets/lookup';
 import { SettingsService } from './tickets/settings';
@@ -239,6 +241,11 @@ export async function createRelaydesk(config: Config, overrides: RelaydeskOverri
       rateLimits: config.rateLimits,
       webhooks: intake,
       addin: { distDir: config.addinDir, publicOrigin: config.publicOrigin, officeJsUrl: config.officeJsUrl },
+      // `/`: the preview of the demo mailbox with the real pane while the sandbox stands in for Microsoft, else a status page.
+      home:
+        config.microsoft.mode === 'sandbox' && sandbox
+          ? { preview: { mailbox: new SandboxPreviewMailbox(sandbox), distDir: config.addinDir, publicOrigin: config.publicOrigin } }
+          : { status: { version: relaydeskVersion(), publicOrigin: config.publicOrigin } },
     });
 
     const servers: RunningHttpServer[] = [];
@@ -288,10 +295,18 @@ export async function createRelaydesk(config: Config, overrides: RelaydeskOverri
       async close() {
         if (closing) return;
         closing = true;
-        await Promise.all(servers.map((server) => server.stop(config.shutdownTimeoutMs)));
-        // Requests still in their window are written, not lost (the next instance's claim sees them).
-        await coalescer.close();
-        await Promise.all([scheduler.stop(), relay.stop(), keepAlive.stop()]);
+        // HTTP and the workers wind down side by side, so the whole stop fits in SHUTDOWN_TIMEOUT_MS (main.ts
+        // exits 1 past it): requests in flight get most of it, the rest is for closing what this instance opened.
+        const httpGraceMs = Math.floor(config.shutdownTimeoutMs * HTTP_SHARE_OF_SHUTDOWN);
+        const http = (async () => {
+          await Promise.all(servers.map((server) => server.stop(httpGraceMs)));
+          // After the webhook's last request: requests still in their window are written, not lost (the next
+          // instance's claim sees them).
+          await coalescer.close();
+        })();
+        // Syncs end after the wave they are reading, relays once the sends already on their way are answered;
+        // both release their leases, so another instance (or this one restarted) carries on at once.
+        await Promise.all([http, scheduler.stop(), relay.stop(), keepAlive.stop()]);
         await closeOpened();
       },
     };
@@ -301,6 +316,9 @@ export async function createRelaydesk(config: Config, overrides: RelaydeskOverri
     throw error;
   }
 }
+
+/** The part of SHUTDOWN_TIMEOUT_MS that requests in flight may take before their connections are cut. */
+const HTTP_SHARE_OF_SHUTDOWN = 0.8;
 
 /** The domain services behind the API, over one store. */
 export function appServices(

@@ -225,6 +225,8 @@ export interface MarkReadResult {
   /** Marked read, or gone (deleted or moved since listing): nothing left to do for them. */
   done: string[];
   failed: { id: string; error: GraphRequestError }[];
+  /** Not tried, since `mayContinue` said stop (the process is shutting down): left as they were. */
+  skipped: string[];
 }
 
 /**
@@ -241,8 +243,9 @@ export async function markRead(
   ids: readonly string[],
   onThrottled: (ms: number) => void = () => undefined,
   large: ReadonlySet<string> = new Set(),
+  mayContinue: () => boolean = () => true,
 ): Promise<MarkReadResult> {
-  return eachInBatches(client, ids, (id) => ({ method: 'PATCH', url: `${mailboxPath(address)}/messages/${encodeURIComponent(id)}`, body: { isRead: true } }), onThrottled, large);
+  return eachInBatches(client, ids, (id) => ({ method: 'PATCH', url: `${mailboxPath(address)}/messages/${encodeURIComponent(id)}`, body: { isRead: true } }), onThrottled, large, mayContinue);
 }
 
 /** One write per message, as eachInBatches sends it. */
@@ -256,7 +259,9 @@ export interface MessageWrite {
  * Sends one write per message with $batch, 20 per request (markRead, moveMessages). A 2xx or a 404 (the
  * message is gone: deleted or moved meanwhile) is done. Sub-requests throttled inside a batch (429 with
  * Retry-After) pause the mailbox's governor and are retried after the wait; `onThrottled` hears each wait.
- * `large` messages go one request each, reading only the answer's status (see markRead).
+ * `large` messages go one request each, reading only the answer's status (see markRead). Before each request
+ * (and each retry) `mayContinue` is asked: a stop must not wait for dozens of requests one after another, so
+ * the writes not yet sent are left as `skipped`.
  */
 export async function eachInBatches(
   client: Client,
@@ -264,9 +269,14 @@ export async function eachInBatches(
   write: (id: string) => MessageWrite,
   onThrottled: (ms: number) => void = () => undefined,
   large: ReadonlySet<string> = new Set(),
+  mayContinue: () => boolean = () => true,
 ): Promise<MarkReadResult> {
-  const result: MarkReadResult = { done: [], failed: [] };
+  const result: MarkReadResult = { done: [], failed: [], skipped: [] };
   for (const id of ids.filter((i) => large.has(i))) {
+    if (!mayContinue()) {
+      result.skipped.push(id);
+      continue;
+    }
     const one = write(id);
     try {
       const request = client.api(one.url).responseType(ResponseType.RAW);
@@ -283,6 +293,10 @@ export async function eachInBatches(
   for (let start = 0; start < ids.length; start += BATCH_LIMIT) {
     let pending = ids.slice(start, start + BATCH_LIMIT);
     for (let attempt = 1; pending.length > 0; attempt++) {
+      if (!mayContinue()) {
+        result.skipped.push(...pending);
+        break;
+      }
       const retry: string[] = [];
       let waitMs = 0;
       let responses: BatchResponse[];

@@ -13,6 +13,7 @@ export function moveMessages(
   destinationId: string,
   onThrottled: (ms: number) => void = () => undefined,
   large: ReadonlySet<string> = new Set(),
+  mayContinue: () => boolean = () => true,
 ): Promise<MarkReadResult> {
-  return eachInBatches(client, ids, (id) => ({ method: 'POST', url: `${mailboxPath(address)}/messages/${encodeURIComponent(id)}/move`, body: { destinationId } }), onThrottled, large);
+  return eachInBatches(client, ids, (id) => ({ method: 'POST', url: `${mailboxPath(address)}/messages/${encodeURIComponent(id)}/move`, body: { destinationId } }), onThrottled, large, mayContinue);
 }

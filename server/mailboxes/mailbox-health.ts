@@ -1,3 +1,4 @@
+import type { OutboxBacklog } from '../store/repositories/outbox';
 import type { Store } from '../store/store';
 import { credentialHealth, refreshTokenLastGood, type AppCredentialInfo } from './credential-health';
 import { linkedMailboxes } from './mailbox-lifecycle';
@@ -19,6 +20,12 @@ export interface MailboxHealth {
   refreshTokenLastGoodAt: string | null;
   /** When Entra drops it unless it is used (90 days after the last use); null without a grant. */
   refreshTokenExpiresAt: string | null;
+  /** Graph change notifications are on for the mailbox (off: it is polled; the mailbox view says why). */
+  pushOn: boolean;
+  /** Dead letters waiting for an admin (neither replayed nor discarded). */
+  openDeadLetters: number;
+  /** Its outgoing email: waiting (queued, retrying, being sent) since when, and given up on. */
+  outbox: OutboxBacklog;
 }
 
 /** For /readyz: how many credential warnings there are, and which mailboxes (or `app`) are critical. */
@@ -28,7 +35,8 @@ export interface CredentialsReadiness {
 }
 
 export async function mailboxHealth(store: Store): Promise<MailboxHealth[]> {
-  return (await linkedMailboxes(store)).map((m) => ({
+  const [mailboxes, deadLetters, outbox] = await Promise.all([linkedMailboxes(store), store.deadLetters.countOpenByMailbox(), store.outbox.backlogByMailbox()]);
+  return mailboxes.map((m) => ({
     address: m.address,
     state: m.state,
     messagesIngested: m.messages_ingested,
@@ -38,6 +46,9 @@ export async function mailboxHealth(store: Store): Promise<MailboxHealth[]> {
     degraded: degradedOf(m),
     refreshTokenLastGoodAt: m.state === 'active' || m.state === 'paused' ? refreshTokenLastGood(m) : null,
     refreshTokenExpiresAt: credentialHealth(m).refreshTokenExpiresAt,
+    pushOn: m.push_state === 'on',
+    openDeadLetters: deadLetters.get(m.id) ?? 0,
+    outbox: outbox.get(m.id) ?? { waiting: 0, oldestWaitingAt: null, failed: 0 },
   }));
 }
 

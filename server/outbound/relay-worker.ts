@@ -63,12 +63,19 @@ export function exchangePacing(messagesPerMinute: number, recipientsPerDay: numb
 /** What the relay logs when a send whose answer was lost turns out to have gone out. */
 export const SETTLED_AS_SENT = 'an earlier attempt had been sent after all; not sending again';
 
-type Result = 'sent' | 'settled_as_sent' | 'rescheduled' | 'failed' | 'lease_lost';
+type Result = 'sent' | 'settled_as_sent' | 'rescheduled' | 'failed' | 'lease_lost' | 'released';
 
 class LeaseLostError extends Error {
   constructor(outboxId: number) {
     super(`The lease on outbox row ${outboxId} expired before its send left`);
     this.name = 'LeaseLostError';
+  }
+}
+
+class StoppingError extends Error {
+  constructor(outboxId: number) {
+    super(`The relay is stopping; outbox row ${outboxId} had not been sent`);
+    this.name = 'StoppingError';
   }
 }
 
@@ -171,6 +178,9 @@ export class RelayWorker {
       }
       // The attempt is recorded when the governor lets the send leave, not while it waits for a slot.
       const markAttempt = async () => {
+        // A stop waits for the sends already on their way, not for those still queued for a slot of the
+        // mailbox (a round holds up to batchSize): they are handed back, for the next relay to send.
+        if (this.stopping) throw new StoppingError(row.id);
         if (!(await store.outbox.markAttempt(row.id, this.instanceId))) throw new LeaseLostError(row.id);
       };
       const mime = estimatedMimeBytes(email) <= MAX_SENDMAIL_MIME_BYTES ? await composeMime(email) : undefined;
@@ -187,6 +197,10 @@ export class RelayWorker {
         // Another relay holds the row now; it sends it. Nothing of ours went out.
         log.warn('lease lost before the send left; leaving the row to its new owner');
         return 'lease_lost';
+      }
+      if (error instanceof StoppingError) {
+        await store.outbox.release(row.id, this.instanceId);
+        return 'released';
       }
       return this.afterError(row, error, log);
     }

@@ -41,11 +41,16 @@ export function metricsRoutes(mailboxHealth: () => Promise<MailboxHealth[]>, web
   const tokenIdle = new Gauge({ name: 'relaydesk_mailbox_refresh_token_idle_seconds', help: 'Time since Microsoft last redeemed (or granted) the mailbox refresh token; Entra drops it at 90 days', labelNames, registers: [registry] });
   const tokenExpiresIn = new Gauge({ name: 'relaydesk_mailbox_refresh_token_expires_in_seconds', help: 'Time left before Entra drops the mailbox refresh token unless it is used', labelNames, registers: [registry] });
   const appExpiresIn = new Gauge({ name: 'relaydesk_app_credential_expires_in_seconds', help: 'Time left before the app client secret or certificate expires (only when known)', labelNames: ['kind'], registers: [registry] });
+  const pushOn = new Gauge({ name: 'relaydesk_mailbox_push_on', help: '1 while Graph change notifications are on for the mailbox; 0 while it is only polled', labelNames, registers: [registry] });
+  const deadLetters = new Gauge({ name: 'relaydesk_mailbox_dead_letters', help: 'Dead letters of the mailbox waiting for an admin (neither replayed nor discarded)', labelNames, registers: [registry] });
+  const outboxWaiting = new Gauge({ name: 'relaydesk_mailbox_outbox_waiting', help: 'Emails from the mailbox queued, waiting for a retry, or being sent', labelNames, registers: [registry] });
+  const outboxOldest = new Gauge({ name: 'relaydesk_mailbox_outbox_oldest_waiting_seconds', help: 'Age of the oldest email from the mailbox not yet sent (0 when none waits)', labelNames, registers: [registry] });
+  const outboxFailed = new Gauge({ name: 'relaydesk_mailbox_outbox_failed', help: 'Emails from the mailbox the relay gave up on', labelNames, registers: [registry] });
 
   const router = Router();
   router.get('/metrics', async (_req, res) => {
     const mailboxes = await mailboxHealth();
-    for (const gauge of [ingested, lag, lastSync, failures, state, degraded, tokenIdle, tokenExpiresIn, appExpiresIn]) gauge.reset();
+    for (const gauge of [ingested, lag, lastSync, failures, state, degraded, tokenIdle, tokenExpiresIn, appExpiresIn, pushOn, deadLetters, outboxWaiting, outboxOldest, outboxFailed]) gauge.reset();
     const now = Date.now();
     if (appCredential?.expiresAt) appExpiresIn.set({ kind: appCredential.kind }, (Date.parse(appCredential.expiresAt) - now) / 1000);
     for (const m of mailboxes) {
@@ -58,6 +63,11 @@ export function metricsRoutes(mailboxHealth: () => Promise<MailboxHealth[]>, web
       if (m.refreshTokenLastGoodAt) tokenIdle.set(labels, Math.max(0, (now - Date.parse(m.refreshTokenLastGoodAt)) / 1000));
       if (m.refreshTokenExpiresAt) tokenExpiresIn.set(labels, (Date.parse(m.refreshTokenExpiresAt) - now) / 1000);
       if (m.degraded) degraded.set({ mailbox: m.address, failure_class: m.degraded.failureClass }, 1);
+      pushOn.set(labels, m.pushOn ? 1 : 0);
+      deadLetters.set(labels, m.openDeadLetters);
+      outboxWaiting.set(labels, m.outbox.waiting);
+      outboxOldest.set(labels, m.outbox.oldestWaitingAt ? Math.max(0, (now - Date.parse(m.outbox.oldestWaitingAt)) / 1000) : 0);
+      outboxFailed.set(labels, m.outbox.failed);
     }
     res.type(registry.contentType).send(await registry.metrics());
   });

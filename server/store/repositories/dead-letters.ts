@@ -48,6 +48,12 @@ export class DeadLettersRepository {
     return query.orderBy('id', 'desc').limit(filter.limit).execute();
   }
 
+  /** Open dead letters (neither replayed nor discarded) per mailbox id, for /metrics; mailboxes with none are absent. */
+  async countOpenByMailbox(): Promise<Map<number, number>> {
+    const rows = await this.db.selectFrom('dead_letters').select(['mailbox_id', (eb) => eb.fn.countAll<number>().as('n')]).where('state', '=', 'open').groupBy('mailbox_id').execute();
+    return new Map(rows.map((r) => [r.mailbox_id, Number(r.n)]));
+  }
+
   async resolve(id: number, state: 'replayed' | 'discarded'): Promise<void> {
     await this.db.updateTable('dead_letters').set({ state, resolved_at: nowIso() }).where('id', '=', id).execute();
   }

@@ -37,5 +37,5 @@ it('holds the whole mailbox for the Retry-After of a 429 inside $batch, then mar
   await client.api('/users/support%40contoso.test/mailFolders/inbox').get();
   const inboxAt = sent.find((s) => s.url.includes('mailFolders'))!.at;
   expect(inboxAt - throttledAt).toBeGreaterThanOrEqual(900);
-  expect(await marking).toEqual({ done: ['AAMk1'], failed: [] });
+  expect(await marking).toEqual({ done: ['AAMk1'], failed: [], skipped: [] });
 });
