@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { ConfigError, loadDotEnv, parseConfig } from '../config';
+import { fail, print, runBackupCli } from './backup-cli-run';
+import { loadDotEnv, parseConfig } from '../config';
 import { GENERATED_KEY_FILE } from '../identity/vault-keys';
-import { DatabaseLockError } from '../store/database-lock';
-import { BackupError, backupSqlite } from '../store/sqlite-backup';
+import { backupSqlite } from '../store/sqlite-backup';
 
 /**
  * A consistent copy of the configured SQLite database, taken while the server runs:
@@ -40,19 +40,4 @@ async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-function print(value: unknown): void {
-  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
-}
-
-function fail(code: string, message: string): void {
-  process.stderr.write(`${JSON.stringify({ error: { code, message } })}\n`);
-}
-
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    const code = error instanceof BackupError ? error.code : error instanceof DatabaseLockError ? (error.code === 'in_use' ? 'database_in_use' : 'restore_in_progress') : error instanceof ConfigError ? 'invalid_config' : 'internal_error';
-    fail(code, error instanceof Error ? error.message : String(error));
-    process.exit(1);
-  },
-);
+runBackupCli(main);

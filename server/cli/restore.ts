@@ -1,11 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { ConfigError, loadDotEnv, parseConfig } from '../config';
+import { fail, print, runBackupCli } from './backup-cli-run';
+import { loadDotEnv, parseConfig } from '../config';
 import { GENERATED_KEY_FILE } from '../identity/vault-keys';
 import { createLogger } from '../logger';
 import { prepareRestoredStore, type RestoredMailbox } from '../mailboxes/after-restore';
-import { DatabaseLockError } from '../store/database-lock';
-import { BackupError, restoreSqlite } from '../store/sqlite-backup';
+import { restoreSqlite } from '../store/sqlite-backup';
 import { createRelaydesk } from '../wiring';
 
 /** After pg_restore, with every instance stopped: prepares the restored PostgreSQL database as a SQLite restore does its copy. */
@@ -87,19 +87,4 @@ function describe(mailboxes: readonly RestoredMailbox[]): Record<string, string>
   }));
 }
 
-function print(value: unknown): void {
-  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
-}
-
-function fail(code: string, message: string): void {
-  process.stderr.write(`${JSON.stringify({ error: { code, message } })}\n`);
-}
-
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    const code = error instanceof BackupError ? error.code : error instanceof DatabaseLockError ? (error.code === 'in_use' ? 'database_in_use' : 'restore_in_progress') : error instanceof ConfigError ? 'invalid_config' : 'internal_error';
-    fail(code, error instanceof Error ? error.message : String(error));
-    process.exit(1);
-  },
-);
+runBackupCli(main);

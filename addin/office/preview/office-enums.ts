@@ -54,3 +54,14 @@ export function isSetSupported(name: string, version?: string | number): boolean
 /** Graph (REST) ids are URL-safe base64; EWS ids the same bytes in standard base64 (as Outlook converts them). */
 export const restToEws = (id: string): string => id.replace(/-/g, '/').replace(/_/g, '+');
 export const ewsToRest = (id: string): string => id.replace(/\//g, '-').replace(/\+/g, '_');
+
+/** Office.onReady as Outlook on the web answers it: the callback (if any) and the promise, on the next tick. */
+export function onReadyApi() {
+  const ready = { host: OFFICE_ENUMS.HostType.Outlook, platform: OFFICE_ENUMS.PlatformType.OfficeOnline };
+  return {
+    onReady(callback?: (info: typeof ready) => void): Promise<typeof ready> {
+      if (typeof callback === 'function') setTimeout(() => callback(ready), 0);
+      return Promise.resolve(ready);
+    },
+  };
+}

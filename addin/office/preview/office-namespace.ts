@@ -1,6 +1,6 @@
 import { fail, succeed, tail, type AsyncCallback } from './async-result';
 import { DIALOG_ERRORS, type OfficeHostPort } from './host-port';
-import { ewsToRest, isSetSupported, OFFICE_ENUMS, OFFICE_THEMES, restToEws } from './office-enums';
+import { ewsToRest, isSetSupported, OFFICE_ENUMS, OFFICE_THEMES, restToEws, onReadyApi } from './office-enums';
 import { previewItem } from './preview-item';
 
 /**
@@ -89,13 +89,9 @@ export function officeNamespace(port: OfficeHostPort, win: Window) {
     },
   };
 
-  const ready = { host: OFFICE_ENUMS.HostType.Outlook, platform: OFFICE_ENUMS.PlatformType.OfficeOnline };
   return {
     ...OFFICE_ENUMS,
-    onReady(callback?: (info: typeof ready) => void): Promise<typeof ready> {
-      if (typeof callback === 'function') setTimeout(() => callback(ready), 0);
-      return Promise.resolve(ready);
-    },
+    ...onReadyApi(),
     context: {
       mailbox,
       ui,
