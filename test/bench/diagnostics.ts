@@ -118,8 +118,9 @@ export function takeDiagnostics(top = 15): Diagnostics {
   const kinds = Object.fromEntries(graphKinds);
   graphKinds.clear();
   if (!sqlPatched) return { tlsConnections, httpRequests, identityPaths: paths, graphKinds: kinds };
-  const all = [...sqlStats.entries()].map(([sql, s]) => ({ sql: sql.length > 160 ? `${sql.slice(0, 160)}...` : sql, ...s }));
-  sqlStats.clear();
+  const all = [...sqlStats.entries()].filter(([, s]) => s.count + s.prepareMs + s.runMs > 0).map(([sql, s]) => ({ sql: sql.length > 160 ? `${sql.slice(0, 160)}...` : sql, ...s }));
+  // Zeroed in place, not removed: a statement prepared before this call (the store caches them) is still timed after it.
+  for (const stat of sqlStats.values()) stat.count = stat.prepareMs = stat.runMs = 0;
   return {
     tlsConnections,
     httpRequests,

@@ -5,10 +5,11 @@ import { parseArgs } from 'node:util';
 import { Cleanup } from './harness';
 import { formatReport, reportJson, type ScenarioReport } from './report';
 import { SCENARIOS } from './scenarios';
+import { DEFAULT_DURATION_MS, DEFAULT_TICKETS } from './scenarios/api';
 import type { Scenario } from './scenarios/scenario';
 
 /**
- * `npm run bench -- [--scenario ingest|all] [--messages N] [--mailboxes M] [--json FILE] [--timeout S] [--graph-latency-ms N]`:
+ * `npm run bench -- [--scenario ingest|all] [--messages N] [--mailboxes M] [--json FILE] [--timeout S] [--graph-latency-ms N] [--tickets N] [--duration-ms N]`:
  * runs the scenarios against the sandbox on loopback, prints a table per scenario and writes the JSON.
  * Exits non-zero on an error or a correctness problem (lost or duplicated mail); a missed target is only
  * reported.
@@ -18,6 +19,8 @@ const DEFAULTS = { messages: 5000, mailboxes: 10, timeoutSeconds: 900, seed: 100
 /** Upper bounds that keep a mistyped argument from running for hours or exhausting memory. */
 const MAX_MESSAGES = 200_000;
 const MAX_MAILBOXES = 200;
+const MAX_TICKETS = 1_000_000;
+const MAX_DURATION_MS = 600_000;
 
 interface Options {
   scenarios: Scenario[];
@@ -28,6 +31,9 @@ interface Options {
   timeoutSeconds: number;
   seed: number;
   graphLatencyMs: number;
+  /** Undefined: the scenario's default (api). */
+  tickets: number | undefined;
+  durationMs: number | undefined;
 }
 
 function usage(): string {
@@ -40,6 +46,8 @@ function usage(): string {
     `  --timeout S       give up after S seconds (default ${DEFAULTS.timeoutSeconds})`,
     `  --seed N          seed of the demo mail (default ${DEFAULTS.seed})`,
     '  --graph-latency-ms N  ingest: the sandbox adds N ms to every Graph request while the mail is read (default 0)',
+    `  --tickets N       api: tickets in the database (default ${DEFAULT_TICKETS})`,
+    `  --duration-ms N   api: how long each endpoint is measured (default ${DEFAULT_DURATION_MS})`,
     ...SCENARIOS.map((s) => `Scenario ${s.name}: ${s.description}`),
   ].join('\n');
 }
@@ -65,6 +73,8 @@ function parseOptions(argv: string[]): Options | 'help' {
       timeout: { type: 'string' },
       seed: { type: 'string' },
       'graph-latency-ms': { type: 'string' },
+      tickets: { type: 'string' },
+      'duration-ms': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -83,6 +93,8 @@ function parseOptions(argv: string[]): Options | 'help' {
     seed: integer('seed', values.seed, DEFAULTS.seed, 2 ** 31 - 1),
     // 0 (no added latency) is the default, so only a positive value is accepted explicitly.
     graphLatencyMs: integer('graph-latency-ms', values['graph-latency-ms'], 0, 10_000),
+    tickets: values.tickets === undefined ? undefined : integer('tickets', values.tickets, DEFAULT_TICKETS, MAX_TICKETS),
+    durationMs: values['duration-ms'] === undefined ? undefined : integer('duration-ms', values['duration-ms'], DEFAULT_DURATION_MS, MAX_DURATION_MS),
   };
   if (options.messages !== undefined && options.messages < options.mailboxes) throw new UsageError('--messages must be at least --mailboxes');
   return options;
@@ -118,7 +130,7 @@ async function main(): Promise<number> {
   for (const scenario of options.scenarios) {
     try {
       const messages = Math.max(options.mailboxes, options.messages ?? scenario.defaultMessages ?? DEFAULTS.messages);
-      const report = await scenario.run({ messages, mailboxes: options.mailboxes, deadline, seed: options.seed, graphLatencyMs: options.graphLatencyMs, log }, cleanup);
+      const report = await scenario.run({ messages, mailboxes: options.mailboxes, deadline, seed: options.seed, graphLatencyMs: options.graphLatencyMs, tickets: options.tickets, durationMs: options.durationMs, log }, cleanup);
       reports.push(report);
       process.stdout.write(`\n${formatReport(report)}\n`);
     } catch (error) {
@@ -134,7 +146,7 @@ async function main(): Promise<number> {
       startedAt: started.toISOString(),
       finishedAt: new Date().toISOString(),
       machine: { node: process.version, platform: `${os.platform()} ${os.release()}`, cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? null, memoryMb: Math.round(os.totalmem() / 1024 / 1024) },
-      options: { scenarios: options.scenarios.map((s) => s.name), messages: options.messages ?? 'scenario default', mailboxes: options.mailboxes, seed: options.seed, timeoutSeconds: options.timeoutSeconds, graphLatencyMs: options.graphLatencyMs },
+      options: { scenarios: options.scenarios.map((s) => s.name), messages: options.messages ?? 'scenario default', mailboxes: options.mailboxes, seed: options.seed, timeoutSeconds: options.timeoutSeconds, graphLatencyMs: options.graphLatencyMs, tickets: options.tickets ?? 'scenario default', durationMs: options.durationMs ?? 'scenario default' },
       scenarios: Object.fromEntries(reports.map((r) => [r.scenario, reportJson(r)])),
       errors,
     };

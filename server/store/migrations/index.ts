@@ -14,6 +14,7 @@ import { mailboxLanguage } from './0011-mailbox-language';
 import { mailboxCare } from './0012-mailbox-care';
 import { appOnlyAccess } from './0013-app-only-access';
 import { mailboxReread } from './0014-mailbox-reread';
+import { ticketLookups } from './0015-ticket-lookups';
 
 /**
  * Every migration, in order. Names sort in application order; never rename or edit one that has shipped:
@@ -35,6 +36,7 @@ export function migrationProvider(dialect: DialectKind): MigrationProvider {
     '0012-mailbox-care': mailboxCare(),
     '0013-app-only-access': appOnlyAccess(),
     '0014-mailbox-reread': mailboxReread(),
+    '0015-ticket-lookups': ticketLookups(),
   };
   return { getMigrations: async () => migrations };
 }

@@ -11,6 +11,10 @@ export interface ScenarioOptions {
   seed: number;
   /** Added by the sandbox to every Graph request of the measured phase (0: loopback speed). */
   graphLatencyMs: number;
+  /** api: tickets in the database (undefined: the scenario's default). */
+  tickets: number | undefined;
+  /** api: how long each endpoint is measured, ms (undefined: the scenario's default). */
+  durationMs: number | undefined;
   /** Progress lines (stderr), so a long run shows where it is. */
   log(line: string): void;
 }
