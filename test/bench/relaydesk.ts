@@ -9,6 +9,7 @@ import type { MailboxView } from '../../server/mailboxes/mailbox-view';
 import type { MailboxRow } from '../../server/store/schema';
 import type { Store } from '../../server/store/store';
 import { createRelaydesk } from '../../server/wiring';
+import { freePort } from '../support/processes/relaydesk-server';
 import { testConfig } from '../support/test-config';
 import type { Cleanup, SandboxChild } from './harness';
 
@@ -145,4 +146,28 @@ async function consent(authorizeUrl: string, upn: string, redirectUri: string): 
   const redirect = new URL(location);
   if (`${redirect.origin}${redirect.pathname}` !== redirectUri) throw new Error(`consent redirected elsewhere: ${location}`);
   return Object.fromEntries(redirect.searchParams);
+}
+
+/** The callback path of a bench server that serves HTTPS itself. */
+export const SERVED_REDIRECT_PATH = '/oauth/callback';
+
+/**
+ * The config of a bench instance that serves HTTPS on a free port of its own (push, api): its origin, its data
+ * folder (removed at cleanup) and `env` on top.
+ */
+export async function servedInstanceConfig(cleanup: Cleanup, name: string, env: Record<string, string> = {}) {
+  const port = await freePort();
+  // The sandbox's localhost certificate names 127.0.0.1 too; an IP avoids localhost resolving to ::1.
+  const origin = `https://127.0.0.1:${port}`;
+  const { config } = testConfig({
+    DATA_DIR: cleanup.tempDir(`relaydesk-bench-${name}-`),
+    PORT: String(port),
+    PUBLIC_ORIGIN: origin,
+    OAUTH_REDIRECT_URI: `${origin}${SERVED_REDIRECT_PATH}`,
+    MESSAGE_ID_DOMAIN: 'relaydesk.bench.test',
+    LOG_LEVEL: process.env['BENCH_LOG_LEVEL'] ?? 'silent',
+    INSTANCE_ID: `bench-${name}`,
+    ...env,
+  });
+  return { config, origin };
 }

@@ -2,13 +2,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { createRelaydesk } from '../../../server/wiring';
-import { freePort } from '../../support/processes/relaydesk-server';
 import { prng } from '../../support/processes/random';
-import { testConfig } from '../../support/test-config';
 import { seedTickets, type SeededTicket, type SeedResult } from '../api-seed';
 import { startDiagnostics, takeDiagnostics, type Diagnostics } from '../diagnostics';
 import { assertBefore, type Cleanup, SandboxChild } from '../harness';
 import { LoadGenerator } from '../load-generator';
+import { servedInstanceConfig } from '../relaydesk';
 import type { LoadResult } from '../load-protocol';
 import { cpuMsSince, profilePhase } from '../metrics';
 import { describeCounts, type Figure, type ScenarioReport } from '../report';
@@ -37,7 +36,6 @@ const CHECKED_TICKETS = 20;
  * answer 429. The defaults (600 a minute per user, 3,000 per address) would refuse almost all of it.
  */
 const UNLIMITED_PER_MINUTE = '1000000000';
-const REDIRECT_PATH = '/oauth/callback';
 
 interface Endpoint {
   column: string;
@@ -91,18 +89,7 @@ async function runApi(options: ScenarioOptions, cleanup: Cleanup): Promise<Scena
   // Before the store opens: BENCH_SQL_STATS times statements as they are prepared.
   startDiagnostics();
 
-  const port = await freePort();
-  // The sandbox's localhost certificate names 127.0.0.1 too; an IP avoids localhost resolving to ::1.
-  const origin = `https://127.0.0.1:${port}`;
-  const dir = cleanup.tempDir('relaydesk-bench-api-');
-  const { config } = testConfig({
-    DATA_DIR: dir,
-    PORT: String(port),
-    PUBLIC_ORIGIN: origin,
-    OAUTH_REDIRECT_URI: `${origin}${REDIRECT_PATH}`,
-    MESSAGE_ID_DOMAIN: 'relaydesk.bench.test',
-    LOG_LEVEL: process.env['BENCH_LOG_LEVEL'] ?? 'silent',
-    INSTANCE_ID: 'bench-api',
+  const { config, origin } = await servedInstanceConfig(cleanup, 'api', {
     API_RATE_LIMIT_PER_MINUTE: UNLIMITED_PER_MINUTE,
     API_RATE_LIMIT_PER_IP_PER_MINUTE: UNLIMITED_PER_MINUTE,
   });

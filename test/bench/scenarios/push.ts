@@ -3,9 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Relaydesk } from '../../../server/wiring';
 import { createRelaydesk } from '../../../server/wiring';
-import { freePort } from '../../support/processes/relaydesk-server';
-import { testConfig } from '../../support/test-config';
-import { linkMailbox } from '../relaydesk';
+import { linkMailbox, servedInstanceConfig, SERVED_REDIRECT_PATH } from '../relaydesk';
 import { assertBefore, type Cleanup, SandboxChild, sandboxStats, type SandboxStats } from '../harness';
 import { percentile } from '../metrics';
 import { startDiagnostics, takeDiagnostics } from '../diagnostics';
@@ -23,7 +21,6 @@ import type { Scenario, ScenarioOptions } from './scenario';
 
 const ARRIVALS_PER_SECOND = 20;
 const POLL_INTERVAL_MS = 15_000;
-const REDIRECT_PATH = '/oauth/callback';
 
 interface Mode {
   column: string;
@@ -100,20 +97,7 @@ async function runPush(options: ScenarioOptions, cleanup: Cleanup): Promise<Scen
 
 async function runMode(mode: Mode, sandbox: SandboxChild, addresses: string[], options: ScenarioOptions, cleanup: Cleanup): Promise<ModeRun> {
   const { log, deadline } = options;
-  const port = await freePort();
-  // The sandbox's localhost certificate names 127.0.0.1 too; an IP avoids localhost resolving to ::1.
-  const origin = `https://127.0.0.1:${port}`;
-  const dir = cleanup.tempDir(`relaydesk-bench-push-${mode.key}-`);
-  const { config } = testConfig({
-    DATA_DIR: dir,
-    PORT: String(port),
-    PUBLIC_ORIGIN: origin,
-    OAUTH_REDIRECT_URI: `${origin}${REDIRECT_PATH}`,
-    MESSAGE_ID_DOMAIN: 'relaydesk.bench.test',
-    LOG_LEVEL: process.env['BENCH_LOG_LEVEL'] ?? 'silent',
-    INSTANCE_ID: `bench-push-${mode.key}`,
-    ...mode.env,
-  });
+  const { config, origin } = await servedInstanceConfig(cleanup, `push-${mode.key}`, mode.env);
   const committedAt = new Map<string, number>();
   const rd = await createRelaydesk(config, {
     sandbox: sandbox.info,
@@ -127,7 +111,7 @@ async function runMode(mode: Mode, sandbox: SandboxChild, addresses: string[], o
   log(`${mode.key}: linking ${addresses.length} mailboxes`);
   for (const address of addresses) {
     assertBefore(deadline, 'linking');
-    await linkMailbox(sandbox, rd.app, rd.store, address, `${origin}${REDIRECT_PATH}`);
+    await linkMailbox(sandbox, rd.app, rd.store, address, `${origin}${SERVED_REDIRECT_PATH}`);
   }
   await waitForReady(rd, mode, addresses.length, deadline);
 
