@@ -350,10 +350,9 @@ export function appServices(
   };
 }
 
-/** The sandbox app's certificate when asked for and the sandbox has one; its secret otherwise. */
+/** The sandbox app's certificate when asked for; its secret otherwise. */
 function sandboxCredential(sandbox: SandboxEndpoints, wanted: 'secret' | 'certificate' = 'secret'): { clientCertificatePem?: string } {
-  const pem = (sandbox.app as { clientCertificatePem?: string }).clientCertificatePem;
-  return wanted === 'certificate' && pem ? { clientCertificatePem: pem } : {};
+  return wanted === 'certificate' ? { clientCertificatePem: sandbox.app.clientCertificatePem } : {};
 }
 
 /** Graph clients with one governor per mailbox, over the mailboxes' own tokens (a refresh on a 401). */
