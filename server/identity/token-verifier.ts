@@ -1,6 +1,7 @@
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { z } from 'zod';
 import { roleFromClaims, type Principal } from './principal';
+import { VerifiedTokenCache } from './verified-token-cache';
 
 export interface TokenVerifierOptions {
   /** MSAL-style authority, e.g. https://login.microsoftonline.com/{tenant} (OpenID metadata under /v2.0). */
@@ -14,6 +15,8 @@ export interface TokenVerifierOptions {
   tenantIds: readonly string[];
   /** The API's delegated scope as clients request it (`api://{client id}/access_as_user`); `scp` must hold it. */
   apiScope: string;
+  /** Tokens already verified, so a pane's repeated requests skip the signature check; default a new cache. */
+  cache?: VerifiedTokenCache;
 }
 
 export type TokenErrorCode = 'invalid_token' | 'token_expired' | 'authority_unreachable';
@@ -53,26 +56,32 @@ export class TokenVerifier {
   private metadata: Promise<{ issuer: string; keys: JWTVerifyGetKey }> | undefined;
   private readonly tenantIds: ReadonlySet<string>;
   private readonly scopeName: string;
+  private readonly cache: VerifiedTokenCache;
 
   constructor(private readonly options: TokenVerifierOptions) {
+    this.cache = options.cache ?? new VerifiedTokenCache();
     this.tenantIds = new Set(options.tenantIds.map((t) => t.toLowerCase()));
     // `scp` carries the bare permission name, not the api:// URI the client asked for.
     this.scopeName = options.apiScope.slice(options.apiScope.lastIndexOf('/') + 1);
   }
 
   async verify(token: string): Promise<Principal> {
+    const known = this.cache.get(token);
+    if (known) return known;
     const { issuer, keys } = await this.loadMetadata();
     const payload = await this.verifySignature(token, keys);
     this.checkAccessToken(payload);
     const tid = this.checkTenant(payload, issuer);
     const email = [payload.preferred_username, payload.upn, payload.email].find((v): v is string => typeof v === 'string');
-    return {
+    const principal: Principal = {
       oid: String(payload.oid),
       tid,
       email: (email ?? `${String(payload.oid)}@unknown`).toLowerCase(),
       name: typeof payload.name === 'string' ? payload.name : null,
       role: roleFromClaims(payload.roles),
     };
+    // `exp` is a required claim, checked by jwtVerify.
+    return this.cache.set(token, principal, Number(payload.exp));
   }
 
   private async verifySignature(token: string, keys: JWTVerifyGetKey): Promise<JWTPayload> {
