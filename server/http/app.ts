@@ -133,11 +133,12 @@ export function createApp(deps: AppDependencies): Express {
   api.use('/dead-letters', admin, deadLetterRoutes(services.deadLetters));
   // Everything below is for agents (admins included); end users get 403.
   api.use(requireRole('agent'));
+  // The pane's most frequent requests first (one lookup per email selected): each router passed costs a match per route.
+  api.use(lookupRoutes(services.lookup));
+  api.use(ticketRoutes(services.tickets, services.staff));
   api.use(settingsRoutes(services.settings, admin));
   api.use(staffRoutes(services.staff));
   api.use(linkedMailboxRoutes(services.mailboxes));
-  api.use(ticketRoutes(services.tickets, services.staff));
-  api.use(lookupRoutes(services.lookup));
   app.use('/api', api);
 
   app.use(notFoundHandler);

@@ -23,10 +23,10 @@ export interface LookupQuery {
 
 /** What became of an email: its ticket (with its CCs), or the reason it has none. */
 export async function lookupMessage(store: Store, query: LookupQuery): Promise<LookupResult> {
-  const records = await store.mailMessages.findByMessageIds([query.internetMessageId]);
+  const records = await store.mailMessages.findByMessageId(query.internetMessageId);
   const withTicket = records.find((r) => r.ticket_id !== null);
   if (withTicket?.ticket_id) {
-    const [row] = await store.tickets.search({ id: withTicket.ticket_id, limit: 1 });
+    const row = await store.tickets.listRow(withTicket.ticket_id);
     // The CCs come along, so that the task pane needs one request per email.
     if (row) return { ticket: cardView(row, await store.tickets.listParticipants(row.id)), disposition: withTicket.disposition };
   }

@@ -269,7 +269,7 @@ export class TicketService {
   }
 
   private async detail(repos: Repositories, id: number): Promise<TicketDetailView> {
-    const [row] = await repos.tickets.search({ id, limit: 1 });
+    const row = await repos.tickets.listRow(id);
     if (!row) throw new DomainError('not_found', `Ticket ${id} not found`, { ticketId: id });
     const original = (await repos.mailMessages.listForTicket(id, 1)).find((m) => m.direction === 'inbound' && m.graph_message_id !== null);
     return detailView(

@@ -1,6 +1,7 @@
-import type { Kysely } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import type { AttachmentFile } from '../../tickets/attachment-file';
-import type { DB } from '../schema';
+import type { AttachmentsTable, DB } from '../schema';
+import { preparedQuery } from '../prepared-query';
 import { isStorableId, nowIso } from '../sql-helpers';
 
 export interface NewAttachment extends AttachmentFile {
@@ -91,12 +92,15 @@ export class AttachmentsRepository {
   }
 
   /** Metadata only: contents can be large and are fetched one at a time. */
-  listForTicket(ticketId: number) {
-    return this.db
-      .selectFrom('attachments')
-      .select(['id', 'comment_id', 'filename', 'content_type', 'size', 'inline', 'omitted_reason'])
-      .where('ticket_id', '=', ticketId)
-      .orderBy('id')
-      .execute();
+  listForTicket(ticketId: number): Promise<AttachmentListRow[]> {
+    return attachmentsOf(this.db, { ticketId });
   }
 }
+
+/** An attachment as a ticket lists it: metadata only. */
+export type AttachmentListRow = Pick<Selectable<AttachmentsTable>, 'id' | 'comment_id' | 'filename' | 'content_type' | 'size' | 'inline' | 'omitted_reason'>;
+
+// Read on every GET /api/tickets/:id: compiled once (prepared-query.ts).
+const attachmentsOf = preparedQuery<{ ticketId: number }, AttachmentListRow>(['ticketId'], (db, a) =>
+  db.selectFrom('attachments').select(['id', 'comment_id', 'filename', 'content_type', 'size', 'inline', 'omitted_reason']).where('ticket_id', '=', a.ticketId).orderBy('id'),
+);

@@ -1,6 +1,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import { RecordedConcurrentlyError } from '../errors';
 import type { DB, MailDirection, MailMessagesTable } from '../schema';
+import { preparedQuery } from '../prepared-query';
 import { isUniqueViolation, nowIso } from '../sql-helpers';
 
 export interface NewMailMessage {
@@ -106,9 +107,14 @@ export class MailMessagesRepository {
     return this.db.selectFrom('mail_messages').selectAll().where('internet_message_id', 'in', [...internetMessageIds]).orderBy('id').execute();
   }
 
+  /** Every record of one Message-ID (one per mailbox it reached), oldest first: what the pane's lookup reads. */
+  findByMessageId(internetMessageId: string): Promise<MailMessageRow[]> {
+    return byMessageId(this.db, { internetMessageId });
+  }
+
   /** The ticket's messages in and out, oldest first: the thread an outgoing email continues. */
   listForTicket(ticketId: number, limit = 50): Promise<MailMessageRow[]> {
-    return this.db.selectFrom('mail_messages').selectAll().where('ticket_id', '=', ticketId).where('disposition', '<>', 'duplicate').orderBy('id').limit(limit).execute();
+    return forTicket(this.db, { ticketId, limit });
   }
 
   /** Removes the record that marked a message as dead-lettered, so a replay can record what it became. */
@@ -138,3 +144,11 @@ export class MailMessagesRepository {
     return Number(row.n);
   }
 }
+
+// Read on every GET /api/lookup and GET /api/tickets/:id: compiled once (prepared-query.ts).
+const byMessageId = preparedQuery<{ internetMessageId: string }, MailMessageRow>(['internetMessageId'], (db, a) =>
+  db.selectFrom('mail_messages').selectAll().where('internet_message_id', '=', a.internetMessageId).orderBy('id'),
+);
+const forTicket = preparedQuery<{ ticketId: number; limit: number }, MailMessageRow>(['ticketId', 'limit'], (db, a) =>
+  db.selectFrom('mail_messages').selectAll().where('ticket_id', '=', a.ticketId).where('disposition', '<>', 'duplicate').orderBy('id').limit(a.limit),
+);

@@ -2,6 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import type { TicketStatus } from '../../tickets/ticket-status';
 import type { DialectKind } from '../dialect';
 import type { CommentRow, CommentSource, CommentVisibility, DB, ParticipantKind, SenderAuthFailure, TicketRow, TicketUpdate } from '../schema';
+import { preparedQuery } from '../prepared-query';
 import { isStorableId, likeContains, MAX_ID, nowIso } from '../sql-helpers';
 
 export interface NewTicket {
@@ -119,24 +120,20 @@ export class TicketsRepository {
   /** The ticket's current version (the API's ETag), without reading anything else. */
   async versionOf(id: number): Promise<number | undefined> {
     if (!isStorableId(id)) return undefined;
-    const row = await this.db.selectFrom('tickets').select('version').where('id', '=', id).executeTakeFirst();
+    const [row] = await versionOf(this.db, { id });
     return row?.version;
+  }
+
+  /** One ticket as lists show it (what `search` answers for its id), for the API's per-request reads. */
+  async listRow(id: number): Promise<TicketListRow | undefined> {
+    if (!isStorableId(id)) return undefined;
+    const [row] = await listRowById(this.db, { id });
+    return row;
   }
 
   async search(filter: TicketSearch): Promise<TicketListRow[]> {
     if (filter.id !== undefined && !isStorableId(filter.id)) return [];
-    let query = this.db
-      .selectFrom('tickets as t')
-      .innerJoin('users as r', 'r.id', 't.requester_id')
-      .leftJoin('users as a', 'a.id', 't.assignee_id')
-      .leftJoin('mailboxes as m', 'm.id', 't.mailbox_id')
-      .selectAll('t')
-      .select([
-        'r.email as requester_email',
-        'r.display_name as requester_name',
-        'a.email as assignee_email',
-        'm.address as mailbox_address',
-      ]);
+    let query = listRows(this.db);
     if (filter.id !== undefined) query = query.where('t.id', '=', filter.id);
     if (filter.statuses?.length) query = query.where('t.status', 'in', filter.statuses);
     if (filter.requesterEmail) query = query.where('r.email', '=', filter.requesterEmail.trim().toLowerCase());
@@ -167,14 +164,7 @@ export class TicketsRepository {
   }
 
   listParticipants(ticketId: number): Promise<ParticipantRow[]> {
-    return this.db
-      .selectFrom('ticket_participants as p')
-      .innerJoin('users as u', 'u.id', 'p.user_id')
-      .select(['p.user_id', 'p.kind', 'u.email', 'u.display_name', 'u.role', 'p.created_at'])
-      .where('p.ticket_id', '=', ticketId)
-      .orderBy('p.created_at')
-      .orderBy('u.email')
-      .execute();
+    return participantsOf(this.db, { ticketId });
   }
 
   /** Adds a participant; returns false when they already were one. */
@@ -231,7 +221,7 @@ export class TicketsRepository {
   }
 
   listComments(ticketId: number): Promise<CommentWithAuthor[]> {
-    return this.commentsWithAuthor().where('c.ticket_id', '=', ticketId).orderBy('c.id').execute();
+    return commentsOf(this.db, { ticketId });
   }
 
   /** One comment of a ticket with its author (what an outgoing email quotes). */
@@ -240,6 +230,34 @@ export class TicketsRepository {
   }
 
   private commentsWithAuthor() {
-    return this.db.selectFrom('comments as c').innerJoin('users as u', 'u.id', 'c.author_id').selectAll('c').select(['u.email as author_email', 'u.display_name as author_name']);
+    return commentsWithAuthor(this.db);
   }
 }
+
+function listRows(db: Kysely<DB>) {
+  return db
+    .selectFrom('tickets as t')
+    .innerJoin('users as r', 'r.id', 't.requester_id')
+    .leftJoin('users as a', 'a.id', 't.assignee_id')
+    .leftJoin('mailboxes as m', 'm.id', 't.mailbox_id')
+    .selectAll('t')
+    .select(['r.email as requester_email', 'r.display_name as requester_name', 'a.email as assignee_email', 'm.address as mailbox_address']);
+}
+
+function commentsWithAuthor(db: Kysely<DB>) {
+  return db.selectFrom('comments as c').innerJoin('users as u', 'u.id', 'c.author_id').selectAll('c').select(['u.email as author_email', 'u.display_name as author_name']);
+}
+
+// The reads behind GET /api/lookup and GET /api/tickets/:id, made on every request: compiled once (prepared-query.ts).
+const versionOf = preparedQuery<{ id: number }, { version: number }>(['id'], (db, a) => db.selectFrom('tickets').select('version').where('id', '=', a.id));
+const listRowById = preparedQuery<{ id: number }, TicketListRow>(['id'], (db, a) => listRows(db).where('t.id', '=', a.id));
+const participantsOf = preparedQuery<{ ticketId: number }, ParticipantRow>(['ticketId'], (db, a) =>
+  db
+    .selectFrom('ticket_participants as p')
+    .innerJoin('users as u', 'u.id', 'p.user_id')
+    .select(['p.user_id', 'p.kind', 'u.email', 'u.display_name', 'u.role', 'p.created_at'])
+    .where('p.ticket_id', '=', a.ticketId)
+    .orderBy('p.created_at')
+    .orderBy('u.email'),
+);
+const commentsOf = preparedQuery<{ ticketId: number }, CommentWithAuthor>(['ticketId'], (db, a) => commentsWithAuthor(db).where('c.ticket_id', '=', a.ticketId).orderBy('c.id'));

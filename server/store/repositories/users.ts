@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { DB, UserRole, UserRow } from '../schema';
+import { preparedQuery } from '../prepared-query';
 import { isStorableId, isUniqueViolation, nowIso } from '../sql-helpers';
 
 export interface StaffIdentity {
@@ -131,7 +132,7 @@ export class UsersRepository {
    * so the usual call (nothing changed) takes no write lock.
    */
   async recordRole(externalId: string, role: UserRole): Promise<void> {
-    const row = await this.db.selectFrom('users').select(['id', 'role']).where('external_id', '=', externalId).executeTakeFirst();
+    const [row] = await roleOf(this.db, { externalId });
     if (!row || row.role === role) return;
     await this.db.updateTable('users').set({ role, updated_at: nowIso() }).where('id', '=', row.id).execute();
   }
@@ -163,3 +164,6 @@ export const SYSTEM_USER_EMAIL = 'system@relaydesk.invalid';
 export function normalizeEmail(email: string): string {
   return email.trim().toLowerCase();
 }
+
+// Read on every API request (StaffDirectory.recordRole): compiled once (prepared-query.ts).
+const roleOf = preparedQuery<{ externalId: string }, Pick<UserRow, 'id' | 'role'>>(['externalId'], (db, a) => db.selectFrom('users').select(['id', 'role']).where('external_id', '=', a.externalId));

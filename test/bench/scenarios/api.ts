@@ -39,7 +39,7 @@ const UNLIMITED_PER_MINUTE = '1000000000';
 
 interface Endpoint {
   column: string;
-  key: 'lookup' | 'ticket';
+  key: 'lookup' | 'ticket' | 'floor';
   paths(tickets: readonly SeededTicket[], random: () => number): string[];
 }
 
@@ -60,6 +60,13 @@ const ENDPOINTS: Endpoint[] = [
     key: 'ticket',
     // The full conversation (no If-None-Match): what the pane loads when it opens a ticket.
     paths: (tickets, random) => Array.from({ length: PATHS_PER_ENDPOINT }, () => `/api/tickets/${tickets[Math.floor(random() * tickets.length)]!.id}`),
+  },
+  {
+    column: 'floor (GET /healthz)',
+    key: 'floor',
+    // No target: the cheapest answer of the same server (TLS, Express, request ids, security headers), so the
+    // figures above can be read against what this machine gives any request.
+    paths: () => ['/healthz'],
   },
 ];
 
@@ -203,12 +210,14 @@ function report(input: { runs: EndpointRun[]; seeded: SeedResult; durationMs: nu
       figure('latencyMsMax', 'Latency max, ms', 1, (r) => r.result.latencyMs.max),
       figure('responseBytesMean', 'Response body, bytes (mean)', 0, (r) => r.result.bytes / Math.max(1, r.result.requests)),
       figure('serverCpuPercent', 'Relaydesk process CPU, % of one core', 0, (r) => r.serverCpuPercent),
+      // Steadier than requests per second on a shared machine: it does not depend on the CPU left to the server.
+      figure('serverCpuUsPerRequest', 'Relaydesk CPU per request, µs', 0, (r) => (r.serverCpuPercent * 10_000) / r.requestsPerSecond),
       figure('loadGeneratorCpuPercent', 'Load generator CPU, % of one core', 0, (r) => r.loadGeneratorCpuPercent),
     ],
     notes: [
       `Database: ${counts.tickets} tickets over ${seeded.mailboxes.length} mailboxes, ${counts.users} users, ${counts.comments} comments, ${counts.mailMessages} mail records, ${counts.participants} CCs and followers, ${counts.attachments} attachments (${input.databaseMb.toFixed(0)} MB), written through the store's repositories in ${seeded.seconds.toFixed(1)} s.`,
       `Requests: lookups of a customer email (the opening one or a later reply) of a ticket drawn uniformly from all of them, with the mailbox and receivedAt the pane sends; full tickets (no If-None-Match) drawn the same way. ${PATHS_PER_ENDPOINT} prepared requests per endpoint, ${CHECKED_TICKETS} tickets' answers checked first.`,
-      `Load: ${CONNECTIONS} agents (sandbox users with the Relaydesk.Agent role, each with its own RS256 token, verified by the server on every request), one keep-alive TLS connection each with one request in flight, from a child process (undici Client). ${warmupMs} ms warm-up per endpoint, not counted (${runs.map((r) => r.result.warmupRequests).join(' / ')} requests); connections opened: ${runs.map((r) => r.result.connections).join(' / ')}.`,
+      `Load: ${CONNECTIONS} agents (sandbox users with the Relaydesk.Agent role, each with its own RS256 token: verified by the server on its first request, then recognised by its SHA-256 until it expires), one keep-alive TLS connection each with one request in flight, from a child process (undici Client). ${warmupMs} ms warm-up per endpoint, not counted (${runs.map((r) => r.result.warmupRequests).join(' / ')} requests); connections opened: ${runs.map((r) => r.result.connections).join(' / ')}.`,
       'Latency: request sent to the last byte of the body read, measured in the load generator (so it includes its own scheduling).',
       `Server: createRelaydesk + start() in the benchmark process (HTTPS with the sandbox's localhost certificate, every /api middleware; workers idle: the mailboxes are paused), NODE_ENV test, logs ${process.env['BENCH_LOG_LEVEL'] ?? 'silent'}; rate limits raised to ${UNLIMITED_PER_MINUTE} a minute (the limiters still count each request). Sandbox CPU during the phases: ${runs.map((r) => `${r.sandboxCpuMs.toFixed(0)} ms`).join(' / ')}.`,
       `Machine: ${os.cpus().length} cores shared by the server, the load generator and anything else running; 1-minute load average at start / end: ${runs.map((r) => r.loadAverage.map((l) => l.toFixed(2)).join(' / ')).join('; ')}.`,
