@@ -101,12 +101,6 @@ export function createApp(deps: AppDependencies): Express {
   app.use(securityHeaders);
   const { services } = deps;
   app.use(healthRoutes(services.checkReady));
-  // Public and unauthenticated (Graph calls it; clientState is its proof), with its own bounded body parser.
-  if (deps.webhooks) app.use(webhookRoutes(deps.webhooks));
-  // No /metrics here: it names every mailbox, so it has its own loopback listener (createMetricsApp, server/wiring.ts).
-  if (deps.addin) app.use(addinRoutes(deps.addin));
-  if (deps.home) app.use('preview' in deps.home ? previewRoutes(deps.home.preview) : statusPageRoutes({ ...deps.home.status, checkReady: services.checkReady }));
-  if (deps.microsoft) app.use(oauthCallbackRoutes(deps.microsoft.linking, { officeJsUrl: deps.microsoft.officeJsUrl, appOrigin: deps.microsoft.publicOrigin }));
 
   const api = Router();
   const limits = apiRateLimits(deps.rateLimits ?? DEFAULT_API_RATE_LIMITS);
@@ -139,7 +133,15 @@ export function createApp(deps: AppDependencies): Express {
   api.use(settingsRoutes(services.settings, admin));
   api.use(staffRoutes(services.staff));
   api.use(linkedMailboxRoutes(services.mailboxes));
+  // Before the routers below, which no /api request needs to walk through (the pane calls /api most).
   app.use('/api', api);
+
+  // Public and unauthenticated (Graph calls it; clientState is its proof), with its own bounded body parser.
+  if (deps.webhooks) app.use(webhookRoutes(deps.webhooks));
+  // No /metrics here: it names every mailbox, so it has its own loopback listener (createMetricsApp, server/wiring.ts).
+  if (deps.addin) app.use(addinRoutes(deps.addin));
+  if (deps.home) app.use('preview' in deps.home ? previewRoutes(deps.home.preview) : statusPageRoutes({ ...deps.home.status, checkReady: services.checkReady }));
+  if (deps.microsoft) app.use(oauthCallbackRoutes(deps.microsoft.linking, { officeJsUrl: deps.microsoft.officeJsUrl, appOrigin: deps.microsoft.publicOrigin }));
 
   app.use(notFoundHandler);
   app.use(errorHandler);
