@@ -88,11 +88,14 @@ export function ticketRoutes(tickets: TicketService, staff: StaffDirectory): Rou
     const id = ticketId(req);
     // A copy may be kept by this browser only, and is revalidated (If-None-Match) before every use.
     res.setHeader('Cache-Control', 'no-cache, private');
-    const version = await tickets.version(id);
-    if (notModified(req, version)) {
-      setVersionTag(res, version);
-      res.status(304).end();
-      return;
+    // A poll names the version it holds: the version alone answers it. A first load reads the ticket at once.
+    if (req.get('If-None-Match')) {
+      const version = await tickets.version(id);
+      if (notModified(req, version)) {
+        setVersionTag(res, version);
+        res.status(304).end();
+        return;
+      }
     }
     answer(res, 200, await tickets.get(id));
   });
