@@ -1,9 +1,13 @@
 import { FluentProvider, webLightTheme } from '@fluentui/react-components';
-import { render, type RenderResult } from '@testing-library/react';
+import { configure, render, type RenderResult } from '@testing-library/react';
 import { createElement, type ReactElement, type ReactNode } from 'react';
 import type { PaneLocale } from '../../../addin/i18n/define-catalog';
 import { fillJsdomGaps } from './dom';
 import { loadAddin } from './load-addin';
+
+// findBy/waitFor give up after 1 s by default: a machine busy with the browser suites can take longer to
+// render a tab the first time. A wait still ends as soon as its condition holds.
+configure({ asyncUtilTimeout: 5_000 });
 
 const { PaneIntl } = loadAddin<{ PaneIntl: (props: { locale: PaneLocale; children: ReactNode }) => ReactElement }>('i18n/PaneIntl');
 
