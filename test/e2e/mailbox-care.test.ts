@@ -227,13 +227,15 @@ describe('first sync', () => {
     const address = 'ask-now@contoso.test';
     const mailbox = await linkAsking(address);
     expect(mailbox).toMatchObject({ state: 'active', first_sync_mode: null });
-    const old = [await deliver(address, { receivedDateTime: daysAgo(20) }), await deliver(address, { receivedDateTime: daysAgo(3) })];
+    // Taken once: computed again later, a second may have ticked over.
+    const [twentyDaysAgo, threeDaysAgo] = [daysAgo(20), daysAgo(3)];
+    const old = [await deliver(address, { receivedDateTime: twentyDaysAgo }), await deliver(address, { receivedDateTime: threeDaysAgo })];
     await deliver(address, { receivedDateTime: daysAgo(2), isRead: true });
     expect(await rd.store.mailboxes.claimForSync({ owner: 'care-test', leaseMs: 60_000, dueBefore: new Date().toISOString(), limit: 10, onlyId: mailbox.id })).toEqual([]);
 
     const preview = await api().get(`/api/mailboxes/${mailbox.id}/first-sync`);
     expect(preview.status).toBe(200);
-    expect(preview.body).toEqual({ unread: 2, oldest: daysAgo(20), newest: daysAgo(3), choice: null });
+    expect(preview.body).toEqual({ unread: 2, oldest: twentyDaysAgo, newest: threeDaysAgo, choice: null });
 
     const bad = await api().post(`/api/mailboxes/${mailbox.id}/first-sync`, { mode: 'last_days', days: 0 });
     expect(bad.status).toBe(400);
