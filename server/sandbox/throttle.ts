@@ -50,10 +50,19 @@ interface KeyState {
   count: number;
 }
 
+/** A Retry-After given to one app for one mailbox: requests from `issuedAt` (after a grace) to `until` are early. */
+export interface RetryAfterNote {
+  readonly key: string;
+  readonly issuedAt: number;
+  readonly until: number;
+  /** The note this one replaced while that was still running, so withdrawing this one restores it. */
+  before: RetryAfterNote | undefined;
+}
+
 export class Throttle {
   private readonly keys = new Map<string, KeyState>();
   private readonly stats = new Map<string, MailboxStats & { inFlight: number }>();
-  private readonly retryAfter = new Map<string, { issuedAt: number; until: number }>();
+  private readonly retryAfter = new Map<string, RetryAfterNote>();
   /** Requests in flight per concurrency key (app + mailbox, or app alone). */
   private readonly inFlight = new Map<string, number>();
 
@@ -115,10 +124,28 @@ export class Throttle {
   }
 
   /** Remembers a Retry-After given to (app, mailbox), to count requests that do not wait for it. */
-  noteRetryAfter(appId: string, mailbox: string, seconds: number, now = Date.now()): void {
+  noteRetryAfter(appId: string, mailbox: string, seconds: number, now = Date.now()): RetryAfterNote {
     const key = `${appId}|${mailbox.toLowerCase()}`;
-    const until = Math.max(this.retryAfter.get(key)?.until ?? 0, now + seconds * 1000);
-    this.retryAfter.set(key, { issuedAt: now, until });
+    const earlier = this.retryAfter.get(key);
+    // One level back is enough to withdraw the newest note; older ones are let go so the chain stays short.
+    if (earlier) earlier.before = undefined;
+    const note: RetryAfterNote = { key, issuedAt: now, until: Math.max(earlier?.until ?? 0, now + seconds * 1000), before: earlier && earlier.until > now ? earlier : undefined };
+    this.retryAfter.set(key, note);
+    return note;
+  }
+
+  /**
+   * The answer that carried `note` never reached the client (its connection was cut): a Retry-After it never
+   * heard cannot be obeyed, so requests during it are not counted as early on its account.
+   */
+  withdrawRetryAfter(note: RetryAfterNote): void {
+    const current = this.retryAfter.get(note.key);
+    if (current === note) {
+      if (note.before) this.retryAfter.set(note.key, note.before);
+      else this.retryAfter.delete(note.key);
+    } else if (current?.before === note) {
+      current.before = undefined;
+    }
   }
 
   /** Counts a 504 answered for the mailbox. */

@@ -3,6 +3,7 @@ import type { Mailbox } from '../mail-store';
 import { authenticate } from './auth';
 import type { GraphFault } from '../faults';
 import { errorBody, GraphError, graphErrors } from './graph-error';
+import type { RetryAfterNote } from '../throttle';
 import type { Caller, DispatchResult, GraphRequest, GraphResponse, Route, SandboxServices } from './graph-types';
 
 /**
@@ -13,6 +14,7 @@ export function createDispatcher(routes: Route[], getServices: () => SandboxServ
   return async (req, latencyMs = 0) => {
     const services = getServices();
     let mailboxAddress: string | undefined;
+    let retryAfterNote: RetryAfterNote | undefined;
     try {
       const caller = authenticate(req.headers['authorization'], services);
       const { route, params } = match(routes, req);
@@ -27,14 +29,14 @@ export function createDispatcher(routes: Route[], getServices: () => SandboxServ
       const admission = services.throttle.begin(caller.appId, mailbox.address, Date.now(), req.inBatch === true);
       if (!admission.ok) {
         const message = admission.reason === 'concurrency' ? 'Application is over its MailboxConcurrency limit.' : 'Application is over its request limit for this mailbox (10000 requests per 10 minutes).';
-        services.throttle.noteRetryAfter(caller.appId, mailbox.address, admission.retryAfterSeconds);
+        retryAfterNote = services.throttle.noteRetryAfter(caller.appId, mailbox.address, admission.retryAfterSeconds);
         throw new GraphError(429, 'ApplicationThrottled', message, { 'Retry-After': String(admission.retryAfterSeconds) });
       }
       try {
         // Exchange's IncomingBytes budget counts every request body, $batch sub-requests each on their own.
         const upload = services.uploads.admit(caller.appId, mailbox.address, req.body?.length ?? 0);
         if (!upload.ok) {
-          services.throttle.noteRetryAfter(caller.appId, mailbox.address, upload.retryAfterSeconds);
+          retryAfterNote = services.throttle.noteRetryAfter(caller.appId, mailbox.address, upload.retryAfterSeconds);
           services.throttle.countInjected429(mailbox.address);
           throw new GraphError(429, 'ApplicationThrottled', 'Application is over its IncomingBytes limit.', { 'Retry-After': String(upload.retryAfterSeconds) });
         }
@@ -42,7 +44,7 @@ export function createDispatcher(routes: Route[], getServices: () => SandboxServ
         const latency = Math.max(latencyMs, req.inBatch ? 0 : services.faults.latencyFor(mailbox.address, path));
         if (latency > 0) await sleep(latency);
         const fault = services.faults.pick(mailbox.address, path);
-        if (fault === '429' || fault === '503') services.throttle.noteRetryAfter(caller.appId, mailbox.address, Number(services.faults.retryAfterHeader()));
+        if (fault === '429' || fault === '503') retryAfterNote = services.throttle.noteRetryAfter(caller.appId, mailbox.address, Number(services.faults.retryAfterHeader()));
         if (fault === '429') services.throttle.countInjected429(mailbox.address);
         if (fault && !services.faults.afterEffect(fault)) throw faultError(fault, services);
         const response = await route.handler({ req, caller, params, services, mailbox });
@@ -54,7 +56,7 @@ export function createDispatcher(routes: Route[], getServices: () => SandboxServ
       }
     } catch (err) {
       if (mailboxAddress && err instanceof GraphError && err.status === 504) services.throttle.countGatewayTimeout(mailboxAddress);
-      return { response: toErrorResponse(err, req, services), ...(mailboxAddress ? { mailbox: mailboxAddress } : {}) };
+      return { response: toErrorResponse(err, req, services), ...(mailboxAddress ? { mailbox: mailboxAddress } : {}), ...(retryAfterNote ? { retryAfterNote } : {}) };
     }
   };
 }

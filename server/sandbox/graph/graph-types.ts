@@ -4,7 +4,7 @@ import type { Directory, User } from '../directory';
 import type { FaultInjector } from '../faults';
 import type { IdentityService } from '../identity/identity-service';
 import type { MailStore, Mailbox, StoredMessage } from '../mail-store';
-import type { Throttle } from '../throttle';
+import type { RetryAfterNote, Throttle } from '../throttle';
 import type { Transport } from '../transport';
 import type { UploadBudget } from '../upload-budget';
 import { GraphError } from './graph-error';
@@ -126,6 +126,8 @@ export interface DispatchResult {
   response: GraphResponse;
   /** The mailbox the request concerned, for logging and mailbox-scoped faults. */
   mailbox?: string;
+  /** The Retry-After this answer carries, as the throttle noted it: withdrawn if the answer is never delivered. */
+  retryAfterNote?: RetryAfterNote;
 }
 
 export interface GlobalRouteContext {

@@ -38,7 +38,8 @@ export function graphHandler(services: () => SandboxServices) {
         result = await s.dispatch(greq);
       }
       if (s.faults.shouldReset(result.mailbox, parsed.ok ? `/${parsed.segments.join('/')}` : path)) {
-        // The request took effect; the client just never hears back.
+        // The request took effect; the client just never hears back, Retry-After included.
+        if (result.retryAfterNote) s.throttle.withdrawRetryAfter(result.retryAfterNote);
         s.logger.debug({ requestId, mailbox: result.mailbox }, 'sandbox fault: connection reset');
         req.socket.destroy();
         return;

@@ -60,6 +60,19 @@ describe('concurrency and injected faults', () => {
     expect((await t.control.stats(MAILBOX)).earlyRequests).toBe(1);
   });
 
+  test('does not count a request as early against a Retry-After whose answer was cut off on the way', async () => {
+    await t.control.call('POST', '/stats/reset');
+    // The 429 is decided (and counted), then the connection is reset: the client never hears the Retry-After.
+    await t.control.setFaults({ rate429: 1, resetRate: 1, retryAfterSeconds: 1 });
+    expect((await settle(graph.api(INBOX).get())).ok).toBe(false);
+    await t.control.setFaults({});
+    await new Promise((r) => setTimeout(r, 600));
+    await graph.api(INBOX).get();
+    const stats = await t.control.stats(MAILBOX);
+    expect(stats.throttled429).toBeGreaterThanOrEqual(1);
+    expect(stats.earlyRequests).toBe(0);
+  });
+
   test("the SDK's RetryHandler honours Retry-After and all five complete", async () => {
     await t.control.setFaults({ latencyMs: 200 });
     const retrying = t.graph(token);

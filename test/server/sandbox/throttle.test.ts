@@ -43,3 +43,45 @@ describe('sandbox throttle: concurrency scope', () => {
     expect(() => new Throttle(LIMITS, 'tenant' as never)).toThrow(RangeError);
   });
 });
+
+describe('sandbox throttle: requests that do not wait for Retry-After', () => {
+  const MAILBOX = 'a@contoso.test';
+  const early = (throttle: Throttle) => throttle.statsOf(MAILBOX).earlyRequests;
+
+  it('counts a request past the grace of a running Retry-After, and none once it has elapsed', () => {
+    const throttle = new Throttle(LIMITS);
+    throttle.noteRetryAfter(APP, MAILBOX, 4, 10_000);
+    admitted(throttle.begin(APP, MAILBOX, 10_500))();
+    expect(early(throttle)).toBe(0);
+    admitted(throttle.begin(APP, MAILBOX, 12_000))();
+    expect(early(throttle)).toBe(1);
+    admitted(throttle.begin(APP, MAILBOX, 14_000))();
+    expect(early(throttle)).toBe(1);
+  });
+
+  it('does not hold a withdrawn Retry-After (its answer never reached the client) against later requests', () => {
+    const throttle = new Throttle(LIMITS);
+    const note = throttle.noteRetryAfter(APP, MAILBOX, 4, 10_000);
+    throttle.withdrawRetryAfter(note);
+    admitted(throttle.begin(APP, MAILBOX, 12_000))();
+    expect(early(throttle)).toBe(0);
+  });
+
+  it('withdrawing the newest Retry-After leaves the earlier one the client did hear', () => {
+    const throttle = new Throttle(LIMITS);
+    throttle.noteRetryAfter(APP, MAILBOX, 10, 10_000);
+    const lost = throttle.noteRetryAfter(APP, MAILBOX, 2, 11_000);
+    throttle.withdrawRetryAfter(lost);
+    admitted(throttle.begin(APP, MAILBOX, 15_000))();
+    expect(early(throttle)).toBe(1);
+  });
+
+  it('withdrawing an older note once a newer one replaced it leaves the newer one running', () => {
+    const throttle = new Throttle(LIMITS);
+    const lost = throttle.noteRetryAfter(APP, MAILBOX, 4, 10_000);
+    throttle.noteRetryAfter(APP, MAILBOX, 4, 11_000);
+    throttle.withdrawRetryAfter(lost);
+    admitted(throttle.begin(APP, MAILBOX, 13_000))();
+    expect(early(throttle)).toBe(1);
+  });
+});
