@@ -15,7 +15,7 @@ interface Template {
 export type PreparedQuery<Args extends Record<string, unknown>, Row> = (db: Kysely<DB>, args: Args) => Promise<Row[]>;
 
 /**
- * A read made on every API request, built and compiled by Kysely once per database handle and then run with
+ * A read made on every API request, built and compiled by Kysely once per dialect and then run with
  * new arguments. Kysely builds each query as a tree of frozen nodes and compiles it to SQL on every call;
  * for the pane's lookups that cost more than SQLite's own work (`npm run bench -- --scenario api`).
  *
@@ -24,13 +24,14 @@ export type PreparedQuery<Args extends Record<string, unknown>, Row> = (db: Kyse
  * whose SQL does not use every argument is refused at its first run.
  */
 export function preparedQuery<Args extends Record<string, unknown>, Row>(names: readonly (keyof Args & string)[], build: (db: Kysely<DB>, args: Args) => Compilable<Row>): PreparedQuery<Args, Row> {
-  // Per handle: the store's own, and one per transaction; the SQL text also differs by dialect.
-  const templates = new WeakMap<Kysely<DB>, Template>();
+  // The SQL text depends on the dialect alone: keyed by its adapter, which a transaction's handle shares with the store's.
+  const templates = new WeakMap<object, Template>();
   return async (db, args) => {
-    let template = templates.get(db);
+    const dialect = db.getExecutor().adapter;
+    let template = templates.get(dialect);
     if (!template) {
       template = compileTemplate(names, (slots) => build(db, slots as Args).compile());
-      templates.set(db, template);
+      templates.set(dialect, template);
     }
     const parameters = template.parameters.map((p) => ('slot' in p ? args[p.slot] : p.constant));
     const result = await db.executeQuery<Row>(CompiledQuery.raw(template.sql, parameters));

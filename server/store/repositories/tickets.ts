@@ -17,7 +17,6 @@ export interface NewTicket {
 }
 
 export interface TicketSearch {
-  id?: number;
   statuses?: readonly TicketStatus[];
   requesterEmail?: string;
   mailboxId?: number;
@@ -124,7 +123,7 @@ export class TicketsRepository {
     return row?.version;
   }
 
-  /** One ticket as lists show it (what `search` answers for its id), for the API's per-request reads. */
+  /** One ticket as `search` lists it, for the API's per-request reads. */
   async listRow(id: number): Promise<TicketListRow | undefined> {
     if (!isStorableId(id)) return undefined;
     const [row] = await listRowById(this.db, { id });
@@ -132,9 +131,7 @@ export class TicketsRepository {
   }
 
   async search(filter: TicketSearch): Promise<TicketListRow[]> {
-    if (filter.id !== undefined && !isStorableId(filter.id)) return [];
     let query = listRows(this.db);
-    if (filter.id !== undefined) query = query.where('t.id', '=', filter.id);
     if (filter.statuses?.length) query = query.where('t.status', 'in', filter.statuses);
     if (filter.requesterEmail) query = query.where('r.email', '=', filter.requesterEmail.trim().toLowerCase());
     if (filter.mailboxId !== undefined) query = query.where('t.mailbox_id', '=', filter.mailboxId);
@@ -226,11 +223,7 @@ export class TicketsRepository {
 
   /** One comment of a ticket with its author (what an outgoing email quotes). */
   findComment(ticketId: number, commentId: number): Promise<CommentWithAuthor | undefined> {
-    return this.commentsWithAuthor().where('c.ticket_id', '=', ticketId).where('c.id', '=', commentId).executeTakeFirst();
-  }
-
-  private commentsWithAuthor() {
-    return commentsWithAuthor(this.db);
+    return commentsWithAuthor(this.db).where('c.ticket_id', '=', ticketId).where('c.id', '=', commentId).executeTakeFirst();
   }
 }
 

@@ -4,6 +4,7 @@ import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import SQLite from 'better-sqlite3';
+import type { Config } from '../../../server/config';
 import { createRelaydesk } from '../../../server/wiring';
 import { prng } from '../../support/processes/random';
 import { seedTickets, type SeededTicket, type SeedResult } from '../api-seed';
@@ -199,7 +200,7 @@ async function checkAnswers(origin: string, token: string, tickets: readonly See
  * would run during the first endpoint's load and slow it alone. Checkpoint the WAL into the database, have
  * the kernel write everything out, then give the machine a moment.
  */
-async function settle(database: { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string }, log: (line: string) => void): Promise<void> {
+async function settle(database: Config['database'], log: (line: string) => void): Promise<void> {
   const started = performance.now();
   if (database.kind === 'sqlite') {
     const db = new SQLite(database.file);
@@ -218,7 +219,7 @@ async function settle(database: { kind: 'sqlite'; file: string } | { kind: 'post
   log(`api: seed written out and settled in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 }
 
-function databaseMb(database: { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string }): number {
+function databaseMb(database: Config['database']): number {
   if (database.kind !== 'sqlite') return NaN;
   const size = (file: string) => (fs.existsSync(file) ? fs.statSync(file).size : 0);
   return (size(database.file) + size(`${database.file}-wal`)) / 1024 / 1024;
