@@ -15,6 +15,38 @@ const SANDBOX_START_TIMEOUT_MS = 60_000;
 /** An IPC request to the child that takes longer than this is a hung child. */
 const CHILD_REQUEST_TIMEOUT_MS = 10 * 60_000;
 
+/** How long a child may take to close when asked before it is killed. */
+const CHILD_CLOSE_MS = 5_000;
+
+/**
+ * Stops a forked child at cleanup: asks it to close over IPC (SIGTERM when the channel is gone), then SIGKILL
+ * after CHILD_CLOSE_MS; on process exit, SIGKILL at once.
+ */
+export function stopOnCleanup(cleanup: Cleanup, name: string, child: ChildProcess, closeMessage: object): void {
+  const running = (): boolean => child.exitCode === null && child.signalCode === null;
+  const kill = (): void => {
+    if (running()) child.kill('SIGKILL');
+  };
+  cleanup.add(
+    `stop ${name}`,
+    () =>
+      new Promise<void>((resolve) => {
+        if (!running()) return resolve();
+        const timer = setTimeout(() => {
+          kill();
+          resolve();
+        }, CHILD_CLOSE_MS);
+        child.once('exit', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+        if (child.connected) child.send(closeMessage);
+        else child.kill('SIGTERM');
+      }),
+    kill,
+  );
+}
+
 /** Undo actions, run last-in first-out. Also run synchronously on process exit, as a last resort. */
 export class Cleanup {
   private readonly actions: { name: string; run: () => void | Promise<void>; onExit?: () => void }[] = [];
@@ -98,27 +130,7 @@ export class SandboxChild {
       env: { ...process.env, DATA_DIR: dataDir },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
-    const kill = (): void => {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    };
-    cleanup.add(
-      `stop sandbox child ${child.pid}`,
-      () =>
-        new Promise<void>((resolve) => {
-          if (child.exitCode !== null || child.signalCode !== null) return resolve();
-          const timer = setTimeout(() => {
-            kill();
-            resolve();
-          }, 5_000);
-          child.once('exit', () => {
-            clearTimeout(timer);
-            resolve();
-          });
-          if (child.connected) child.send({ type: 'close', id: 0 } satisfies ChildRequest);
-          else child.kill('SIGTERM');
-        }),
-      kill,
-    );
+    stopOnCleanup(cleanup, `sandbox child ${child.pid}`, child, { type: 'close', id: 0 } satisfies ChildRequest);
     const info = await new Promise<SandboxInfo>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`the sandbox child did not start within ${SANDBOX_START_TIMEOUT_MS} ms`)), SANDBOX_START_TIMEOUT_MS);
       child.on('message', (raw: unknown) => {

@@ -1,6 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import type { Cleanup } from './harness';
+import { stopOnCleanup, type Cleanup } from './harness';
 import type { LoadPlan, LoadReply, LoadRequest, LoadResult } from './load-protocol';
 
 /** How long the child may take to start (tsx compiles it first). */
@@ -16,27 +16,7 @@ export class LoadGenerator {
 
   static async start(cleanup: Cleanup): Promise<LoadGenerator> {
     const child = fork(path.join(__dirname, 'load-child.ts'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    const running = () => child.exitCode === null && child.signalCode === null;
-    cleanup.add(
-      `stop load generator ${child.pid}`,
-      () =>
-        new Promise<void>((resolve) => {
-          if (!running()) return resolve();
-          const timer = setTimeout(() => {
-            child.kill('SIGKILL');
-            resolve();
-          }, 5_000);
-          child.once('exit', () => {
-            clearTimeout(timer);
-            resolve();
-          });
-          if (child.connected) child.send({ type: 'close', id: 0 } satisfies LoadRequest);
-          else child.kill('SIGTERM');
-        }),
-      () => {
-        if (running()) child.kill('SIGKILL');
-      },
-    );
+    stopOnCleanup(cleanup, `load generator ${child.pid}`, child, { type: 'close', id: 0 } satisfies LoadRequest);
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`the load generator did not start within ${START_TIMEOUT_MS} ms`)), START_TIMEOUT_MS);
       child.on('message', (raw: unknown) => {
