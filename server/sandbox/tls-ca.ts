@@ -97,7 +97,7 @@ function newKeyPair(): { privateKey: forge.pki.rsa.PrivateKey; publicKey: forge.
   return { privateKey: forgeKey, publicKey: forge.pki.setRsaPublicKey(forgeKey.n, forgeKey.e), keyPem };
 }
 
-function serialNumber(): string {
+export function serialNumber(): string {
   // A positive serial: clear the top bit so DER does not read it as negative.
   const bytes = crypto.randomBytes(16);
   bytes[0] = (bytes[0] ?? 0) & 0x7f;

@@ -5,6 +5,7 @@ import path from 'node:path';
 import forge from 'node-forge';
 import { parseConfig } from '../../../server/config';
 import { certificateVerdict, checkTls } from '../../../server/doctor/tls-check';
+import { serialNumber } from '../../../server/sandbox/tls-ca';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -22,7 +23,7 @@ function issue(options: { names: string[]; from: number; to: number; issuer?: Is
   const key = forge.pki.privateKeyFromPem(keyPem);
   const cert = forge.pki.createCertificate();
   cert.publicKey = forge.pki.setRsaPublicKey(key.n, key.e);
-  cert.serialNumber = `0${crypto.randomBytes(8).toString('hex')}`;
+  cert.serialNumber = serialNumber();
   cert.validity.notBefore = new Date(options.from);
   cert.validity.notAfter = new Date(options.to);
   const subject = [{ name: 'commonName', value: options.names[0] ?? 'test' }];
