@@ -98,9 +98,10 @@ function newKeyPair(): { privateKey: forge.pki.rsa.PrivateKey; publicKey: forge.
 }
 
 export function serialNumber(): string {
-  // A positive serial: clear the top bit so DER does not read it as negative.
+  // A positive, minimally encoded DER integer: top bit clear (not negative) and a first byte that is not zero
+  // (a leading zero before a byte under 0x80 is padding that OpenSSL refuses).
   const bytes = crypto.randomBytes(16);
-  bytes[0] = (bytes[0] ?? 0) & 0x7f;
+  bytes[0] = ((bytes[0] ?? 0) & 0x7f) || 0x01;
   return bytes.toString('hex');
 }
 

@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import forge from 'node-forge';
+import { serialNumber } from '../tls-ca';
 
 /**
  * Certificate credentials of an app registration (Entra's keyCredentials): the public certificates whose keys
@@ -124,9 +125,7 @@ export function generateClientCertificate(options: { commonName?: string; notBef
   const forgeKey = forge.pki.privateKeyFromPem(privateKeyPem);
   const cert = forge.pki.createCertificate();
   cert.publicKey = forge.pki.setRsaPublicKey(forgeKey.n, forgeKey.e);
-  const serial = crypto.randomBytes(16);
-  serial[0] = (serial[0] ?? 0) & 0x7f;
-  cert.serialNumber = serial.toString('hex');
+  cert.serialNumber = serialNumber();
   cert.validity.notBefore = options.notBefore ?? new Date(Date.now() - DAY_MS);
   cert.validity.notAfter = options.notAfter ?? new Date(Date.now() + CLIENT_CERT_VALIDITY_DAYS * DAY_MS);
   const subject = [{ name: 'commonName', value: options.commonName ?? 'Relaydesk sandbox app' }];

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import tls from 'node:tls';
 import forge from 'node-forge';
-import { ensureSandboxTls } from '../../../server/sandbox/tls-ca';
+import { ensureSandboxTls, serialNumber } from '../../../server/sandbox/tls-ca';
 
 // Trusting the sandbox CA (a browser profile, NODE_EXTRA_CA_CERTS) must not let its key intercept any other
 // site: the CA is limited to loopback names by a critical nameConstraints extension, which TLS clients enforce.
@@ -31,7 +31,7 @@ function issue(subject: string, names: string[], issuer?: Issued): Issued {
   const key = forge.pki.privateKeyFromPem(keyPem);
   const cert = forge.pki.createCertificate();
   cert.publicKey = forge.pki.setRsaPublicKey(key.n, key.e);
-  cert.serialNumber = crypto.randomBytes(8).toString('hex').replace(/^[89a-f]/, '1');
+  cert.serialNumber = serialNumber();
   cert.validity.notBefore = new Date(Date.now() - DAY_MS);
   cert.validity.notAfter = new Date(Date.now() + 30 * DAY_MS);
   cert.setSubject([{ name: 'commonName', value: subject }]);
